@@ -1,0 +1,144 @@
+//! The environment, read once: which CI we run in, and the machine that produced the run.
+//!
+//! Every environment variable mlci reads is a constant here, and [`CiContext::from_env`] is
+//! the only place that reads them (besides clap's `env =` on flags). Everything downstream
+//! takes a `&CiContext`, so tests build one literally.
+
+use std::path::PathBuf;
+
+/// Set to `true` by GitHub Actions.
+pub const GITHUB_ACTIONS: &str = "GITHUB_ACTIONS";
+/// The checkout in GitHub Actions (`/github/workspace` inside a container action).
+pub const GITHUB_WORKSPACE: &str = "GITHUB_WORKSPACE";
+/// Set to `true` by GitLab CI.
+pub const GITLAB_CI: &str = "GITLAB_CI";
+/// Set by most CI systems.
+pub const CI: &str = "CI";
+
+/// What mlci knows about where it runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CiContext {
+    /// The CI system, if any.
+    pub provider: Provider,
+    /// A directory git must trust although another user owns it (the workspace of a
+    /// container action); passed to git per command, never written to a config file.
+    pub trusted_workspace: Option<PathBuf>,
+    /// The machine, for the report's reproducibility footer.
+    pub machine: Machine,
+}
+
+/// The CI system.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Provider {
+    /// A laptop, or a CI system mlci has no integration for.
+    #[default]
+    Local,
+    /// GitHub Actions.
+    GitHubActions,
+    /// GitLab CI.
+    GitLab,
+}
+
+/// The machine a report was produced on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Machine {
+    /// Operating system, version and architecture.
+    pub os: String,
+    /// CPU model.
+    pub cpu: Option<String>,
+    /// Logical CPUs available to this process.
+    pub cpus: usize,
+    /// Total memory in bytes.
+    pub memory: Option<u64>,
+    /// GPUs as `nvidia-smi` lists them.
+    pub gpus: Vec<String>,
+}
+
+impl CiContext {
+    /// Reads the environment and the machine description.
+    pub fn from_env() -> CiContext {
+        let is_true = |name: &str| std::env::var(name).is_ok_and(|v| v == "true");
+        let provider = if is_true(GITHUB_ACTIONS) {
+            Provider::GitHubActions
+        } else if is_true(GITLAB_CI) {
+            Provider::GitLab
+        } else {
+            Provider::Local
+        };
+        let trusted_workspace = match provider {
+            Provider::GitHubActions => std::env::var_os(GITHUB_WORKSPACE).map(PathBuf::from),
+            _ => None,
+        };
+        CiContext {
+            provider,
+            trusted_workspace,
+            machine: Machine::detect(),
+        }
+    }
+}
+
+impl Machine {
+    /// Reads `/etc/os-release`, `/proc/cpuinfo`, `/proc/meminfo` and `nvidia-smi` when present.
+    pub fn detect() -> Machine {
+        let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
+        let os_release = read("/etc/os-release");
+        let pretty = os_release
+            .lines()
+            .find_map(|line| line.strip_prefix("PRETTY_NAME="))
+            .map(|name| name.trim_matches('"').to_owned());
+        let kernel = read("/proc/sys/kernel/osrelease").trim().to_owned();
+        let mut os = pretty.unwrap_or_else(|| std::env::consts::OS.to_owned());
+        if !kernel.is_empty() {
+            os.push_str(&format!(", kernel {kernel}"));
+        }
+        os.push_str(&format!(", {}", std::env::consts::ARCH));
+        let cpu = read("/proc/cpuinfo")
+            .lines()
+            .find_map(|line| {
+                let (key, value) = line.split_once(':')?;
+                (key.trim() == "model name").then(|| value.trim().to_owned())
+            });
+        let memory = read("/proc/meminfo").lines().find_map(|line| {
+            let kib: u64 = line
+                .strip_prefix("MemTotal:")?
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse()
+                .ok()?;
+            Some(kib * 1024)
+        });
+        Machine {
+            os,
+            cpu,
+            cpus: std::thread::available_parallelism().map_or(1, usize::from),
+            memory,
+            gpus: nvidia_gpus(),
+        }
+    }
+}
+
+fn nvidia_gpus() -> Vec<String> {
+    let output = std::process::Command::new("nvidia-smi")
+        .args([
+            "--query-gpu=name,memory.total,driver_version",
+            "--format=csv,noheader",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output();
+    match output {
+        Ok(output) if output.status.success() => String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(|line| {
+                let parts: Vec<&str> = line.split(',').map(str::trim).collect();
+                match parts.as_slice() {
+                    [name, memory, driver] => format!("{name} ({memory}, driver {driver})"),
+                    _ => line.trim().to_owned(),
+                }
+            })
+            .filter(|line| !line.is_empty())
+            .collect(),
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,473 @@
+//! Diff: base [`Snapshot`] against head [`Snapshot`], with DVC's semantics. Pure and
+//! infallible: a file missing or malformed on one side is data (an empty side and a
+//! [`Warning`]), never an error.
+//!
+//! The rules are `dvc/utils/diff.py` (`shared/reference/dvc.md` §1.1.6, §8.5, §8.6): the union
+//! of files and of flattened keys; a key changed when Python's `!=` says so (`0 == 0.0`,
+//! `True == 1`, `NaN != NaN`, null equals missing); `new - old` when both sides are numbers.
+
+use std::collections::BTreeSet;
+
+use crate::model::{Document, FileContent, Number, Problem, Scalar, Snapshot};
+
+/// Base against head, file by file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Comparison {
+    /// Metrics files, sorted by path; every key, unchanged ones included.
+    pub metrics: Vec<FileDiff>,
+    /// Params files, sorted by path.
+    pub params: Vec<FileDiff>,
+    /// Files that could not be read on one side.
+    pub warnings: Vec<Warning>,
+}
+
+/// The rows of one file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileDiff {
+    /// Repository-relative path.
+    pub path: String,
+    /// One row per key, sorted by key (Python's `sorted`: code point order).
+    pub rows: Vec<Row>,
+}
+
+/// One key at base and head.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// Flattened key (`""` for a file whose top level is a scalar).
+    pub key: String,
+    /// The value at base; `None` when the key is absent there.
+    pub base: Option<Scalar>,
+    /// The value at head; `None` when the key is absent there.
+    pub head: Option<Scalar>,
+    /// `head - base` when both are numbers (booleans count as 0 and 1).
+    pub delta: Option<Number>,
+    /// What happened to the key.
+    pub status: Status,
+}
+
+/// What happened to a key between base and head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    /// Equal by Python's `==`.
+    Unchanged,
+    /// Different values on both sides.
+    Changed,
+    /// Only at head.
+    Added,
+    /// Only at base.
+    Removed,
+}
+
+/// Which revision a warning is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Side {
+    /// The base revision.
+    Base,
+    /// The head revision.
+    Head,
+}
+
+/// A file that could not be read on one side; that side shows no values for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Warning {
+    /// The revision the problem is at.
+    pub side: Side,
+    /// Repository-relative path.
+    pub path: String,
+    /// What went wrong.
+    pub problem: Problem,
+}
+
+impl Row {
+    /// Whether the row differs between base and head (DVC shows only these without `--all`).
+    pub fn is_changed(&self) -> bool {
+        self.status != Status::Unchanged
+    }
+
+    /// `delta / |base|`, when the base is a non-zero finite number (undefined at zero).
+    pub fn relative(&self) -> Option<f64> {
+        let base = self.base.as_ref()?.number()?.to_f64();
+        let delta = self.delta?.to_f64();
+        (base != 0.0 && base.is_finite() && delta.is_finite()).then(|| delta / base.abs())
+    }
+}
+
+/// Compares two snapshots.
+pub fn compare(base: &Snapshot, head: &Snapshot) -> Comparison {
+    let mut warnings = Vec::new();
+    for (side, snapshot) in [(Side::Base, base), (Side::Head, head)] {
+        let files = snapshot
+            .pipeline_problems
+            .iter()
+            .map(|(path, problem)| (path, problem))
+            .chain(snapshot.metrics.iter().filter_map(problem_of))
+            .chain(snapshot.params.iter().filter_map(problem_of));
+        for (path, problem) in files {
+            warnings.push(Warning {
+                side,
+                path: path.clone(),
+                problem: problem.clone(),
+            });
+        }
+    }
+    warnings.sort_by(|a, b| (&a.path, a.side).cmp(&(&b.path, b.side)));
+    warnings.dedup();
+    Comparison {
+        metrics: compare_files(&base.metrics, &head.metrics),
+        params: compare_files(&base.params, &head.params),
+        warnings,
+    }
+}
+
+fn problem_of<'a>((path, content): (&'a String, &'a FileContent)) -> Option<(&'a String, &'a Problem)> {
+    content.as_ref().err().map(|problem| (path, problem))
+}
+
+fn compare_files(
+    base: &std::collections::BTreeMap<String, FileContent>,
+    head: &std::collections::BTreeMap<String, FileContent>,
+) -> Vec<FileDiff> {
+    let paths: BTreeSet<&String> = base.keys().chain(head.keys()).collect();
+    paths
+        .into_iter()
+        .map(|path| FileDiff {
+            path: path.clone(),
+            rows: compare_documents(side_of(base.get(path)), side_of(head.get(path))),
+        })
+        .filter(|file| !file.rows.is_empty())
+        .collect()
+}
+
+/// A file's data as DVC's `_diff` sees it: absent and unreadable files are `{}`.
+fn side_of(content: Option<&FileContent>) -> Option<&Document> {
+    content.and_then(|c| c.as_ref().ok())
+}
+
+/// DVC's `_diff`: if either side is a mapping (or missing, which is `{}`), compare keys;
+/// otherwise compare the two top-level scalars under the key `""`.
+fn compare_documents(base: Option<&Document>, head: Option<&Document>) -> Vec<Row> {
+    match (base, head) {
+        (Some(Document::Scalar(b)), Some(Document::Scalar(h))) => {
+            vec![row(String::new(), Some(b.clone()), Some(h.clone()))]
+        }
+        _ => {
+            let base = Flat::of(base);
+            let head = Flat::of(head);
+            let keys: BTreeSet<&str> = base.keys().chain(head.keys()).collect();
+            keys.into_iter()
+                .map(|key| row(key.to_owned(), base.get(key), head.get(key)))
+                .collect()
+        }
+    }
+}
+
+/// A side flattened for the key-by-key comparison (`dvc/utils/diff.py::_flatten`).
+enum Flat<'a> {
+    /// A mapping (or nothing).
+    Map(&'a [(String, Scalar)]),
+    /// A truthy top-level scalar facing a mapping: every key reads "unable to parse".
+    Unparsable,
+}
+
+impl<'a> Flat<'a> {
+    fn of(document: Option<&'a Document>) -> Self {
+        match document {
+            Some(Document::Map(entries)) => Flat::Map(entries),
+            Some(Document::Scalar(s)) if is_truthy(s) => Flat::Unparsable,
+            _ => Flat::Map(&[]),
+        }
+    }
+
+    fn keys(&self) -> impl Iterator<Item = &'a str> {
+        let entries: &'a [(String, Scalar)] = match self {
+            Flat::Map(entries) => entries,
+            Flat::Unparsable => &[],
+        };
+        entries.iter().map(|(k, _)| k.as_str())
+    }
+
+    fn get(&self, key: &str) -> Option<Scalar> {
+        match self {
+            Flat::Map(entries) => entries
+                .binary_search_by(|(k, _)| k.as_str().cmp(key))
+                .ok()
+                .map(|i| entries[i].1.clone()),
+            Flat::Unparsable => Some(Scalar::Str("unable to parse".to_owned())),
+        }
+    }
+}
+
+fn is_truthy(scalar: &Scalar) -> bool {
+    match scalar {
+        Scalar::Null => false,
+        Scalar::Bool(b) => *b,
+        Scalar::Int(i) => *i != 0,
+        Scalar::Float(f) => *f != 0.0,
+        Scalar::Str(s) => !s.is_empty(),
+    }
+}
+
+fn row(key: String, base: Option<Scalar>, head: Option<Scalar>) -> Row {
+    let delta = match (base.as_ref().and_then(Scalar::number), head.as_ref().and_then(Scalar::number)) {
+        (Some(b), Some(h)) => Some(subtract(h, b)),
+        _ => None,
+    };
+    let status = if python_eq(base.as_ref(), head.as_ref()) {
+        Status::Unchanged
+    } else if base.is_none() {
+        Status::Added
+    } else if head.is_none() {
+        Status::Removed
+    } else {
+        Status::Changed
+    };
+    Row {
+        key,
+        base,
+        head,
+        delta,
+        status,
+    }
+}
+
+/// Python's `new - old`: exact for two integers, a float as soon as one side is a float.
+pub fn subtract(new: Number, old: Number) -> Number {
+    match (new, old) {
+        (Number::Int(n), Number::Int(o)) => match n.checked_sub(o) {
+            Some(d) => Number::Int(d),
+            None => Number::Float(n as f64 - o as f64),
+        },
+        (n, o) => Number::Float(n.to_f64() - o.to_f64()),
+    }
+}
+
+/// Python's `==` on two loaded values, where an absent key and `None` are the same.
+pub fn python_eq(a: Option<&Scalar>, b: Option<&Scalar>) -> bool {
+    let a = a.filter(|s| **s != Scalar::Null);
+    let b = b.filter(|s| **s != Scalar::Null);
+    match (a, b) {
+        (None, None) => true,
+        (Some(Scalar::Str(x)), Some(Scalar::Str(y))) => x == y,
+        (Some(x), Some(y)) => match (x.number(), y.number()) {
+            (Some(x), Some(y)) => numbers_equal(x, y),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// Exact comparison of an int and a float, as Python does (no rounding through `f64`).
+fn numbers_equal(a: Number, b: Number) -> bool {
+    match (a, b) {
+        (Number::Int(x), Number::Int(y)) => x == y,
+        (Number::Float(x), Number::Float(y)) => x == y,
+        (Number::Int(i), Number::Float(f)) | (Number::Float(f), Number::Int(i)) => {
+            f.is_finite() && f.fract() == 0.0 && f.abs() < 1.7e38 && f as i128 == i
+        }
+    }
+}
+
+/// Which way is better for a metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Larger values are better (accuracy, AUC, F1, ...).
+    Higher,
+    /// Smaller values are better (loss, error, latency, ...).
+    Lower,
+}
+
+/// Whether a change is for the better, for a metric with a known direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trend {
+    /// Moved the better way.
+    Improved,
+    /// Moved the worse way.
+    Worsened,
+}
+
+/// Name words that mean higher is better.
+const HIGHER_IS_BETTER: &[&str] = &[
+    "accuracy", "acc", "auc", "f1", "fscore", "precision", "prec", "recall", "r2", "ap", "map",
+    "iou", "miou", "dice", "bleu", "rouge", "top1", "top5", "mcc", "kappa", "specificity",
+    "sensitivity", "tpr", "ndcg", "throughput",
+];
+/// Name words that mean lower is better.
+const LOWER_IS_BETTER: &[&str] = &[
+    "loss", "error", "err", "rmse", "mae", "mse", "mape", "latency", "perplexity", "ppl", "fpr",
+    "fnr", "wer", "cer", "logloss", "nll",
+];
+
+/// The direction a metric's name implies (`test.roc_auc`: higher; `val_loss`: lower), or
+/// `None` when the name says nothing or says both.
+pub fn direction(key: &str) -> Option<Direction> {
+    let words = key
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase);
+    let (mut higher, mut lower) = (false, false);
+    for word in words {
+        higher |= HIGHER_IS_BETTER.contains(&word.as_str());
+        lower |= LOWER_IS_BETTER.contains(&word.as_str());
+    }
+    match (higher, lower) {
+        (true, false) => Some(Direction::Higher),
+        (false, true) => Some(Direction::Lower),
+        _ => None,
+    }
+}
+
+impl Row {
+    /// Improved or worsened, for a changed number whose name implies a direction.
+    pub fn trend(&self) -> Option<Trend> {
+        if self.status != Status::Changed {
+            return None;
+        }
+        let delta = self.delta?.to_f64();
+        if delta == 0.0 || delta.is_nan() {
+            return None;
+        }
+        let up = delta > 0.0;
+        Some(match (direction(&self.key)?, up) {
+            (Direction::Higher, true) | (Direction::Lower, false) => Trend::Improved,
+            _ => Trend::Worsened,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn map(entries: &[(&str, Scalar)]) -> FileContent {
+        let mut entries: Vec<(String, Scalar)> =
+            entries.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(Document::Map(entries))
+    }
+
+    fn snapshot(files: Vec<(&str, FileContent)>) -> Snapshot {
+        Snapshot {
+            metrics: files.into_iter().map(|(p, c)| (p.to_string(), c)).collect(),
+            params: BTreeMap::new(),
+            pipeline_problems: BTreeMap::new(),
+        }
+    }
+
+    fn rows(base: FileContent, head: FileContent) -> Vec<Row> {
+        let comparison = compare(&snapshot(vec![("m.json", base)]), &snapshot(vec![("m.json", head)]));
+        comparison.metrics.into_iter().flat_map(|f| f.rows).collect()
+    }
+
+    #[test]
+    fn added_removed_changed_and_unchanged() {
+        let rows = rows(
+            map(&[("acc", Scalar::Float(0.8)), ("loss", Scalar::Float(0.5)), ("n", Scalar::Int(3))]),
+            map(&[("acc", Scalar::Float(0.9)), ("f1", Scalar::Float(0.7)), ("n", Scalar::Int(3))]),
+        );
+        let summary: Vec<(&str, Status)> = rows.iter().map(|r| (r.key.as_str(), r.status)).collect();
+        assert_eq!(
+            summary,
+            vec![
+                ("acc", Status::Changed),
+                ("f1", Status::Added),
+                ("loss", Status::Removed),
+                ("n", Status::Unchanged)
+            ]
+        );
+        assert_eq!(rows[0].delta, Some(Number::Float(0.9 - 0.8)));
+        assert_eq!(rows[1].delta, None);
+        assert_eq!(rows[3].delta, Some(Number::Int(0)));
+    }
+
+    #[test]
+    fn python_equality_across_types() {
+        let eq = |a: Scalar, b: Scalar| python_eq(Some(&a), Some(&b));
+        assert!(eq(Scalar::Int(0), Scalar::Float(0.0)));
+        assert!(eq(Scalar::Bool(true), Scalar::Int(1)));
+        assert!(eq(Scalar::Bool(true), Scalar::Float(1.0)));
+        assert!(!eq(Scalar::Str("0.1".into()), Scalar::Float(0.1)));
+        assert!(!eq(Scalar::Float(f64::NAN), Scalar::Float(f64::NAN)));
+        assert!(eq(Scalar::Float(f64::INFINITY), Scalar::Float(f64::INFINITY)));
+        assert!(!eq(Scalar::Int(9007199254740993), Scalar::Float(9007199254740992.0)));
+        assert!(python_eq(None, Some(&Scalar::Null)));
+    }
+
+    #[test]
+    fn booleans_subtract_as_integers() {
+        let rows = rows(map(&[("ok", Scalar::Bool(true))]), map(&[("ok", Scalar::Bool(false))]));
+        assert_eq!(rows[0].delta, Some(Number::Int(-1)));
+        assert_eq!(rows[0].status, Status::Changed);
+    }
+
+    #[test]
+    fn nan_is_always_changed_and_relative_change_is_undefined_at_zero() {
+        let rows = rows(
+            map(&[("loss", Scalar::Float(f64::NAN)), ("z", Scalar::Int(0))]),
+            map(&[("loss", Scalar::Float(f64::NAN)), ("z", Scalar::Int(5))]),
+        );
+        assert_eq!(rows[0].status, Status::Changed);
+        assert!(matches!(rows[0].delta, Some(Number::Float(d)) if d.is_nan()));
+        assert_eq!(rows[1].relative(), None);
+        let grown = row("x".into(), Some(Scalar::Float(-2.0)), Some(Scalar::Float(-1.0)));
+        assert_eq!(grown.relative(), Some(0.5));
+    }
+
+    #[test]
+    fn a_file_missing_on_one_side_is_all_added_and_warned() {
+        let comparison = compare(
+            &snapshot(vec![("m.json", Err(Problem::Missing))]),
+            &snapshot(vec![("m.json", map(&[("acc", Scalar::Float(0.9))]))]),
+        );
+        assert_eq!(comparison.metrics[0].rows[0].status, Status::Added);
+        assert_eq!(
+            comparison.warnings,
+            vec![Warning {
+                side: Side::Base,
+                path: "m.json".into(),
+                problem: Problem::Missing
+            }]
+        );
+    }
+
+    #[test]
+    fn top_level_scalars_compare_under_the_empty_key() {
+        let scalars = rows(
+            Ok(Document::Scalar(Scalar::Float(0.5))),
+            Ok(Document::Scalar(Scalar::Float(0.75))),
+        );
+        assert_eq!(scalars[0].key, "");
+        assert_eq!(scalars[0].delta, Some(Number::Float(0.25)));
+        // DVC quirk: a scalar facing a missing file shows nothing; facing a map, "unable to parse".
+        assert!(rows_of_missing_base_scalar().is_empty());
+        let mixed = rows(map(&[("a", Scalar::Int(1))]), Ok(Document::Scalar(Scalar::Int(2))));
+        assert_eq!(mixed[0].head, Some(Scalar::Str("unable to parse".into())));
+    }
+
+    fn rows_of_missing_base_scalar() -> Vec<Row> {
+        rows(Err(Problem::Missing), Ok(Document::Scalar(Scalar::Float(0.5))))
+    }
+
+    #[test]
+    fn direction_comes_from_name_words() {
+        assert_eq!(direction("test.roc_auc"), Some(Direction::Higher));
+        assert_eq!(direction("avg_prec.train"), Some(Direction::Higher));
+        assert_eq!(direction("val_loss"), Some(Direction::Lower));
+        assert_eq!(direction("RMSE"), Some(Direction::Lower));
+        assert_eq!(direction("step"), None);
+        assert_eq!(direction("loss_vs_acc"), None);
+        let better = row("acc".into(), Some(Scalar::Float(0.8)), Some(Scalar::Float(0.9)));
+        assert_eq!(better.trend(), Some(Trend::Improved));
+        let worse = row("loss".into(), Some(Scalar::Float(0.1)), Some(Scalar::Float(0.2)));
+        assert_eq!(worse.trend(), Some(Trend::Worsened));
+    }
+
+    #[test]
+    fn huge_integers_subtract_exactly() {
+        assert_eq!(
+            subtract(Number::Int(10_i128.pow(30) + 1), Number::Int(10_i128.pow(30))),
+            Number::Int(1)
+        );
+    }
+}

@@ -1,0 +1,647 @@
+//! Git and the disk: the only module that runs `git` or reads the repository's files.
+//!
+//! It finds the repository, resolves revisions (fetching what a shallow CI clone lacks), and
+//! provides the three [`FileSource`]s that `inputs` reads through: [`GitTree`] (files of a
+//! commit, read from git objects with one `git cat-file --batch`, no checkout), and
+//! [`Directory`] for the working tree or a plain directory (`--base-dir`). Every source
+//! refuses to follow a symlink out of the repository.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::Mutex;
+
+use crate::inputs::{FileSource, ReadError, SourceError, paths};
+
+/// A failed git operation, with what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    /// `git` could not be started at all.
+    #[error("cannot run `git`: {0}")]
+    NotInstalled(std::io::Error),
+    /// The directory is not inside a git work tree.
+    #[error("`{0}` is not inside a git repository")]
+    NotARepository(PathBuf),
+    /// A revision does not name a commit.
+    #[error("unknown revision `{revision}`: {message}")]
+    UnknownRevision {
+        /// As the user wrote it.
+        revision: String,
+        /// git's own words.
+        message: String,
+        /// Whether the clone is shallow (the likely cause in CI).
+        shallow: bool,
+    },
+    /// No default branch to compare against.
+    #[error("cannot find the default branch to compare against (tried origin/HEAD, main, master)")]
+    NoDefaultBranch,
+    /// Two commits share no history that this clone has.
+    #[error("no merge-base between `{a}` and `{b}`{}", if *shallow { " in this shallow clone, even after fetching more history" } else { "" })]
+    NoMergeBase {
+        /// One side.
+        a: String,
+        /// The other side.
+        b: String,
+        /// Whether the clone is (still) shallow.
+        shallow: bool,
+    },
+    /// Any other git failure.
+    #[error("`git {command}` failed: {message}")]
+    Failed {
+        /// The arguments.
+        command: String,
+        /// git's stderr.
+        message: String,
+    },
+}
+
+impl GitError {
+    /// The fix to suggest, if there is one.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            GitError::NotInstalled(_) => Some("install git and make sure it is on PATH".into()),
+            GitError::NotARepository(_) => Some(
+                "run mlci inside the repository (or pass `-C DIR`), or compare two directories with `--base-dir`"
+                    .into(),
+            ),
+            GitError::UnknownRevision { shallow: true, .. }
+            | GitError::NoMergeBase { shallow: true, .. } => Some(SHALLOW_HINT.into()),
+            GitError::UnknownRevision { .. } => {
+                Some("check the name with `git rev-parse --verify REV`, or fetch it first".into())
+            }
+            GitError::NoDefaultBranch => Some(
+                "pass the base explicitly with `--base REF` (for example `--base origin/develop`)"
+                    .into(),
+            ),
+            GitError::NoMergeBase { .. } | GitError::Failed { .. } => None,
+        }
+    }
+}
+
+/// What to tell someone whose CI clone lacks history.
+pub const SHALLOW_HINT: &str = "the checkout is shallow and the base commit could not be fetched; \
+on GitHub Actions set `fetch-depth: 0` on `actions/checkout`, on GitLab set `GIT_DEPTH: 0`";
+
+/// A git work tree.
+#[derive(Debug, Clone)]
+pub struct Repo {
+    root: PathBuf,
+    safe_directory: Option<PathBuf>,
+}
+
+/// A commit, by full SHA.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Commit {
+    /// The full object name.
+    pub sha: String,
+}
+
+impl Commit {
+    /// The first seven characters, as people quote commits.
+    pub fn short(&self) -> &str {
+        &self.sha[..self.sha.len().min(7)]
+    }
+}
+
+/// Mode of a symbolic link in a git tree.
+const SYMLINK_MODE: &str = "120000";
+/// Symlink hops followed before giving up (Linux's own limit is 40).
+const MAX_SYMLINK_HOPS: usize = 40;
+/// How far to deepen a shallow clone, step by step, looking for a merge-base.
+const DEEPEN_STEPS: [u32; 3] = [50, 500, 5000];
+
+impl Repo {
+    /// The repository containing `dir`. `safe_directory` is trusted for this process only
+    /// (`-c safe.directory=...`), for container actions whose workspace belongs to another
+    /// user; the user's git configuration is never written.
+    pub fn discover(dir: &Path, safe_directory: Option<PathBuf>) -> Result<Repo, GitError> {
+        let probe = Repo {
+            root: dir.to_path_buf(),
+            safe_directory,
+        };
+        let top = probe
+            .run(&["rev-parse", "--show-toplevel"])
+            .map_err(|error| match error {
+                GitError::Failed { .. } => GitError::NotARepository(dir.to_path_buf()),
+                other => other,
+            })?;
+        Ok(Repo {
+            root: PathBuf::from(top.trim_end_matches('\n')),
+            safe_directory: probe.safe_directory,
+        })
+    }
+
+    /// The top of the work tree.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn command(&self) -> Command {
+        let mut command = Command::new("git");
+        command.arg("-C").arg(&self.root);
+        if let Some(dir) = &self.safe_directory {
+            command.arg("-c").arg(format!("safe.directory={}", dir.display()));
+        }
+        command
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("LC_ALL", "C")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE");
+        command
+    }
+
+    /// Runs git, returning stdout; a non-zero exit is [`GitError::Failed`] with stderr.
+    fn run(&self, args: &[&str]) -> Result<String, GitError> {
+        let output = self
+            .command()
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(GitError::NotInstalled)?;
+        if output.status.success() {
+            Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+        } else {
+            Err(GitError::Failed {
+                command: args.join(" "),
+                message: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+            })
+        }
+    }
+
+    /// Whether this clone has cut-off history.
+    pub fn is_shallow(&self) -> bool {
+        self.run(&["rev-parse", "--is-shallow-repository"])
+            .is_ok_and(|out| out.trim() == "true")
+    }
+
+    fn has_origin(&self) -> bool {
+        self.run(&["remote", "get-url", "origin"]).is_ok()
+    }
+
+    fn try_resolve(&self, revision: &str) -> Option<Commit> {
+        let out = self
+            .run(&["rev-parse", "--verify", "--quiet", &format!("{revision}^{{commit}}")])
+            .ok()?;
+        Some(Commit {
+            sha: out.trim().to_owned(),
+        })
+    }
+
+    /// Resolves a revision to a commit. When it is missing here and `origin` exists (a
+    /// shallow CI clone), fetches it (`git fetch --depth=1 origin REV`) and tries again.
+    pub fn resolve(&self, revision: &str) -> Result<Commit, GitError> {
+        if let Some(commit) = self.try_resolve(revision) {
+            return Ok(commit);
+        }
+        let mut last_message = String::from("not a commit in this repository");
+        if self.has_origin() {
+            let remote_name = revision.strip_prefix("origin/").unwrap_or(revision);
+            let refspec = if is_full_sha(remote_name) {
+                remote_name.to_owned()
+            } else {
+                format!("+refs/heads/{remote_name}:refs/remotes/origin/{remote_name}")
+            };
+            log::info!("`{revision}` is not in this clone; fetching it from origin");
+            match self.run(&["fetch", "--no-tags", "--depth=1", "origin", &refspec]) {
+                Ok(_) => {
+                    let local = if is_full_sha(remote_name) {
+                        remote_name.to_owned()
+                    } else {
+                        format!("refs/remotes/origin/{remote_name}")
+                    };
+                    if let Some(commit) = self.try_resolve(&local) {
+                        return Ok(commit);
+                    }
+                }
+                Err(GitError::Failed { message, .. }) => last_message = message,
+                Err(other) => return Err(other),
+            }
+        }
+        Err(GitError::UnknownRevision {
+            revision: revision.to_owned(),
+            message: last_message,
+            shallow: self.is_shallow(),
+        })
+    }
+
+    /// The branch pull requests merge into: `origin/HEAD`, else `origin/main`, `origin/master`,
+    /// `main`, `master`; when none is here, asks origin for its default branch and fetches it.
+    pub fn default_branch(&self) -> Result<String, GitError> {
+        if let Ok(out) = self.run(&["symbolic-ref", "--quiet", "refs/remotes/origin/HEAD"]) {
+            let name = out.trim().trim_start_matches("refs/remotes/").to_owned();
+            if self.try_resolve(&name).is_some() {
+                return Ok(name);
+            }
+        }
+        for candidate in ["origin/main", "origin/master", "main", "master"] {
+            if self.try_resolve(candidate).is_some() {
+                return Ok(candidate.to_owned());
+            }
+        }
+        if self.has_origin()
+            && let Ok(out) = self.run(&["ls-remote", "--symref", "origin", "HEAD"])
+            && let Some(branch) = out.lines().find_map(|line| {
+                line.strip_prefix("ref: refs/heads/")
+                    .and_then(|rest| rest.split('\t').next())
+            })
+        {
+            let name = format!("origin/{branch}");
+            self.resolve(&name)?;
+            return Ok(name);
+        }
+        Err(GitError::NoDefaultBranch)
+    }
+
+    /// The best common ancestor of two commits. In a shallow clone, deepens the history of
+    /// both step by step (`git fetch --deepen`) until they meet.
+    pub fn merge_base(&self, a: &Commit, b: &Commit) -> Result<Commit, GitError> {
+        let mut steps = DEEPEN_STEPS.iter();
+        loop {
+            if let Ok(out) = self.run(&["merge-base", &a.sha, &b.sha]) {
+                return Ok(Commit {
+                    sha: out.trim().to_owned(),
+                });
+            }
+            let shallow = self.is_shallow();
+            let step = match steps.next() {
+                Some(step) if shallow && self.has_origin() => step,
+                _ => {
+                    return Err(GitError::NoMergeBase {
+                        a: a.short().to_owned(),
+                        b: b.short().to_owned(),
+                        shallow,
+                    });
+                }
+            };
+            log::info!("shallow clone: fetching {step} more commits of history to find the merge-base");
+            let deepen = format!("--deepen={step}");
+            if let Err(error) =
+                self.run(&["fetch", "--no-tags", &deepen, "origin", &a.sha, &b.sha])
+            {
+                log::warn!("{error}");
+            }
+        }
+    }
+
+    /// The files of a commit.
+    pub fn tree(&self, commit: &Commit, label: String) -> Result<GitTree, GitError> {
+        let listing = self.command()
+            .args(["ls-tree", "-r", "-z", "--full-tree", &commit.sha])
+            .stdin(Stdio::null())
+            .output()
+            .map_err(GitError::NotInstalled)?;
+        if !listing.status.success() {
+            return Err(GitError::Failed {
+                command: format!("ls-tree -r {}", commit.sha),
+                message: String::from_utf8_lossy(&listing.stderr).trim().to_owned(),
+            });
+        }
+        let mut entries = BTreeMap::new();
+        for record in listing.stdout.split(|b| *b == 0).filter(|r| !r.is_empty()) {
+            let record = String::from_utf8_lossy(record);
+            // `<mode> SP <type> SP <object> TAB <path>`
+            let Some((meta, path)) = record.split_once('\t') else {
+                continue;
+            };
+            let mut meta = meta.split(' ');
+            let (Some(mode), Some(kind), Some(object)) = (meta.next(), meta.next(), meta.next())
+            else {
+                continue;
+            };
+            if kind == "blob" {
+                entries.insert(
+                    path.to_owned(),
+                    TreeEntry {
+                        is_symlink: mode == SYMLINK_MODE,
+                        object: object.to_owned(),
+                    },
+                );
+            }
+        }
+        Ok(GitTree {
+            label,
+            commit: commit.clone(),
+            entries,
+            reader: Mutex::new(None),
+            repo: self.clone(),
+        })
+    }
+
+    /// The working tree, listed through git so that ignored directories are not walked.
+    pub fn work_tree(&self, label: String) -> Directory {
+        Directory {
+            root: self.root.clone(),
+            label,
+            lister: Some(self.clone()),
+        }
+    }
+
+    /// Whether the repository has any commit yet.
+    pub fn has_commits(&self) -> bool {
+        self.try_resolve("HEAD").is_some()
+    }
+}
+
+fn is_full_sha(text: &str) -> bool {
+    (text.len() == 40 || text.len() == 64) && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+#[derive(Debug)]
+struct TreeEntry {
+    is_symlink: bool,
+    object: String,
+}
+
+/// The files of one commit, read from the object database (no checkout).
+#[derive(Debug)]
+pub struct GitTree {
+    label: String,
+    commit: Commit,
+    entries: BTreeMap<String, TreeEntry>,
+    reader: Mutex<Option<CatFile>>,
+    repo: Repo,
+}
+
+impl GitTree {
+    /// The commit these files are from.
+    pub fn commit(&self) -> &Commit {
+        &self.commit
+    }
+
+    /// Whether a path is a directory with at least one file in this commit.
+    fn has_dir(&self, dir: &str) -> bool {
+        let prefix = format!("{dir}/");
+        self.entries
+            .range(prefix.clone()..)
+            .next()
+            .is_some_and(|(path, _)| path.starts_with(&prefix))
+    }
+
+    /// Follows symlinks in `path` (the file itself or a directory on the way) within the tree.
+    fn resolve_path(&self, path: &str) -> Result<Option<&TreeEntry>, ReadError> {
+        let mut path = path.to_owned();
+        for _ in 0..MAX_SYMLINK_HOPS {
+            if !paths::is_inside(&path) {
+                return Err(ReadError::LeavesRepository(path));
+            }
+            if let Some(entry) = self.entries.get(&path) {
+                if !entry.is_symlink {
+                    return Ok(Some(entry));
+                }
+                let target = self.blob(&entry.object)?;
+                let target = String::from_utf8_lossy(&target).into_owned();
+                path = paths::join(paths::parent(&path), &target);
+                continue;
+            }
+            // A directory on the way may be a symlink: find the first such prefix.
+            let mut prefix_end = None;
+            for (i, _) in path.match_indices('/') {
+                if self.entries.get(&path[..i]).is_some_and(|e| e.is_symlink) {
+                    prefix_end = Some(i);
+                    break;
+                }
+            }
+            let Some(i) = prefix_end else {
+                return Ok(None);
+            };
+            let link = &self.entries[&path[..i]];
+            let target = String::from_utf8_lossy(&self.blob(&link.object)?).into_owned();
+            path = paths::join(
+                &paths::join(paths::parent(&path[..i]), &target),
+                &path[i + 1..],
+            );
+        }
+        Err(ReadError::Io(format!("too many levels of symbolic links at `{path}`")))
+    }
+
+    fn blob(&self, object: &str) -> Result<Vec<u8>, ReadError> {
+        let mut reader = self.reader.lock().unwrap_or_else(|poison| poison.into_inner());
+        if reader.is_none() {
+            *reader = Some(CatFile::start(&self.repo).map_err(|e| ReadError::Io(e.to_string()))?);
+        }
+        let cat = reader.as_mut().expect("started above");
+        cat.read(object).map_err(|error| {
+            ReadError::Io(format!("git cat-file failed for {object}: {error}"))
+        })
+    }
+}
+
+impl FileSource for GitTree {
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, ReadError> {
+        match self.resolve_path(path)? {
+            Some(entry) => self.blob(&entry.object).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn files_under(&self, dir: &str) -> Result<Vec<String>, SourceError> {
+        Ok(self
+            .entries
+            .keys()
+            .filter(|path| paths::is_under(path, dir))
+            .cloned()
+            .collect())
+    }
+
+    fn files_named(&self, name: &str) -> Result<Vec<String>, SourceError> {
+        Ok(self
+            .entries
+            .keys()
+            .filter(|path| path.rsplit('/').next() == Some(name))
+            .cloned()
+            .collect())
+    }
+
+    fn is_dir(&self, path: &str) -> bool {
+        path.is_empty() || self.has_dir(path)
+    }
+
+    fn describe(&self) -> String {
+        self.label.clone()
+    }
+}
+
+/// One long-lived `git cat-file --batch`: a request per line, a response per object.
+#[derive(Debug)]
+struct CatFile {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl CatFile {
+    fn start(repo: &Repo) -> std::io::Result<CatFile> {
+        let mut child = repo
+            .command()
+            .args(["cat-file", "--batch"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let stdin = child.stdin.take();
+        let stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
+        Ok(CatFile {
+            child,
+            stdin,
+            stdout,
+        })
+    }
+
+    fn read(&mut self, object: &str) -> std::io::Result<Vec<u8>> {
+        let stdin = self.stdin.as_mut().expect("open until drop");
+        stdin.write_all(object.as_bytes())?;
+        stdin.write_all(b"\n")?;
+        stdin.flush()?;
+        let mut header = String::new();
+        self.stdout.read_line(&mut header)?;
+        // `<object> <type> <size>` or `<object> missing`
+        let size: usize = header
+            .trim_end()
+            .rsplit(' ')
+            .next()
+            .and_then(|size| size.parse().ok())
+            .ok_or_else(|| std::io::Error::other(format!("unexpected reply `{}`", header.trim())))?;
+        let mut content = vec![0; size + 1]; // the content, then a newline
+        self.stdout.read_exact(&mut content)?;
+        content.pop();
+        Ok(content)
+    }
+}
+
+impl Drop for CatFile {
+    fn drop(&mut self) {
+        drop(self.stdin.take()); // EOF ends git
+        let _ = self.child.wait();
+    }
+}
+
+/// Files on disk under a root: the working tree, or a plain directory (`--base-dir`).
+#[derive(Debug)]
+pub struct Directory {
+    root: PathBuf,
+    label: String,
+    /// When the directory is a git work tree, git lists it (respecting `.gitignore`).
+    lister: Option<Repo>,
+}
+
+impl Directory {
+    /// A plain directory, not necessarily a repository.
+    pub fn new(root: PathBuf, label: String) -> Directory {
+        Directory {
+            root,
+            label,
+            lister: None,
+        }
+    }
+
+    fn walk(&self, dir: &str, out: &mut Vec<String>) -> std::io::Result<()> {
+        let full = if dir.is_empty() {
+            self.root.clone()
+        } else {
+            self.root.join(dir)
+        };
+        let mut entries: Vec<_> = std::fs::read_dir(&full)?.collect::<Result<_, _>>()?;
+        entries.sort_by_key(std::fs::DirEntry::file_name);
+        for entry in entries {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = if dir.is_empty() {
+                name.clone()
+            } else {
+                format!("{dir}/{name}")
+            };
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                // Never descend into git's own data; symlinked directories are not followed.
+                if name != ".git" {
+                    self.walk(&path, out)?;
+                }
+            } else {
+                out.push(path);
+            }
+        }
+        Ok(())
+    }
+
+    fn source_error(&self, message: impl std::fmt::Display) -> SourceError {
+        SourceError {
+            source_name: self.describe(),
+            message: message.to_string(),
+        }
+    }
+}
+
+impl FileSource for Directory {
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, ReadError> {
+        if !paths::is_inside(path) {
+            return Err(ReadError::LeavesRepository(path.to_owned()));
+        }
+        let full = self.root.join(path);
+        let real = match full.canonicalize() {
+            Ok(real) => real,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(ReadError::Io(format!("{}: {error}", full.display()))),
+        };
+        let root = self
+            .root
+            .canonicalize()
+            .map_err(|error| ReadError::Io(format!("{}: {error}", self.root.display())))?;
+        if !real.starts_with(&root) {
+            return Err(ReadError::LeavesRepository(format!(
+                "{path} -> {}",
+                real.display()
+            )));
+        }
+        if real.is_dir() {
+            return Ok(None);
+        }
+        std::fs::read(&real)
+            .map(Some)
+            .map_err(|error| ReadError::Io(format!("{}: {error}", full.display())))
+    }
+
+    fn files_under(&self, dir: &str) -> Result<Vec<String>, SourceError> {
+        if !paths::is_inside(dir) && !dir.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        match self.walk(dir, &mut out) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => return Err(self.source_error(format!("{dir}: {error}"))),
+        }
+        Ok(out)
+    }
+
+    fn files_named(&self, name: &str) -> Result<Vec<String>, SourceError> {
+        if let Some(repo) = &self.lister {
+            let nested = format!("*/{name}");
+            let out = repo
+                .run(&["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", name, &nested])
+                .map_err(|error| self.source_error(error))?;
+            let mut found: Vec<String> = out
+                .split('\0')
+                .filter(|p| !p.is_empty() && p.rsplit('/').next() == Some(name))
+                .map(str::to_owned)
+                .collect();
+            found.sort();
+            found.dedup();
+            // A tracked file deleted from the working tree is listed by git but not here.
+            found.retain(|p| self.root.join(p).is_file());
+            return Ok(found);
+        }
+        let mut all = Vec::new();
+        self.walk("", &mut all)
+            .map_err(|error| self.source_error(error))?;
+        all.retain(|p| p.rsplit('/').next() == Some(name));
+        Ok(all)
+    }
+
+    fn is_dir(&self, path: &str) -> bool {
+        paths::is_inside(path) && self.root.join(path).is_dir()
+    }
+
+    fn describe(&self) -> String {
+        self.label.clone()
+    }
+}

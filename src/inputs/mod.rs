@@ -1,0 +1,497 @@
+//! Inputs: from the files of one revision to a [`Snapshot`].
+//!
+//! Entry point: [`collect`], which finds the metrics and params files of a revision (from
+//! `--targets`, every `dvc.yaml`, dvclive's defaults and `.mlci.toml`), reads them through a
+//! [`FileSource`] and reduces each to the [`Document`] DVC would compare. Parsers take bytes
+//! ([`parse`]); this module does no I/O of its own: every read goes through the source, so
+//! base and head are read the same way whether they come from git objects, the working tree or
+//! a plain directory.
+
+pub mod dvcyaml;
+pub mod extract;
+pub mod glob;
+pub mod json;
+pub mod paths;
+pub mod toml;
+pub mod value;
+pub mod yaml;
+
+use std::fmt;
+
+use crate::model::{Problem, Snapshot};
+use dvcyaml::{ParamsDeclaration, Tracked};
+use value::Value;
+
+/// A syntax error, with a 1-based position (0 when the parser could not tell).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}, column {column}: {message}")]
+pub struct ParseError {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// What the parser expected or found.
+    pub message: String,
+}
+
+impl ParseError {
+    /// An error at a byte offset of `text`.
+    pub fn at_offset(text: &str, offset: usize, message: impl Into<String>) -> Self {
+        let offset = offset.min(text.len());
+        let before = &text.as_bytes()[..offset];
+        let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+        let line_start = before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+        ParseError {
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<ParseError> for Problem {
+    fn from(error: ParseError) -> Self {
+        Problem::Invalid {
+            line: error.line,
+            column: error.column,
+            message: error.message,
+        }
+    }
+}
+
+/// Checks that a file is UTF-8, naming the position of the first bad byte.
+pub(crate) fn utf8(bytes: &[u8]) -> Result<&str, ParseError> {
+    std::str::from_utf8(bytes).map_err(|error| {
+        let valid = std::str::from_utf8(&bytes[..error.valid_up_to()]).unwrap_or_default();
+        ParseError::at_offset(valid, valid.len(), "the file is not valid UTF-8")
+    })
+}
+
+/// A file format, chosen by suffix as DVC does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `.json`.
+    Json,
+    /// `.toml`.
+    Toml,
+    /// `.yaml`, `.yml`, and every other suffix (DVC's fallback).
+    Yaml,
+}
+
+impl Format {
+    /// The format of a path, by its lower-cased suffix.
+    pub fn of(path: &str) -> Format {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        match name.rsplit_once('.').map(|(_, suffix)| suffix.to_ascii_lowercase()) {
+            Some(suffix) if suffix == "json" => Format::Json,
+            Some(suffix) if suffix == "toml" => Format::Toml,
+            _ => Format::Yaml,
+        }
+    }
+}
+
+/// Parses the bytes of a file in the given format.
+pub fn parse(format: Format, bytes: &[u8]) -> Result<Value, ParseError> {
+    match format {
+        Format::Json => json::parse(bytes),
+        Format::Toml => toml::parse(bytes),
+        Format::Yaml => yaml::parse(bytes),
+    }
+}
+
+/// Where the files of one revision are read from: a git revision, the working tree, or a
+/// plain directory. Implemented in [`crate::git`], the only module that touches the disk.
+pub trait FileSource: Sync {
+    /// The bytes of a repository-relative file; `Ok(None)` when it does not exist here.
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, ReadError>;
+    /// Every file at or under a repository-relative directory (`""` for all), sorted.
+    fn files_under(&self, dir: &str) -> Result<Vec<String>, SourceError>;
+    /// Every file with this exact name anywhere in the source, sorted.
+    fn files_named(&self, name: &str) -> Result<Vec<String>, SourceError>;
+    /// Whether a repository-relative path is a directory here.
+    fn is_dir(&self, path: &str) -> bool;
+    /// How messages name this source, e.g. "`main` (3f2a9c1)".
+    fn describe(&self) -> String;
+}
+
+/// Why one file could not be read (it becomes a warning, not a failure).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    /// The path, or a symlink on the way, points outside the repository.
+    #[error("refused to read through a symlink that leaves the repository ({0})")]
+    LeavesRepository(String),
+    /// The operating system or git refused.
+    #[error("{0}")]
+    Io(String),
+}
+
+/// A source that cannot be read at all (a broken git repository, an unreadable directory).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot list the files of {source_name}: {message}")]
+pub struct SourceError {
+    /// The source, as [`FileSource::describe`] names it.
+    pub source_name: String,
+    /// What failed.
+    pub message: String,
+}
+
+/// How files are found when no `--targets` are given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Discovery {
+    /// Exactly what DVC does: `dvc.yaml` declarations and the root `params.yaml`.
+    Dvc,
+    /// DVC's rules, then dvclive's defaults when there is no `dvc.yaml`, plus `.mlci.toml`.
+    Mlci,
+}
+
+/// Which files of one kind (metrics or params) to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    /// None of this kind.
+    Nothing,
+    /// Exactly these paths, directories or globs (repository-relative).
+    Targets(Vec<String>),
+    /// Whatever the repository declares, plus these extra paths or globs (`.mlci.toml`).
+    Discover(Vec<String>),
+}
+
+/// What to read at each revision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// How declarations are found.
+    pub discovery: Discovery,
+    /// Metrics files.
+    pub metrics: Selection,
+    /// Params files.
+    pub params: Selection,
+}
+
+/// dvclive's default output directory (`Live(dir="dvclive")`, `shared/reference/dvc.md` §4).
+const DVCLIVE_METRICS: &str = "dvclive/metrics.json";
+const DVCLIVE_PARAMS: &str = "dvclive/params.yaml";
+/// DVC's default params file, read whole whenever it exists (`ParamsDependency.DEFAULT_PARAMS_FILE`).
+const DEFAULT_PARAMS_FILE: &str = "params.yaml";
+/// DVC's pipeline file.
+pub const DVC_YAML: &str = "dvc.yaml";
+
+/// Reads everything the plan names at one revision.
+pub fn collect(plan: &Plan, source: &dyn FileSource) -> Result<Snapshot, SourceError> {
+    let mut snapshot = Snapshot::default();
+    let needs_declarations = matches!(plan.metrics, Selection::Discover(_))
+        || matches!(plan.params, Selection::Discover(_));
+    let mut declared = dvcyaml::Declarations::default();
+    let mut has_pipeline = false;
+    if needs_declarations {
+        for path in source.files_named(DVC_YAML)? {
+            has_pipeline = true;
+            match read_value(source, &path) {
+                Ok(document) => {
+                    let found = dvcyaml::declarations(&path, &document);
+                    for metric in found.metrics {
+                        if !declared.metrics.contains(&metric) {
+                            declared.metrics.push(metric);
+                        }
+                    }
+                    for params in found.params {
+                        merge_declaration(&mut declared.params, params);
+                    }
+                }
+                Err(problem) => {
+                    snapshot.pipeline_problems.insert(path, problem);
+                }
+            }
+        }
+    }
+    let use_dvclive = plan.discovery == Discovery::Mlci && !has_pipeline;
+
+    let metric_paths = match &plan.metrics {
+        Selection::Nothing => Vec::new(),
+        Selection::Targets(targets) => expand_all(source, targets)?,
+        Selection::Discover(extra) => {
+            let mut paths = expand_all(source, &declared.metrics)?;
+            if use_dvclive && source.read(DVCLIVE_METRICS).is_ok_and(|b| b.is_some()) {
+                paths.push(DVCLIVE_METRICS.to_owned());
+            }
+            paths.extend(expand_all(source, extra)?);
+            paths
+        }
+    };
+    for path in metric_paths {
+        if snapshot.metrics.contains_key(&path) {
+            continue;
+        }
+        let content = read_value(source, &path).map(extract::metrics);
+        snapshot.metrics.insert(path, content);
+    }
+
+    let params: Vec<ParamsDeclaration> = match &plan.params {
+        Selection::Nothing => Vec::new(),
+        Selection::Targets(targets) => expand_all(source, targets)?
+            .into_iter()
+            .map(whole)
+            .collect(),
+        Selection::Discover(extra) => {
+            let mut list = Vec::new();
+            for declaration in declared.params {
+                for path in expand(source, &declaration.path)? {
+                    merge_declaration(
+                        &mut list,
+                        ParamsDeclaration {
+                            path,
+                            tracked: declaration.tracked.clone(),
+                        },
+                    );
+                }
+            }
+            if exists(source, DEFAULT_PARAMS_FILE) {
+                merge_declaration(&mut list, whole(DEFAULT_PARAMS_FILE.to_owned()));
+            }
+            if use_dvclive && exists(source, DVCLIVE_PARAMS) {
+                merge_declaration(&mut list, whole(DVCLIVE_PARAMS.to_owned()));
+            }
+            for path in expand_all(source, extra)? {
+                merge_declaration(&mut list, whole(path));
+            }
+            list
+        }
+    };
+    for declaration in params {
+        let content = read_value(source, &declaration.path)
+            .map(|value| extract::params(value, &declaration.tracked));
+        snapshot.params.insert(declaration.path, content);
+    }
+    Ok(snapshot)
+}
+
+fn whole(path: String) -> ParamsDeclaration {
+    ParamsDeclaration {
+        path,
+        tracked: Tracked::Whole,
+    }
+}
+
+/// Merges a declaration into a list keyed by path (`dvc/dependency/__init__.py::_merge_params`).
+fn merge_declaration(list: &mut Vec<ParamsDeclaration>, declaration: ParamsDeclaration) {
+    match list.iter_mut().find(|d| d.path == declaration.path) {
+        Some(existing) => match declaration.tracked {
+            Tracked::Whole => existing.tracked = Tracked::Whole,
+            Tracked::Keys(keys) => {
+                for key in keys {
+                    existing.tracked.merge(Some(&key));
+                }
+            }
+        },
+        None => list.push(declaration),
+    }
+}
+
+fn exists(source: &dyn FileSource, path: &str) -> bool {
+    matches!(source.read(path), Ok(Some(_)))
+}
+
+/// Reads and parses one file; every failure is a [`Problem`] for this file only.
+pub fn read_value(source: &dyn FileSource, path: &str) -> Result<Value, Problem> {
+    match source.read(path) {
+        Ok(Some(bytes)) => parse(Format::of(path), &bytes).map_err(Problem::from),
+        Ok(None) => Err(Problem::Missing),
+        Err(error) => Err(Problem::Unreadable(error.to_string())),
+    }
+}
+
+fn expand_all(source: &dyn FileSource, entries: &[String]) -> Result<Vec<String>, SourceError> {
+    let mut out: Vec<String> = Vec::new();
+    for entry in entries {
+        for path in expand(source, entry)? {
+            if !out.contains(&path) {
+                out.push(path);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// One entry to the files it names: a glob to its matches (sorted), a directory to every
+/// file under it (DVC's `try_expand_paths`), anything else to itself, present or not.
+pub fn expand(source: &dyn FileSource, entry: &str) -> Result<Vec<String>, SourceError> {
+    if glob::is_pattern(entry) {
+        let files = source.files_under(glob::literal_prefix(entry))?;
+        return Ok(files
+            .into_iter()
+            .filter(|path| glob::matches(entry, path))
+            .collect());
+    }
+    if source.is_dir(entry) {
+        return source.files_under(entry);
+    }
+    Ok(vec![entry.to_owned()])
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Format::Json => "JSON",
+            Format::Toml => "TOML",
+            Format::Yaml => "YAML",
+        })
+    }
+}
+
+/// A [`FileSource`] over an in-memory map, for tests of everything above `git`.
+#[cfg(test)]
+pub(crate) mod memory {
+    use std::collections::BTreeMap;
+
+    use super::{FileSource, ReadError, SourceError, paths};
+
+    /// Files by repository-relative path.
+    pub(crate) struct Memory(pub(crate) BTreeMap<String, Vec<u8>>);
+
+    impl Memory {
+        pub(crate) fn new(files: &[(&str, &str)]) -> Self {
+            Memory(
+                files
+                    .iter()
+                    .map(|(p, c)| (p.to_string(), c.as_bytes().to_vec()))
+                    .collect(),
+            )
+        }
+    }
+
+    impl FileSource for Memory {
+        fn read(&self, path: &str) -> Result<Option<Vec<u8>>, ReadError> {
+            Ok(self.0.get(path).cloned())
+        }
+        fn files_under(&self, dir: &str) -> Result<Vec<String>, SourceError> {
+            Ok(self
+                .0
+                .keys()
+                .filter(|p| paths::is_under(p, dir))
+                .cloned()
+                .collect())
+        }
+        fn files_named(&self, name: &str) -> Result<Vec<String>, SourceError> {
+            Ok(self
+                .0
+                .keys()
+                .filter(|p| p.rsplit('/').next() == Some(name))
+                .cloned()
+                .collect())
+        }
+        fn is_dir(&self, path: &str) -> bool {
+            let prefix = format!("{path}/");
+            self.0.keys().any(|p| p.starts_with(&prefix))
+        }
+        fn describe(&self) -> String {
+            "memory".to_owned()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::memory::Memory;
+    use super::*;
+    use crate::model::{Document, Scalar};
+
+    fn discover() -> Plan {
+        Plan {
+            discovery: Discovery::Mlci,
+            metrics: Selection::Discover(vec![]),
+            params: Selection::Discover(vec![]),
+        }
+    }
+
+    #[test]
+    fn dvc_yaml_declarations_and_default_params_are_read() {
+        let source = Memory::new(&[
+            ("dvc.yaml", "metrics: [eval/metrics.json]\nstages:\n  s:\n    cmd: x\n    params: [custom.yaml: [a]]\n"),
+            ("eval/metrics.json", r#"{"acc": 0.9}"#),
+            ("params.yaml", "lr: 0.1\n"),
+            ("custom.yaml", "a: 1\nb: 2\n"),
+            ("dvclive/metrics.json", r#"{"ignored": 1}"#),
+        ]);
+        let snapshot = collect(&discover(), &source).unwrap();
+        assert_eq!(snapshot.metrics.keys().collect::<Vec<_>>(), vec!["eval/metrics.json"]);
+        assert_eq!(
+            snapshot.params["custom.yaml"],
+            Ok(Document::Map(vec![("a".into(), Scalar::Int(1))]))
+        );
+        assert!(snapshot.params.contains_key("params.yaml"));
+    }
+
+    #[test]
+    fn dvclive_defaults_apply_without_a_pipeline() {
+        let source = Memory::new(&[
+            ("dvclive/metrics.json", r#"{"loss": 0.5}"#),
+            ("dvclive/params.yaml", "epochs: 3\n"),
+        ]);
+        let snapshot = collect(&discover(), &source).unwrap();
+        assert!(snapshot.metrics.contains_key("dvclive/metrics.json"));
+        assert!(snapshot.params.contains_key("dvclive/params.yaml"));
+
+        let dvc_only = Plan {
+            discovery: Discovery::Dvc,
+            ..discover()
+        };
+        assert!(collect(&dvc_only, &source).unwrap().metrics.is_empty());
+    }
+
+    #[test]
+    fn targets_expand_globs_and_directories_and_keep_missing_paths() {
+        let source = Memory::new(&[
+            ("runs/seed-1/metrics.json", "{}"),
+            ("runs/seed-2/metrics.json", "{}"),
+            ("eval/a.json", "{}"),
+            ("eval/sub/b.yaml", "x: 1"),
+        ]);
+        let plan = Plan {
+            discovery: Discovery::Dvc,
+            metrics: Selection::Targets(vec![
+                "runs/*/metrics.json".into(),
+                "eval".into(),
+                "missing.json".into(),
+            ]),
+            params: Selection::Nothing,
+        };
+        let snapshot = collect(&plan, &source).unwrap();
+        assert_eq!(
+            snapshot.metrics.keys().collect::<Vec<_>>(),
+            vec![
+                "eval/a.json",
+                "eval/sub/b.yaml",
+                "missing.json",
+                "runs/seed-1/metrics.json",
+                "runs/seed-2/metrics.json"
+            ]
+        );
+        assert_eq!(snapshot.metrics["missing.json"], Err(Problem::Missing));
+    }
+
+    #[test]
+    fn a_malformed_file_is_a_problem_with_a_position() {
+        let source = Memory::new(&[("m.json", "{\"a\": 1,\n}")]);
+        let plan = Plan {
+            discovery: Discovery::Dvc,
+            metrics: Selection::Targets(vec!["m.json".into()]),
+            params: Selection::Nothing,
+        };
+        let snapshot = collect(&plan, &source).unwrap();
+        assert_eq!(
+            snapshot.metrics["m.json"],
+            Err(Problem::Invalid {
+                line: 2,
+                column: 1,
+                message: "expected a key in double quotes".into()
+            })
+        );
+    }
+
+    #[test]
+    fn format_follows_the_suffix() {
+        assert_eq!(Format::of("a/b.JSON"), Format::Json);
+        assert_eq!(Format::of("x.toml"), Format::Toml);
+        assert_eq!(Format::of("x.csv"), Format::Yaml);
+        assert_eq!(Format::of("dir.json/x"), Format::Yaml);
+    }
+}

@@ -1,0 +1,472 @@
+//! mlci: ML results in code review.
+//!
+//! The pipeline reads in one direction (see `ARCHITECTURE.md`):
+//! [`cli`]/[`config`] → [`ci`] → [`git`] → [`inputs`] → [`model`] → [`diff`] → [`render`] →
+//! [`publish`]. Only `git` and `publish` touch the disk or the network; [`run`] is the
+//! pipeline, top to bottom, and `main` maps its outcome to an exit code.
+
+pub mod ci;
+pub mod cli;
+pub mod config;
+pub mod diff;
+pub mod git;
+pub mod inputs;
+pub mod logger;
+pub mod model;
+pub mod publish;
+pub mod python;
+pub mod render;
+
+use std::io::Write as _;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+
+use crate::ci::{CiContext, Provider};
+use crate::cli::{Cli, Command, DiffArgs, MetricsCommand, ParamsCommand, ReportArgs};
+use crate::config::Settings;
+use crate::diff::{Comparison, Side};
+use crate::git::{Directory, GitError, Repo};
+use crate::inputs::{Discovery, FileSource, Plan, Selection, paths};
+use crate::model::Snapshot;
+use crate::render::{Revision, dvc};
+
+/// What a successful run leaves: data for stdout and whether a gate failed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// Printed to stdout as is.
+    pub stdout: String,
+    /// A configured gate failed: exit code 1.
+    pub gate_failed: bool,
+}
+
+impl Outcome {
+    /// Prints the data and returns the exit code (0, or 1 for a failed gate).
+    pub fn finish(self) -> ExitCode {
+        let mut stdout = std::io::stdout().lock();
+        if let Err(error) = stdout.write_all(self.stdout.as_bytes()).and_then(|()| stdout.flush())
+            && error.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            eprintln!("error: cannot write to stdout: {error}");
+            return ExitCode::from(2);
+        }
+        if self.gate_failed {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// An error with the fix to suggest.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Failure {
+    /// What went wrong.
+    pub message: String,
+    /// What to do about it.
+    pub hint: Option<String>,
+}
+
+fn fail(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
+    Failure {
+        message: message.into(),
+        hint: Some(hint.into()),
+    }
+    .into()
+}
+
+/// Prints an error, its causes, and a `hint:` when one is known, to stderr.
+pub fn print_error(error: &anyhow::Error) {
+    eprintln!("error: {error}");
+    for cause in error.chain().skip(1) {
+        eprintln!("  caused by: {cause}");
+    }
+    let hint = error.chain().find_map(|cause| {
+        if let Some(failure) = cause.downcast_ref::<Failure>() {
+            failure.hint.clone()
+        } else if let Some(git) = cause.downcast_ref::<GitError>() {
+            git.hint()
+        } else if cause.downcast_ref::<config::ConfigError>().is_some() {
+            Some("fix the file, or see the `.mlci.toml` section of the README".to_owned())
+        } else {
+            None
+        }
+    });
+    if let Some(hint) = hint {
+        eprintln!("\nhint: {hint}");
+    }
+}
+
+/// Runs one command.
+pub fn run(cli: Cli, ci: &CiContext) -> anyhow::Result<Outcome> {
+    let Cli {
+        command, directory, ..
+    } = cli;
+    let dir = match directory {
+        Some(dir) => dir,
+        None => std::env::current_dir().context("cannot read the current directory")?,
+    };
+    match command {
+        Command::Report(args) => report(args, &dir, ci),
+        Command::Metrics {
+            command: MetricsCommand::Diff(args),
+        } => dvc_diff(dvc::Kind::Metrics, args.diff, args.precision, &dir, ci),
+        Command::Params {
+            command: ParamsCommand::Diff(args),
+        } => dvc_diff(dvc::Kind::Params, args, None, &dir, ci),
+    }
+}
+
+/// `mlci report`: resolve base and head, read both, compare, render, publish.
+fn report(args: ReportArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<Outcome> {
+    let ReportArgs {
+        base,
+        base_dir,
+        head_dir,
+        targets,
+        config,
+        dry_run,
+        out,
+        title,
+        id,
+    } = args;
+
+    // Head: a directory, or the working tree of the repository we are in.
+    let needs_git = head_dir.is_none() || base_dir.is_none();
+    let repo = if needs_git {
+        match Repo::discover(dir, ci.trusted_workspace.clone()) {
+            Ok(repo) => Some(repo),
+            Err(GitError::NotARepository(_)) if base_dir.is_some() => None,
+            Err(error) => return Err(error.into()),
+        }
+    } else {
+        None
+    };
+    let (head, head_revision, cwd): (Box<dyn FileSource>, Revision, String) =
+        match (&head_dir, &repo) {
+            (Some(path), _) => (
+                Box::new(directory_source(path, "head")?),
+                Revision {
+                    name: path.display().to_string(),
+                    commit: None,
+                },
+                String::new(),
+            ),
+            (None, Some(repo)) => {
+                let commit = repo.has_commits().then(|| repo.resolve("HEAD")).transpose()?;
+                (
+                    Box::new(repo.work_tree("working tree".into())),
+                    Revision {
+                        name: "working tree".into(),
+                        commit: commit.map(|c| c.sha),
+                    },
+                    relative_dir(repo.root(), dir),
+                )
+            }
+            (None, None) => (
+                Box::new(Directory::new(dir.to_path_buf(), "working tree".into())),
+                Revision {
+                    name: dir.display().to_string(),
+                    commit: None,
+                },
+                String::new(),
+            ),
+        };
+
+    let settings = read_settings(head.as_ref(), config.as_deref())?;
+    let id = config::validate_id(id.or(settings.id.clone()).as_deref().unwrap_or(config::DEFAULT_ID))
+        .map_err(|message| fail(message, "set `--id` or `id` in .mlci.toml"))?;
+    let title = title
+        .or(settings.title.clone())
+        .unwrap_or_else(|| config::DEFAULT_TITLE.to_owned());
+
+    // Base: a directory, an explicit revision, or the merge-base with the default branch.
+    let (base_source, base_revision): (Box<dyn FileSource>, Revision) = match (&base_dir, &repo) {
+        (Some(path), _) => (
+            Box::new(directory_source(path, "base")?),
+            Revision {
+                name: path.display().to_string(),
+                commit: None,
+            },
+        ),
+        (None, Some(repo)) => {
+            let (name, commit) = match base.or(settings.base.clone()) {
+                Some(revision) => {
+                    let commit = repo.resolve(&revision)?;
+                    (revision, commit)
+                }
+                None => {
+                    let branch = repo.default_branch()?;
+                    let head = repo.resolve("HEAD")?;
+                    let tip = repo.resolve(&branch)?;
+                    let merge_base = repo.merge_base(&head, &tip)?;
+                    (format!("merge-base with {branch}"), merge_base)
+                }
+            };
+            let label = format!("{name} ({})", commit.short());
+            (
+                Box::new(repo.tree(&commit, label)?),
+                Revision {
+                    name,
+                    commit: Some(commit.sha),
+                },
+            )
+        }
+        (None, None) => unreachable!("a repository is required unless --base-dir is given"),
+    };
+
+    let targets: Vec<String> = targets.iter().map(|t| paths::join(&cwd, t)).collect();
+    let plan = Plan {
+        discovery: Discovery::Mlci,
+        metrics: if targets.is_empty() {
+            Selection::Discover(settings.metrics.clone())
+        } else {
+            Selection::Targets(targets)
+        },
+        params: Selection::Discover(settings.params.clone()),
+    };
+    let (base_snapshot, head_snapshot) = collect_both(&plan, base_source.as_ref(), head.as_ref())?;
+    let comparison = diff::compare(&base_snapshot, &head_snapshot);
+    log_warnings(&comparison, &base_revision, &head_revision);
+
+    let markdown = render::markdown::report(
+        &comparison,
+        &render::markdown::ReportContext {
+            title: &title,
+            id: &id,
+            base: &base_revision,
+            head: &head_revision,
+            machine: Some(&ci.machine),
+        },
+    );
+    let report = publish::Report {
+        html: render::html::page(&title, &markdown),
+        title,
+        markdown,
+    };
+
+    if dry_run {
+        let path = publish::local::write(&out, &report)?;
+        log::info!("wrote {} and {}", path.display(), out.join(publish::local::HTML_FILE).display());
+        return Ok(Outcome {
+            stdout: report.markdown,
+            gate_failed: false,
+        });
+    }
+    match ci.provider {
+        Provider::Local | Provider::GitHubActions | Provider::GitLab => Err(fail(
+            "posting reports is not available in this build",
+            "use `--dry-run` to write report.md and report.html locally",
+        )),
+    }
+}
+
+fn directory_source(path: &Path, side: &str) -> anyhow::Result<Directory> {
+    if !path.is_dir() {
+        return Err(fail(
+            format!("the {side} directory `{}` does not exist", path.display()),
+            "pass an existing directory (for a CI artifact, download it first)",
+        ));
+    }
+    Ok(Directory::new(path.to_path_buf(), path.display().to_string()))
+}
+
+fn read_settings(source: &dyn FileSource, config: Option<&Path>) -> anyhow::Result<Settings> {
+    let explicit = config.is_some();
+    let path = config
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_else(|| ".mlci.toml".to_owned());
+    match source.read(&path) {
+        Ok(Some(bytes)) => Ok(Settings::parse(&path, &bytes)?),
+        Ok(None) if !explicit => Ok(Settings::default()),
+        Ok(None) => Err(fail(
+            format!("the configuration file `{path}` does not exist"),
+            "the path is relative to the repository root",
+        )),
+        Err(error) => Err(fail(format!("cannot read `{path}`: {error}"), "check the file")),
+    }
+}
+
+/// Reads both sides at once: base from git objects while head comes from the disk.
+fn collect_both(
+    plan: &Plan,
+    base: &dyn FileSource,
+    head: &dyn FileSource,
+) -> anyhow::Result<(Snapshot, Snapshot)> {
+    let (base, head) = std::thread::scope(|scope| {
+        let base = scope.spawn(|| inputs::collect(plan, base));
+        let head = inputs::collect(plan, head);
+        (base.join().expect("collecting does not panic"), head)
+    });
+    Ok((base?, head?))
+}
+
+fn log_warnings(comparison: &Comparison, base: &Revision, head: &Revision) {
+    for warning in &comparison.warnings {
+        let revision = match warning.side {
+            Side::Base => base,
+            Side::Head => head,
+        };
+        log::warn!(
+            "cannot read `{}` at {}: {}",
+            warning.path,
+            revision.describe(),
+            warning.problem
+        );
+    }
+}
+
+/// The directory `dir` relative to the repository root, `/`-separated (`""` at the root).
+fn relative_dir(root: &Path, dir: &Path) -> String {
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    dir.strip_prefix(&root)
+        .map(|rel| rel.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_default()
+}
+
+/// `mlci metrics diff` / `mlci params diff`: DVC's commands, byte for byte.
+fn dvc_diff(
+    kind: dvc::Kind,
+    args: DiffArgs,
+    precision: Option<usize>,
+    dir: &Path,
+    ci: &CiContext,
+) -> anyhow::Result<Outcome> {
+    let DiffArgs {
+        a_rev,
+        b_rev,
+        targets,
+        all,
+        markdown,
+        json,
+        no_path,
+    } = args;
+    let repo = Repo::discover(dir, ci.trusted_workspace.clone())?;
+    let cwd = relative_dir(repo.root(), dir);
+    let options = dvc::Options {
+        kind,
+        style: if json {
+            dvc::Style::Json
+        } else if markdown {
+            dvc::Style::Markdown
+        } else {
+            dvc::Style::Plain
+        },
+        a_label: a_rev.unwrap_or_else(|| "HEAD".to_owned()),
+        b_label: b_rev.unwrap_or_else(|| WORKSPACE.to_owned()),
+        all,
+        no_path,
+        precision: precision.unwrap_or(dvc::DEFAULT_PRECISION),
+        cwd: cwd.clone(),
+    };
+    let empty = || Outcome {
+        stdout: dvc::render(&[], &options),
+        gate_failed: false,
+    };
+    if !repo.has_commits() {
+        return Ok(empty());
+    }
+    let a = DvcRevision::open(&repo, &options.a_label)?;
+    let b = DvcRevision::open(&repo, &options.b_label)?;
+    if let (Some(x), Some(y)) = (a.commit(), b.commit())
+        && x == y
+    {
+        // DVC reads both under one name, "a,b", and then finds neither: nothing to show.
+        return Ok(empty());
+    }
+
+    let selection = if targets.is_empty() {
+        Selection::Discover(Vec::new())
+    } else {
+        Selection::Targets(targets.iter().map(|t| paths::join(&cwd, t)).collect())
+    };
+    let plan = Plan {
+        discovery: Discovery::Dvc,
+        metrics: if kind == dvc::Kind::Metrics {
+            selection.clone()
+        } else {
+            Selection::Nothing
+        },
+        params: if kind == dvc::Kind::Params {
+            selection
+        } else {
+            Selection::Nothing
+        },
+    };
+    let workspace_is_dvc = repo.root().join(".dvc").is_dir();
+    let read = |revision: &DvcRevision| -> anyhow::Result<Snapshot> {
+        // DVC skips a revision that predates `dvc init`: every value is missing there.
+        if workspace_is_dvc && !revision.source().is_dir(".dvc") {
+            return Ok(Snapshot::default());
+        }
+        Ok(inputs::collect(&plan, revision.source())?)
+    };
+    let (base, head) = (read(&a)?, read(&b)?);
+    let comparison = diff::compare(&base, &head);
+    let failed: Vec<&str> = [(&options.a_label, &base), (&options.b_label, &head)]
+        .into_iter()
+        .filter(|(_, snapshot)| snapshot.has_problems())
+        .map(|(label, _)| label.as_str())
+        .collect();
+    if !failed.is_empty() {
+        let noun = match kind {
+            dvc::Kind::Metrics => "metrics",
+            dvc::Kind::Params => "params",
+        };
+        log::warn!(
+            "failed to load some {noun} for following revisions: '{}'.",
+            failed.join(", ")
+        );
+        for warning in &comparison.warnings {
+            let label = match warning.side {
+                Side::Base => &options.a_label,
+                Side::Head => &options.b_label,
+            };
+            log::info!("  {} at {label}: {}", warning.path, warning.problem);
+        }
+    }
+    let files = match kind {
+        dvc::Kind::Metrics => &comparison.metrics,
+        dvc::Kind::Params => &comparison.params,
+    };
+    Ok(Outcome {
+        stdout: dvc::render(files, &options),
+        gate_failed: false,
+    })
+}
+
+/// DVC's name for the working tree.
+const WORKSPACE: &str = "workspace";
+
+/// A side of a DVC-style diff: a commit or the working tree.
+enum DvcRevision {
+    Commit(git::GitTree),
+    Workspace(Directory),
+}
+
+impl DvcRevision {
+    fn open(repo: &Repo, label: &str) -> anyhow::Result<DvcRevision> {
+        if label == WORKSPACE {
+            return Ok(DvcRevision::Workspace(repo.work_tree(WORKSPACE.into())));
+        }
+        let commit = repo.resolve(label)?;
+        Ok(DvcRevision::Commit(repo.tree(&commit, label.to_owned())?))
+    }
+
+    fn commit(&self) -> Option<&str> {
+        match self {
+            DvcRevision::Commit(tree) => Some(&tree.commit().sha),
+            DvcRevision::Workspace(_) => None,
+        }
+    }
+
+    fn source(&self) -> &dyn FileSource {
+        match self {
+            DvcRevision::Commit(tree) => tree,
+            DvcRevision::Workspace(dir) => dir,
+        }
+    }
+}

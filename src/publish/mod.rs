@@ -1,0 +1,16 @@
+//! Publish: where a rendered report goes. The only module besides `git` that does I/O.
+//!
+//! - [`local`]: `--dry-run`, files in a directory.
+
+pub mod local;
+
+/// A report ready to publish: what the renderers returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// Title, for the HTML page.
+    pub title: String,
+    /// The markdown body, exactly as it would be posted.
+    pub markdown: String,
+    /// The local preview page.
+    pub html: String,
+}

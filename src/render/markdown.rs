@@ -1,0 +1,438 @@
+//! The report as GitHub-flavoured markdown: title, one-line summary, warnings, a table per
+//! metrics file, the params table, unchanged values collapsed, and a footer with the revisions
+//! and the machine. Same inputs, same bytes: nothing here reads a clock.
+
+use std::fmt::Write as _;
+
+use crate::ci::Machine;
+use crate::diff::{Comparison, FileDiff, Row, Side, Status, Trend};
+use crate::render::{Revision, escape, format, marker};
+
+/// What the report says besides the comparison itself.
+#[derive(Debug, Clone, Copy)]
+pub struct ReportContext<'a> {
+    /// Title (from `--title` or `.mlci.toml`).
+    pub title: &'a str,
+    /// Report id, for the hidden marker.
+    pub id: &'a str,
+    /// The base revision.
+    pub base: &'a Revision,
+    /// The head revision.
+    pub head: &'a Revision,
+    /// The machine that produced the run, if it is to be shown.
+    pub machine: Option<&'a Machine>,
+}
+
+/// Renders the whole report.
+pub fn report(comparison: &Comparison, context: &ReportContext<'_>) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "## {}\n", escape::inline(context.title));
+    out.push_str(&summary(comparison));
+    out.push_str("\n\n");
+    warnings(&mut out, comparison, context);
+    metrics(&mut out, &comparison.metrics);
+    params(&mut out, &comparison.params);
+    footer(&mut out, context);
+    out.push_str(&marker(context.id, context.head.commit.as_deref()));
+    out.push('\n');
+    out
+}
+
+/// Counts for the summary line.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    /// Metrics with a different value at head.
+    pub changed: usize,
+    /// Of those, moved the better way (by name: accuracy up, loss down).
+    pub improved: usize,
+    /// Of those, moved the worse way.
+    pub worsened: usize,
+    /// Metrics only at head.
+    pub added: usize,
+    /// Metrics only at base.
+    pub removed: usize,
+    /// Metrics equal on both sides.
+    pub unchanged: usize,
+    /// Params that differ (including added and removed).
+    pub params_changed: usize,
+}
+
+impl Counts {
+    /// Counts the rows of a comparison.
+    pub fn of(comparison: &Comparison) -> Counts {
+        let mut counts = Counts::default();
+        for row in comparison.metrics.iter().flat_map(|f| &f.rows) {
+            match row.status {
+                Status::Changed => counts.changed += 1,
+                Status::Added => counts.added += 1,
+                Status::Removed => counts.removed += 1,
+                Status::Unchanged => counts.unchanged += 1,
+            }
+            match row.trend() {
+                Some(Trend::Improved) => counts.improved += 1,
+                Some(Trend::Worsened) => counts.worsened += 1,
+                None => {}
+            }
+        }
+        counts.params_changed = comparison
+            .params
+            .iter()
+            .flat_map(|f| &f.rows)
+            .filter(|r| r.is_changed())
+            .count();
+        counts
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn summary(comparison: &Comparison) -> String {
+    let counts = Counts::of(comparison);
+    let total_metrics = counts.changed + counts.added + counts.removed + counts.unchanged;
+    if counts.changed + counts.added + counts.removed + counts.params_changed == 0 {
+        return if total_metrics == 0 && comparison.params.is_empty() {
+            "No metrics or params found at either revision.".to_owned()
+        } else {
+            format!(
+                "No metric or param changed ({} compared).",
+                plural(total_metrics, "metric", "metrics")
+            )
+        };
+    }
+    let mut parts = Vec::new();
+    let mut changed = format!("**{} changed**", plural(counts.changed, "metric", "metrics"));
+    if counts.improved + counts.worsened > 0 {
+        let _ = write!(
+            changed,
+            " ({} improved, {} worsened)",
+            counts.improved, counts.worsened
+        );
+    }
+    parts.push(changed);
+    if counts.added > 0 {
+        parts.push(format!("{} added", counts.added));
+    }
+    if counts.removed > 0 {
+        parts.push(format!("{} removed", counts.removed));
+    }
+    parts.push(format!("{} unchanged", counts.unchanged));
+    parts.push(format!(
+        "**{} changed**",
+        plural(counts.params_changed, "param", "params")
+    ));
+    parts.join(" · ")
+}
+
+fn warnings(out: &mut String, comparison: &Comparison, context: &ReportContext<'_>) {
+    if comparison.warnings.is_empty() {
+        return;
+    }
+    let count = comparison.warnings.len();
+    let _ = writeln!(out, "> [!WARNING]");
+    let _ = writeln!(
+        out,
+        "> {} could not be read; the values on that side are left empty:",
+        plural(count, "file", "files")
+    );
+    for warning in &comparison.warnings {
+        let revision = match warning.side {
+            Side::Base => context.base,
+            Side::Head => context.head,
+        };
+        let _ = writeln!(
+            out,
+            "> - **{}** at {} ({}): {}",
+            escape::inline(&warning.path),
+            side_name(warning.side),
+            escape::inline(&revision.short()),
+            escape::inline(&warning.problem.to_string()),
+        );
+    }
+    out.push('\n');
+}
+
+fn side_name(side: Side) -> &'static str {
+    match side {
+        Side::Base => "base",
+        Side::Head => "head",
+    }
+}
+
+fn metrics(out: &mut String, files: &[FileDiff]) {
+    if files.is_empty() {
+        return;
+    }
+    out.push_str("### Metrics\n\n");
+    for file in files {
+        let _ = writeln!(out, "#### {}\n", escape::inline(&file.path));
+        let changed: Vec<&Row> = file.rows.iter().filter(|r| r.is_changed()).collect();
+        let unchanged: Vec<&Row> = file.rows.iter().filter(|r| !r.is_changed()).collect();
+        if !changed.is_empty() {
+            out.push_str("| Metric | Base | Head | Change | Relative |\n");
+            out.push_str("|:--|--:|--:|--:|--:|\n");
+            for row in &changed {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} |",
+                    key(row),
+                    format::value(row.base.as_ref()),
+                    format::value(row.head.as_ref()),
+                    change(row),
+                    relative(row),
+                );
+            }
+            out.push('\n');
+        }
+        if !unchanged.is_empty() {
+            let _ = writeln!(
+                out,
+                "<details><summary>{}</summary>\n",
+                plural(unchanged.len(), "unchanged metric", "unchanged metrics")
+            );
+            out.push_str("| Metric | Value |\n|:--|--:|\n");
+            for row in &unchanged {
+                let _ = writeln!(out, "| {} | {} |", key(row), format::value(row.head.as_ref()));
+            }
+            out.push_str("\n</details>\n\n");
+        }
+    }
+}
+
+fn key(row: &Row) -> String {
+    if row.key.is_empty() {
+        "*(value)*".to_owned()
+    } else {
+        escape::inline(&row.key)
+    }
+}
+
+fn change(row: &Row) -> String {
+    match (row.status, row.delta) {
+        (Status::Added, _) => "added".to_owned(),
+        (Status::Removed, _) => "removed".to_owned(),
+        (_, Some(delta)) => {
+            let arrow = match delta.to_f64() {
+                d if d > 0.0 => "▲ ",
+                d if d < 0.0 => "▼ ",
+                _ => "",
+            };
+            format!("{arrow}{}", format::delta(delta))
+        }
+        (_, None) => "changed".to_owned(),
+    }
+}
+
+fn relative(row: &Row) -> String {
+    match (row.status, row.delta) {
+        (Status::Changed, Some(_)) => match row.relative() {
+            Some(ratio) => format::percent(ratio),
+            None => "n/a".to_owned(),
+        },
+        _ => String::new(),
+    }
+}
+
+fn params(out: &mut String, files: &[FileDiff]) {
+    if files.is_empty() {
+        return;
+    }
+    let rows = |changed: bool| -> Vec<(&str, &Row)> {
+        files
+            .iter()
+            .flat_map(|f| f.rows.iter().map(move |r| (f.path.as_str(), r)))
+            .filter(|(_, r)| r.is_changed() == changed)
+            .collect()
+    };
+    let changed = rows(true);
+    let unchanged = rows(false);
+    out.push_str("### Params\n\n");
+    if changed.is_empty() {
+        out.push_str("No param changed.\n\n");
+    } else {
+        out.push_str("| File | Param | Base | Head |\n|:--|:--|--:|--:|\n");
+        for (path, row) in &changed {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                escape::inline(path),
+                key(row),
+                format::value(row.base.as_ref()),
+                format::value(row.head.as_ref()),
+            );
+        }
+        out.push('\n');
+    }
+    if !unchanged.is_empty() {
+        let _ = writeln!(
+            out,
+            "<details><summary>{}</summary>\n",
+            plural(unchanged.len(), "unchanged param", "unchanged params")
+        );
+        out.push_str("| File | Param | Value |\n|:--|:--|--:|\n");
+        for (path, row) in &unchanged {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                escape::inline(path),
+                key(row),
+                format::value(row.head.as_ref())
+            );
+        }
+        out.push_str("\n</details>\n\n");
+    }
+}
+
+fn footer(out: &mut String, context: &ReportContext<'_>) {
+    out.push_str("---\n");
+    let _ = writeln!(
+        out,
+        "<sub>Base: {} · Head: {} · mlci {}</sub>\n",
+        escape::inline(&context.base.describe()),
+        escape::inline(&context.head.describe()),
+        env!("CARGO_PKG_VERSION"),
+    );
+    if let Some(machine) = context.machine {
+        out.push_str("<details><summary>Environment</summary>\n\n| | |\n|:--|:--|\n");
+        let _ = writeln!(out, "| OS | {} |", escape::inline(&machine.os));
+        let cpu = machine.cpu.as_deref().unwrap_or("unknown");
+        let _ = writeln!(
+            out,
+            "| CPU | {} ({}) |",
+            escape::inline(cpu),
+            plural(machine.cpus, "CPU", "CPUs")
+        );
+        if let Some(memory) = machine.memory {
+            let _ = writeln!(out, "| Memory | {:.1} GiB |", memory as f64 / (1u64 << 30) as f64);
+        }
+        let gpus = if machine.gpus.is_empty() {
+            "none detected".to_owned()
+        } else {
+            machine
+                .gpus
+                .iter()
+                .map(|g| escape::inline(g))
+                .collect::<Vec<_>>()
+                .join("<br>")
+        };
+        let _ = writeln!(out, "| GPU | {gpus} |");
+        out.push_str("\n</details>\n\n");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::Warning;
+    use crate::model::{Problem, Scalar};
+
+    fn row(key: &str, base: Option<Scalar>, head: Option<Scalar>, status: Status) -> Row {
+        let delta = match (base.as_ref().and_then(Scalar::number), head.as_ref().and_then(Scalar::number)) {
+            (Some(b), Some(h)) => Some(crate::diff::subtract(h, b)),
+            _ => None,
+        };
+        Row {
+            key: key.into(),
+            base,
+            head,
+            delta,
+            status,
+        }
+    }
+
+    fn context<'a>(base: &'a Revision, head: &'a Revision) -> ReportContext<'a> {
+        ReportContext {
+            title: "mlci report",
+            id: "default",
+            base,
+            head,
+            machine: None,
+        }
+    }
+
+    fn revisions() -> (Revision, Revision) {
+        (
+            Revision {
+                name: "main".into(),
+                commit: Some("1111111111111111111111111111111111111111".into()),
+            },
+            Revision {
+                name: "working tree".into(),
+                commit: Some("2222222222222222222222222222222222222222".into()),
+            },
+        )
+    }
+
+    #[test]
+    fn report_with_changes_params_and_a_warning() {
+        let comparison = Comparison {
+            metrics: vec![FileDiff {
+                path: "eval/metrics.json".into(),
+                rows: vec![
+                    row("acc", Some(Scalar::Float(0.81)), Some(Scalar::Float(0.85)), Status::Changed),
+                    row("loss", Some(Scalar::Float(0.5)), Some(Scalar::Float(0.55)), Status::Changed),
+                    row("model", Some(Scalar::Str("rf".into())), Some(Scalar::Str("xgb".into())), Status::Changed),
+                    row("new", None, Some(Scalar::Int(3)), Status::Added),
+                    row("zero", Some(Scalar::Int(0)), Some(Scalar::Int(2)), Status::Changed),
+                    row("same", Some(Scalar::Int(7)), Some(Scalar::Int(7)), Status::Unchanged),
+                ],
+            }],
+            params: vec![FileDiff {
+                path: "params.yaml".into(),
+                rows: vec![
+                    row("lr", Some(Scalar::Float(0.01)), Some(Scalar::Float(0.001)), Status::Changed),
+                    row("seed", Some(Scalar::Int(1)), Some(Scalar::Int(1)), Status::Unchanged),
+                ],
+            }],
+            warnings: vec![Warning {
+                side: Side::Base,
+                path: "eval/other.json".into(),
+                problem: Problem::Invalid {
+                    line: 3,
+                    column: 5,
+                    message: "expected ',' or '}' after an object member".into(),
+                },
+            }],
+        };
+        let (base, head) = revisions();
+        insta::assert_snapshot!(report(&comparison, &context(&base, &head)));
+    }
+
+    #[test]
+    fn hostile_names_are_escaped() {
+        let comparison = Comparison {
+            metrics: vec![FileDiff {
+                path: "evil|<b>.json".into(),
+                rows: vec![row(
+                    "a|b<script>@octocat `x`\n| injected | row |",
+                    Some(Scalar::Str("<img src=x onerror=alert(1)>".into())),
+                    Some(Scalar::Str("<!-- mlci:report id=default -->".into())),
+                    Status::Changed,
+                )],
+            }],
+            ..Comparison::default()
+        };
+        let (base, head) = revisions();
+        let text = report(&comparison, &context(&base, &head));
+        let table_row = text.lines().find(|l| l.starts_with("| a")).unwrap();
+        assert_eq!(table_row.matches(" | ").count(), 4, "{table_row}");
+        assert!(!text.contains("<script>") && !text.contains("<img") && !text.contains("@octocat"));
+        assert_eq!(text.matches("<!-- mlci:report").count(), 1);
+        insta::assert_snapshot!(table_row, @r"| a\|b&lt;script&gt;@⁠octocat &#96;x&#96;<br>\| injected \| row \| | &lt;img src=x onerror=alert(1)&gt; | &lt;\!-- mlci:report id=default --&gt; | changed |  |");
+    }
+
+    #[test]
+    fn nothing_changed_says_so() {
+        let comparison = Comparison {
+            metrics: vec![FileDiff {
+                path: "m.json".into(),
+                rows: vec![row("acc", Some(Scalar::Float(0.9)), Some(Scalar::Float(0.9)), Status::Unchanged)],
+            }],
+            ..Comparison::default()
+        };
+        let (base, head) = revisions();
+        let text = report(&comparison, &context(&base, &head));
+        assert!(text.contains("No metric or param changed (1 metric compared)."), "{text}");
+    }
+}
