@@ -373,8 +373,10 @@ fn dvc_diff(
     let b = DvcRevision::open(&repo, &options.b_label)?;
     if let (Some(x), Some(y)) = (a.commit(), b.commit())
         && x == y
+        && options.a_label != options.b_label
     {
-        // DVC reads both under one name, "a,b", and then finds neither: nothing to show.
+        // Two names for one commit: DVC reads it once under the key "a,b", then finds
+        // neither "a" nor "b" in its results, so it shows nothing (iterative/dvc#10429).
         return Ok(empty());
     }
 
@@ -396,14 +398,7 @@ fn dvc_diff(
             Selection::Nothing
         },
     };
-    let workspace_is_dvc = repo.root().join(".dvc").is_dir();
-    let read = |revision: &DvcRevision| -> anyhow::Result<Snapshot> {
-        // DVC skips a revision that predates `dvc init`: every value is missing there.
-        if workspace_is_dvc && !revision.source().is_dir(".dvc") {
-            return Ok(Snapshot::default());
-        }
-        Ok(inputs::collect(&plan, revision.source())?)
-    };
+    let read = |revision: &DvcRevision| inputs::collect(&plan, revision.source());
     let (base, head) = (read(&a)?, read(&b)?);
     let comparison = diff::compare(&base, &head);
     let failed: Vec<&str> = [(&options.a_label, &base), (&options.b_label, &head)]

@@ -109,8 +109,9 @@ pub fn render(files: &[FileDiff], options: &Options) -> String {
     }
     match options.style {
         Style::Plain if table.is_empty() => String::new(),
-        Style::Plain => tabulate(&headers, &table, false),
-        _ => tabulate(&headers, &table, true) + "\n",
+        // `ui.write` ends every output with a newline; `--md` adds one more before it.
+        Style::Plain => tabulate(&headers, &table, false) + "\n",
+        _ => tabulate(&headers, &table, true) + "\n\n",
     }
 }
 
@@ -452,7 +453,7 @@ mod tests {
         // tests/func/metrics/test_diff.py::test_metrics_diff_cli
         assert_eq!(
             render(&example(), &options(Style::Plain)),
-            "Path    Metric    HEAD~1    workspace    Change\nm.yaml  foo       1.23457   3.45679      2.22222"
+            "Path    Metric    HEAD~1    workspace    Change\nm.yaml  foo       1.23457   3.45679      2.22222\n"
         );
     }
 
@@ -460,7 +461,7 @@ mod tests {
     fn markdown_table_ends_with_a_blank_line() {
         assert_eq!(
             render(&example(), &options(Style::Markdown)),
-            "| Path   | Metric   | HEAD~1   | workspace   | Change   |\n|--------|----------|----------|-------------|----------|\n| m.yaml | foo      | 1.23457  | 3.45679     | 2.22222  |\n"
+            "| Path   | Metric   | HEAD~1   | workspace   | Change   |\n|--------|----------|----------|-------------|----------|\n| m.yaml | foo      | 1.23457  | 3.45679     | 2.22222  |\n\n"
         );
     }
 
@@ -469,7 +470,7 @@ mod tests {
         assert_eq!(render(&[], &options(Style::Plain)), "");
         assert_eq!(
             render(&[], &options(Style::Markdown)),
-            "| Path   | Metric   | HEAD~1   | workspace   | Change   |\n|--------|----------|----------|-------------|----------|\n"
+            "| Path   | Metric   | HEAD~1   | workspace   | Change   |\n|--------|----------|----------|-------------|----------|\n\n"
         );
         assert_eq!(render(&[], &options(Style::Json)), "{}\n");
     }

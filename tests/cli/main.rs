@@ -1,1 +1,12 @@
-//! The one integration-test binary: runs `mlci` end to end on real temporary git repositories.
+//! The one integration-test binary: runs `mlci` end to end on real temporary git
+//! repositories (and, for publishing, against local fakes of the forges).
+
+#![expect(
+    unreachable_pub,
+    reason = "helpers in `support` are `pub` for the modules of this one binary"
+)]
+
+mod dvc_compat;
+mod report;
+mod revisions;
+mod support;

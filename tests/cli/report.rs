@@ -1,0 +1,1 @@
+//! `mlci report` end to end.

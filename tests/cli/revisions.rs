@@ -1,0 +1,1 @@
+//! Base resolution: default branch, merge-base, shallow clones, `--base-dir`.

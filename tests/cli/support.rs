@@ -1,0 +1,240 @@
+//! The test harness: a temporary git repository with a stable author, dates and `HOME`, a
+//! way to run the `mlci` binary in it, and the redactions that make output comparable.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Environment that makes git output the same on every machine.
+pub const GIT_ENV: &[(&str, &str)] = &[
+    ("GIT_AUTHOR_NAME", "mlci test"),
+    ("GIT_AUTHOR_EMAIL", "test@mlci.invalid"),
+    ("GIT_COMMITTER_NAME", "mlci test"),
+    ("GIT_COMMITTER_EMAIL", "test@mlci.invalid"),
+    ("GIT_AUTHOR_DATE", "2024-01-01T00:00:00Z"),
+    ("GIT_COMMITTER_DATE", "2024-01-01T00:00:00Z"),
+    ("GIT_CONFIG_NOSYSTEM", "1"),
+    ("GIT_TERMINAL_PROMPT", "0"),
+];
+
+/// A git repository in a temporary directory.
+pub struct TestRepo {
+    dir: tempfile::TempDir,
+}
+
+impl TestRepo {
+    /// An empty repository on branch `main`.
+    pub fn new() -> TestRepo {
+        let dir = tempfile::Builder::new().prefix("mlci-test").tempdir().unwrap();
+        let repo = TestRepo { dir };
+        std::fs::create_dir_all(repo.home()).unwrap();
+        std::fs::create_dir_all(repo.root()).unwrap();
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo
+    }
+
+    /// The work tree.
+    pub fn root(&self) -> PathBuf {
+        self.dir.path().join("repo")
+    }
+
+    /// The temporary directory holding everything (the work tree, `HOME`, clones).
+    pub fn temp(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    /// A command with the stable environment, in `dir`.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>, dir: &Path) -> Command {
+        let mut command = Command::new(program);
+        command
+            .current_dir(dir)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.home())
+            .env("GIT_CONFIG_GLOBAL", self.home().join(".gitconfig"));
+        for (key, value) in GIT_ENV {
+            command.env(key, value);
+        }
+        command
+    }
+
+    /// Runs git in the work tree and returns stdout; panics on failure.
+    pub fn git(&self, args: &[&str]) -> String {
+        self.git_in(&self.root(), args)
+    }
+
+    /// Runs git in `dir`.
+    pub fn git_in(&self, dir: &Path, args: &[&str]) -> String {
+        let output = self.command("git", dir).args(args).output().unwrap();
+        assert!(
+            output.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    /// Writes a file (creating directories).
+    pub fn write(&self, path: &str, content: impl AsRef<[u8]>) -> &Self {
+        let full = self.root().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, content).unwrap();
+        self
+    }
+
+    /// Deletes a file.
+    pub fn remove(&self, path: &str) -> &Self {
+        std::fs::remove_file(self.root().join(path)).unwrap();
+        self
+    }
+
+    /// Makes the work tree exactly `files` (keeping `.git`).
+    pub fn replace_tree(&self, files: &Path) {
+        for entry in std::fs::read_dir(self.root()).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_name() == ".git" {
+                continue;
+            }
+            if entry.file_type().unwrap().is_dir() {
+                std::fs::remove_dir_all(entry.path()).unwrap();
+            } else {
+                std::fs::remove_file(entry.path()).unwrap();
+            }
+        }
+        copy_dir(files, &self.root());
+    }
+
+    /// Stages everything and commits; returns the commit's SHA.
+    pub fn commit(&self, message: &str) -> String {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "--allow-empty", "-m", message]);
+        self.git(&["rev-parse", "HEAD"]).trim().to_owned()
+    }
+
+    /// Runs `mlci` in the work tree.
+    pub fn mlci(&self, args: &[&str]) -> Run {
+        self.mlci_in(&self.root(), args)
+    }
+
+    /// Runs `mlci` in `dir`.
+    pub fn mlci_in(&self, dir: &Path, args: &[&str]) -> Run {
+        let output = self
+            .command(env!("CARGO_BIN_EXE_mlci"), dir)
+            .args(args)
+            .output()
+            .unwrap();
+        Run {
+            output,
+            temp: self.temp().to_path_buf(),
+        }
+    }
+}
+
+/// Copies a directory tree.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A finished run of the binary.
+pub struct Run {
+    pub output: Output,
+    temp: PathBuf,
+}
+
+impl Run {
+    /// stdout as text.
+    pub fn stdout(&self) -> String {
+        String::from_utf8(self.output.stdout.clone()).unwrap()
+    }
+
+    /// stderr as text.
+    pub fn stderr(&self) -> String {
+        String::from_utf8(self.output.stderr.clone()).unwrap()
+    }
+
+    /// The exit code.
+    pub fn code(&self) -> i32 {
+        self.output.status.code().unwrap_or(-1)
+    }
+
+    /// Asserts success and returns stdout.
+    pub fn success(&self) -> String {
+        assert_eq!(self.code(), 0, "stderr:\n{}", self.stderr());
+        self.stdout()
+    }
+
+    /// Exit code, stdout and stderr with the named redactions applied, for snapshots.
+    pub fn transcript(&self) -> String {
+        redact(
+            &format!(
+                "exit code: {}\n--- stdout\n{}--- stderr\n{}",
+                self.code(),
+                self.stdout(),
+                self.stderr()
+            ),
+            &self.temp,
+        )
+    }
+}
+
+/// The redactions, in one place: temporary paths, commit SHAs, the machine description.
+pub fn redact(text: &str, temp: &Path) -> String {
+    let mut text = text.replace(&temp.display().to_string(), "[TEMP]");
+    if let Ok(real) = temp.canonicalize() {
+        text = text.replace(&real.display().to_string(), "[TEMP]");
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut in_environment = false;
+    for line in text.split_inclusive('\n') {
+        if line.starts_with("<details><summary>Environment</summary>") {
+            in_environment = true;
+            out.push_str("[ENVIRONMENT]\n");
+            continue;
+        }
+        if in_environment {
+            in_environment = !line.starts_with("</details>");
+            continue;
+        }
+        out.push_str(line);
+    }
+    redact_shas(&out)
+}
+
+fn redact_shas(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let run = chars[i..]
+            .iter()
+            .take_while(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+            .count();
+        let bounded = (i == 0 || !chars[i - 1].is_ascii_alphanumeric())
+            && chars.get(i + run).is_none_or(|c| !c.is_ascii_alphanumeric());
+        let hex = &chars[i..i + run];
+        let is_sha = run == 40
+            || (run == 7
+                && hex.iter().any(char::is_ascii_digit)
+                && hex.iter().any(char::is_ascii_alphabetic));
+        if bounded && is_sha {
+            out.push_str(if run == 40 { "[SHA]" } else { "[SHORT]" });
+            i += run;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
