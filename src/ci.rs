@@ -92,12 +92,10 @@ impl Machine {
             os.push_str(&format!(", kernel {kernel}"));
         }
         os.push_str(&format!(", {}", std::env::consts::ARCH));
-        let cpu = read("/proc/cpuinfo")
-            .lines()
-            .find_map(|line| {
-                let (key, value) = line.split_once(':')?;
-                (key.trim() == "model name").then(|| value.trim().to_owned())
-            });
+        let cpu = read("/proc/cpuinfo").lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            (key.trim() == "model name").then(|| value.trim().to_owned())
+        });
         let memory = read("/proc/meminfo").lines().find_map(|line| {
             let kib: u64 = line
                 .strip_prefix("MemTotal:")?

@@ -74,7 +74,12 @@ pub enum ParamsCommand {
 pub struct ReportArgs {
     /// Base revision, compared exactly [default: the merge-base of HEAD and the default
     /// branch; in CI, the pull request's base].
-    #[arg(long, env = "MLCI_BASE", value_name = "REF", conflicts_with = "base_dir")]
+    #[arg(
+        long,
+        env = "MLCI_BASE",
+        value_name = "REF",
+        conflicts_with = "base_dir"
+    )]
     pub base: Option<String>,
 
     /// Read the base from a plain directory (a baseline downloaded as a CI artifact).
@@ -99,7 +104,12 @@ pub struct ReportArgs {
     pub dry_run: bool,
 
     /// Where --dry-run writes the report.
-    #[arg(long, env = "MLCI_OUT", value_name = "DIR", default_value = "mlci-report")]
+    #[arg(
+        long,
+        env = "MLCI_OUT",
+        value_name = "DIR",
+        default_value = "mlci-report"
+    )]
     pub out: PathBuf,
 
     /// Report title [default: from .mlci.toml, else "mlci report"].
@@ -169,7 +179,16 @@ mod tests {
     #[test]
     fn dvc_style_arguments_parse() {
         let cli = Cli::parse_from([
-            "mlci", "metrics", "diff", "HEAD~1", "--targets", "a.json", "b.json", "--md", "--precision", "2",
+            "mlci",
+            "metrics",
+            "diff",
+            "HEAD~1",
+            "--targets",
+            "a.json",
+            "b.json",
+            "--md",
+            "--precision",
+            "2",
         ]);
         let Command::Metrics {
             command: MetricsCommand::Diff(args),

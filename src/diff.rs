@@ -99,7 +99,6 @@ pub fn compare(base: &Snapshot, head: &Snapshot) -> Comparison {
         let files = snapshot
             .pipeline_problems
             .iter()
-            .map(|(path, problem)| (path, problem))
             .chain(snapshot.metrics.iter().filter_map(problem_of))
             .chain(snapshot.params.iter().filter_map(problem_of));
         for (path, problem) in files {
@@ -119,7 +118,9 @@ pub fn compare(base: &Snapshot, head: &Snapshot) -> Comparison {
     }
 }
 
-fn problem_of<'a>((path, content): (&'a String, &'a FileContent)) -> Option<(&'a String, &'a Problem)> {
+fn problem_of<'a>(
+    (path, content): (&'a String, &'a FileContent),
+) -> Option<(&'a String, &'a Problem)> {
     content.as_ref().err().map(|problem| (path, problem))
 }
 
@@ -208,7 +209,10 @@ fn is_truthy(scalar: &Scalar) -> bool {
 }
 
 fn row(key: String, base: Option<Scalar>, head: Option<Scalar>) -> Row {
-    let delta = match (base.as_ref().and_then(Scalar::number), head.as_ref().and_then(Scalar::number)) {
+    let delta = match (
+        base.as_ref().and_then(Scalar::number),
+        head.as_ref().and_then(Scalar::number),
+    ) {
         (Some(b), Some(h)) => Some(subtract(h, b)),
         _ => None,
     };
@@ -287,14 +291,50 @@ pub enum Trend {
 
 /// Name words that mean higher is better.
 const HIGHER_IS_BETTER: &[&str] = &[
-    "accuracy", "acc", "auc", "f1", "fscore", "precision", "prec", "recall", "r2", "ap", "map",
-    "iou", "miou", "dice", "bleu", "rouge", "top1", "top5", "mcc", "kappa", "specificity",
-    "sensitivity", "tpr", "ndcg", "throughput",
+    "accuracy",
+    "acc",
+    "auc",
+    "f1",
+    "fscore",
+    "precision",
+    "prec",
+    "recall",
+    "r2",
+    "ap",
+    "map",
+    "iou",
+    "miou",
+    "dice",
+    "bleu",
+    "rouge",
+    "top1",
+    "top5",
+    "mcc",
+    "kappa",
+    "specificity",
+    "sensitivity",
+    "tpr",
+    "ndcg",
+    "throughput",
 ];
 /// Name words that mean lower is better.
 const LOWER_IS_BETTER: &[&str] = &[
-    "loss", "error", "err", "rmse", "mae", "mse", "mape", "latency", "perplexity", "ppl", "fpr",
-    "fnr", "wer", "cer", "logloss", "nll",
+    "loss",
+    "error",
+    "err",
+    "rmse",
+    "mae",
+    "mse",
+    "mape",
+    "latency",
+    "perplexity",
+    "ppl",
+    "fpr",
+    "fnr",
+    "wer",
+    "cer",
+    "logloss",
+    "nll",
 ];
 
 /// The direction a metric's name implies (`test.roc_auc`: higher; `val_loss`: lower), or
@@ -341,8 +381,10 @@ mod tests {
     use super::*;
 
     fn map(entries: &[(&str, Scalar)]) -> FileContent {
-        let mut entries: Vec<(String, Scalar)> =
-            entries.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        let mut entries: Vec<(String, Scalar)> = entries
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(Document::Map(entries))
     }
@@ -356,17 +398,33 @@ mod tests {
     }
 
     fn rows(base: FileContent, head: FileContent) -> Vec<Row> {
-        let comparison = compare(&snapshot(vec![("m.json", base)]), &snapshot(vec![("m.json", head)]));
-        comparison.metrics.into_iter().flat_map(|f| f.rows).collect()
+        let comparison = compare(
+            &snapshot(vec![("m.json", base)]),
+            &snapshot(vec![("m.json", head)]),
+        );
+        comparison
+            .metrics
+            .into_iter()
+            .flat_map(|f| f.rows)
+            .collect()
     }
 
     #[test]
     fn added_removed_changed_and_unchanged() {
         let rows = rows(
-            map(&[("acc", Scalar::Float(0.8)), ("loss", Scalar::Float(0.5)), ("n", Scalar::Int(3))]),
-            map(&[("acc", Scalar::Float(0.9)), ("f1", Scalar::Float(0.7)), ("n", Scalar::Int(3))]),
+            map(&[
+                ("acc", Scalar::Float(0.8)),
+                ("loss", Scalar::Float(0.5)),
+                ("n", Scalar::Int(3)),
+            ]),
+            map(&[
+                ("acc", Scalar::Float(0.9)),
+                ("f1", Scalar::Float(0.7)),
+                ("n", Scalar::Int(3)),
+            ]),
         );
-        let summary: Vec<(&str, Status)> = rows.iter().map(|r| (r.key.as_str(), r.status)).collect();
+        let summary: Vec<(&str, Status)> =
+            rows.iter().map(|r| (r.key.as_str(), r.status)).collect();
         assert_eq!(
             summary,
             vec![
@@ -389,14 +447,23 @@ mod tests {
         assert!(eq(Scalar::Bool(true), Scalar::Float(1.0)));
         assert!(!eq(Scalar::Str("0.1".into()), Scalar::Float(0.1)));
         assert!(!eq(Scalar::Float(f64::NAN), Scalar::Float(f64::NAN)));
-        assert!(eq(Scalar::Float(f64::INFINITY), Scalar::Float(f64::INFINITY)));
-        assert!(!eq(Scalar::Int(9007199254740993), Scalar::Float(9007199254740992.0)));
+        assert!(eq(
+            Scalar::Float(f64::INFINITY),
+            Scalar::Float(f64::INFINITY)
+        ));
+        assert!(!eq(
+            Scalar::Int(9007199254740993),
+            Scalar::Float(9007199254740992.0)
+        ));
         assert!(python_eq(None, Some(&Scalar::Null)));
     }
 
     #[test]
     fn booleans_subtract_as_integers() {
-        let rows = rows(map(&[("ok", Scalar::Bool(true))]), map(&[("ok", Scalar::Bool(false))]));
+        let rows = rows(
+            map(&[("ok", Scalar::Bool(true))]),
+            map(&[("ok", Scalar::Bool(false))]),
+        );
         assert_eq!(rows[0].delta, Some(Number::Int(-1)));
         assert_eq!(rows[0].status, Status::Changed);
     }
@@ -410,7 +477,11 @@ mod tests {
         assert_eq!(rows[0].status, Status::Changed);
         assert!(matches!(rows[0].delta, Some(Number::Float(d)) if d.is_nan()));
         assert_eq!(rows[1].relative(), None);
-        let grown = row("x".into(), Some(Scalar::Float(-2.0)), Some(Scalar::Float(-1.0)));
+        let grown = row(
+            "x".into(),
+            Some(Scalar::Float(-2.0)),
+            Some(Scalar::Float(-1.0)),
+        );
         assert_eq!(grown.relative(), Some(0.5));
     }
 
@@ -441,12 +512,18 @@ mod tests {
         assert_eq!(scalars[0].delta, Some(Number::Float(0.25)));
         // DVC quirk: a scalar facing a missing file shows nothing; facing a map, "unable to parse".
         assert!(rows_of_missing_base_scalar().is_empty());
-        let mixed = rows(map(&[("a", Scalar::Int(1))]), Ok(Document::Scalar(Scalar::Int(2))));
+        let mixed = rows(
+            map(&[("a", Scalar::Int(1))]),
+            Ok(Document::Scalar(Scalar::Int(2))),
+        );
         assert_eq!(mixed[0].head, Some(Scalar::Str("unable to parse".into())));
     }
 
     fn rows_of_missing_base_scalar() -> Vec<Row> {
-        rows(Err(Problem::Missing), Ok(Document::Scalar(Scalar::Float(0.5))))
+        rows(
+            Err(Problem::Missing),
+            Ok(Document::Scalar(Scalar::Float(0.5))),
+        )
     }
 
     #[test]
@@ -457,16 +534,27 @@ mod tests {
         assert_eq!(direction("RMSE"), Some(Direction::Lower));
         assert_eq!(direction("step"), None);
         assert_eq!(direction("loss_vs_acc"), None);
-        let better = row("acc".into(), Some(Scalar::Float(0.8)), Some(Scalar::Float(0.9)));
+        let better = row(
+            "acc".into(),
+            Some(Scalar::Float(0.8)),
+            Some(Scalar::Float(0.9)),
+        );
         assert_eq!(better.trend(), Some(Trend::Improved));
-        let worse = row("loss".into(), Some(Scalar::Float(0.1)), Some(Scalar::Float(0.2)));
+        let worse = row(
+            "loss".into(),
+            Some(Scalar::Float(0.1)),
+            Some(Scalar::Float(0.2)),
+        );
         assert_eq!(worse.trend(), Some(Trend::Worsened));
     }
 
     #[test]
     fn huge_integers_subtract_exactly() {
         assert_eq!(
-            subtract(Number::Int(10_i128.pow(30) + 1), Number::Int(10_i128.pow(30))),
+            subtract(
+                Number::Int(10_i128.pow(30) + 1),
+                Number::Int(10_i128.pow(30))
+            ),
             Number::Int(1)
         );
     }

@@ -141,7 +141,9 @@ impl Repo {
         let mut command = Command::new("git");
         command.arg("-C").arg(&self.root);
         if let Some(dir) = &self.safe_directory {
-            command.arg("-c").arg(format!("safe.directory={}", dir.display()));
+            command
+                .arg("-c")
+                .arg(format!("safe.directory={}", dir.display()));
         }
         command
             .env("GIT_TERMINAL_PROMPT", "0")
@@ -181,7 +183,12 @@ impl Repo {
 
     fn try_resolve(&self, revision: &str) -> Option<Commit> {
         let out = self
-            .run(&["rev-parse", "--verify", "--quiet", &format!("{revision}^{{commit}}")])
+            .run(&[
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                &format!("{revision}^{{commit}}"),
+            ])
             .ok()?;
         Some(Commit {
             sha: out.trim().to_owned(),
@@ -274,10 +281,11 @@ impl Repo {
                     });
                 }
             };
-            log::info!("shallow clone: fetching {step} more commits of history to find the merge-base");
+            log::info!(
+                "shallow clone: fetching {step} more commits of history to find the merge-base"
+            );
             let deepen = format!("--deepen={step}");
-            if let Err(error) =
-                self.run(&["fetch", "--no-tags", &deepen, "origin", &a.sha, &b.sha])
+            if let Err(error) = self.run(&["fetch", "--no-tags", &deepen, "origin", &a.sha, &b.sha])
             {
                 log::warn!("{error}");
             }
@@ -286,7 +294,8 @@ impl Repo {
 
     /// The files of a commit.
     pub fn tree(&self, commit: &Commit, label: String) -> Result<GitTree, GitError> {
-        let listing = self.command()
+        let listing = self
+            .command()
             .args(["ls-tree", "-r", "-z", "--full-tree", &commit.sha])
             .stdin(Stdio::null())
             .output()
@@ -412,18 +421,22 @@ impl GitTree {
                 &path[i + 1..],
             );
         }
-        Err(ReadError::Io(format!("too many levels of symbolic links at `{path}`")))
+        Err(ReadError::Io(format!(
+            "too many levels of symbolic links at `{path}`"
+        )))
     }
 
     fn blob(&self, object: &str) -> Result<Vec<u8>, ReadError> {
-        let mut reader = self.reader.lock().unwrap_or_else(|poison| poison.into_inner());
+        let mut reader = self
+            .reader
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
         if reader.is_none() {
             *reader = Some(CatFile::start(&self.repo).map_err(|e| ReadError::Io(e.to_string()))?);
         }
         let cat = reader.as_mut().expect("started above");
-        cat.read(object).map_err(|error| {
-            ReadError::Io(format!("git cat-file failed for {object}: {error}"))
-        })
+        cat.read(object)
+            .map_err(|error| ReadError::Io(format!("git cat-file failed for {object}: {error}")))
     }
 }
 
@@ -501,7 +514,9 @@ impl CatFile {
             .rsplit(' ')
             .next()
             .and_then(|size| size.parse().ok())
-            .ok_or_else(|| std::io::Error::other(format!("unexpected reply `{}`", header.trim())))?;
+            .ok_or_else(|| {
+                std::io::Error::other(format!("unexpected reply `{}`", header.trim()))
+            })?;
         let mut content = vec![0; size + 1]; // the content, then a newline
         self.stdout.read_exact(&mut content)?;
         content.pop();
@@ -617,7 +632,16 @@ impl FileSource for Directory {
         if let Some(repo) = &self.lister {
             let nested = format!("*/{name}");
             let out = repo
-                .run(&["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", name, &nested])
+                .run(&[
+                    "ls-files",
+                    "-z",
+                    "--cached",
+                    "--others",
+                    "--exclude-standard",
+                    "--",
+                    name,
+                    &nested,
+                ])
                 .map_err(|error| self.source_error(error))?;
             let mut found: Vec<String> = out
                 .split('\0')

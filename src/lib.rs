@@ -45,7 +45,9 @@ impl Outcome {
     /// Prints the data and returns the exit code (0, or 1 for a failed gate).
     pub fn finish(self) -> ExitCode {
         let mut stdout = std::io::stdout().lock();
-        if let Err(error) = stdout.write_all(self.stdout.as_bytes()).and_then(|()| stdout.flush())
+        if let Err(error) = stdout
+            .write_all(self.stdout.as_bytes())
+            .and_then(|()| stdout.flush())
             && error.kind() != std::io::ErrorKind::BrokenPipe
         {
             eprintln!("error: cannot write to stdout: {error}");
@@ -155,7 +157,10 @@ fn report(args: ReportArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<Outcom
                 String::new(),
             ),
             (None, Some(repo)) => {
-                let commit = repo.has_commits().then(|| repo.resolve("HEAD")).transpose()?;
+                let commit = repo
+                    .has_commits()
+                    .then(|| repo.resolve("HEAD"))
+                    .transpose()?;
                 (
                     Box::new(repo.work_tree("working tree".into())),
                     Revision {
@@ -176,8 +181,12 @@ fn report(args: ReportArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<Outcom
         };
 
     let settings = read_settings(head.as_ref(), config.as_deref())?;
-    let id = config::validate_id(id.or(settings.id.clone()).as_deref().unwrap_or(config::DEFAULT_ID))
-        .map_err(|message| fail(message, "set `--id` or `id` in .mlci.toml"))?;
+    let id = config::validate_id(
+        id.or(settings.id.clone())
+            .as_deref()
+            .unwrap_or(config::DEFAULT_ID),
+    )
+    .map_err(|message| fail(message, "set `--id` or `id` in .mlci.toml"))?;
     let title = title
         .or(settings.title.clone())
         .unwrap_or_else(|| config::DEFAULT_TITLE.to_owned());
@@ -249,7 +258,11 @@ fn report(args: ReportArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<Outcom
 
     if dry_run {
         let path = publish::local::write(&out, &report)?;
-        log::info!("wrote {} and {}", path.display(), out.join(publish::local::HTML_FILE).display());
+        log::info!(
+            "wrote {} and {}",
+            path.display(),
+            out.join(publish::local::HTML_FILE).display()
+        );
         return Ok(Outcome {
             stdout: report.markdown,
             gate_failed: false,
@@ -270,7 +283,10 @@ fn directory_source(path: &Path, side: &str) -> anyhow::Result<Directory> {
             "pass an existing directory (for a CI artifact, download it first)",
         ));
     }
-    Ok(Directory::new(path.to_path_buf(), path.display().to_string()))
+    Ok(Directory::new(
+        path.to_path_buf(),
+        path.display().to_string(),
+    ))
 }
 
 fn read_settings(source: &dyn FileSource, config: Option<&Path>) -> anyhow::Result<Settings> {
@@ -285,7 +301,10 @@ fn read_settings(source: &dyn FileSource, config: Option<&Path>) -> anyhow::Resu
             format!("the configuration file `{path}` does not exist"),
             "the path is relative to the repository root",
         )),
-        Err(error) => Err(fail(format!("cannot read `{path}`: {error}"), "check the file")),
+        Err(error) => Err(fail(
+            format!("cannot read `{path}`: {error}"),
+            "check the file",
+        )),
     }
 }
 

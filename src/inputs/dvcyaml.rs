@@ -267,7 +267,12 @@ stages:
         );
         assert_eq!(
             declared.metrics,
-            vec!["my_metrics.yaml", "sub/eval/m.json", "scores.json", "eval/m.json"]
+            vec![
+                "my_metrics.yaml",
+                "sub/eval/m.json",
+                "scores.json",
+                "eval/m.json"
+            ]
         );
         let keys = |keys: &[&str]| Tracked::Keys(keys.iter().map(|k| k.to_string()).collect());
         let params: Vec<(&str, Tracked)> = declared
@@ -303,10 +308,16 @@ plots:
 ",
         );
         assert_eq!(declared.plots.len(), 3);
-        assert_eq!(declared.plots[0].path.as_deref(), Some("eval/plots/images/importance.png"));
+        assert_eq!(
+            declared.plots[0].path.as_deref(),
+            Some("eval/plots/images/importance.png")
+        );
         assert_eq!(declared.plots[1].path, None);
         assert_eq!(declared.plots[1].id, "ROC");
-        assert_eq!(declared.plots[2].path.as_deref(), Some("dvclive/plots/metrics"));
+        assert_eq!(
+            declared.plots[2].path.as_deref(),
+            Some("dvclive/plots/metrics")
+        );
     }
 
     #[test]

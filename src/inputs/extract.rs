@@ -182,12 +182,18 @@ mod tests {
         assert_eq!(metrics_of("0"), Document::Map(vec![]));
         assert_eq!(metrics_of("[1, 2]"), Document::Map(vec![]));
         assert_eq!(metrics_of("\"0.9\""), Document::Scalar(Scalar::Float(0.9)));
-        assert_eq!(metrics_of("\"rf\""), Document::Scalar(Scalar::Str("rf".into())));
+        assert_eq!(
+            metrics_of("\"rf\""),
+            Document::Scalar(Scalar::Str("rf".into()))
+        );
     }
 
     #[test]
     fn params_keep_every_leaf_and_print_lists_as_python() {
-        let value = yaml::parse(b"lr: 0.01\nlayers: [64, 32]\nopt: {name: adam, beta: null}\nnames: [a, b]\n").unwrap();
+        let value = yaml::parse(
+            b"lr: 0.01\nlayers: [64, 32]\nopt: {name: adam, beta: null}\nnames: [a, b]\n",
+        )
+        .unwrap();
         assert_eq!(
             params(value, &Tracked::Whole),
             Document::Map(vec![
@@ -202,7 +208,9 @@ mod tests {
 
     #[test]
     fn tracked_keys_select_part_of_a_params_file() {
-        let value = yaml::parse(b"train: {lr: 0.1, epochs: 3}\nprepare: {split: 0.2, seed: 1}\nother: 5\n").unwrap();
+        let value =
+            yaml::parse(b"train: {lr: 0.1, epochs: 3}\nprepare: {split: 0.2, seed: 1}\nother: 5\n")
+                .unwrap();
         let tracked = Tracked::Keys(vec!["train.lr".into(), "prepare.*".into(), "nope".into()]);
         assert_eq!(
             params(value, &tracked),

@@ -250,8 +250,7 @@ impl Parser<'_> {
             _ => return Err(self.error("expected a digit")),
         }
         let mut is_float = false;
-        if self.peek() == Some(b'.') && matches!(self.bytes.get(self.pos + 1), Some(b'0'..=b'9'))
-        {
+        if self.peek() == Some(b'.') && matches!(self.bytes.get(self.pos + 1), Some(b'0'..=b'9')) {
             is_float = true;
             self.pos += 1;
             self.skip_digits();
@@ -268,10 +267,8 @@ impl Parser<'_> {
             }
         }
         let literal = &self.text[start..self.pos];
-        if !is_float {
-            if let Ok(i) = literal.parse::<i128>() {
-                return Ok(Value::Int(i));
-            }
+        if !is_float && let Ok(i) = literal.parse::<i128>() {
+            return Ok(Value::Int(i));
         }
         // Python's float() turns an out-of-range literal into an infinity, as does Rust's.
         literal
@@ -339,7 +336,10 @@ mod tests {
     fn last_duplicate_key_wins() {
         assert_eq!(
             ok(r#"{"a": 1, "b": 2, "a": 3}"#),
-            Value::Map(vec![("a".into(), Value::Int(3)), ("b".into(), Value::Int(2))])
+            Value::Map(vec![
+                ("a".into(), Value::Int(3)),
+                ("b".into(), Value::Int(2))
+            ])
         );
     }
 
@@ -349,7 +349,10 @@ mod tests {
         assert_eq!((err.line, err.column), (3, 8));
         assert_eq!(err.message, "expected a value, found 't'");
         let err = parse(b"{\"a\": 1} x").unwrap_err();
-        assert_eq!((err.line, err.column, err.message.as_str()), (1, 10, "extra data after the JSON value"));
+        assert_eq!(
+            (err.line, err.column, err.message.as_str()),
+            (1, 10, "extra data after the JSON value")
+        );
         let err = parse(b"[1,").unwrap_err();
         assert_eq!(err.message, "expected a value, found the end of the file");
         let err = parse(b"\"abc").unwrap_err();

@@ -40,8 +40,14 @@ impl ParseError {
         let offset = offset.min(text.len());
         let before = &text.as_bytes()[..offset];
         let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-        let line_start = before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-        let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+        let line_start = before
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count()
+            + 1;
         ParseError {
             line,
             column,
@@ -83,7 +89,10 @@ impl Format {
     /// The format of a path, by its lower-cased suffix.
     pub fn of(path: &str) -> Format {
         let name = path.rsplit('/').next().unwrap_or(path);
-        match name.rsplit_once('.').map(|(_, suffix)| suffix.to_ascii_lowercase()) {
+        match name
+            .rsplit_once('.')
+            .map(|(_, suffix)| suffix.to_ascii_lowercase())
+        {
             Some(suffix) if suffix == "json" => Format::Json,
             Some(suffix) if suffix == "toml" => Format::Toml,
             _ => Format::Yaml,
@@ -405,14 +414,20 @@ mod tests {
     #[test]
     fn dvc_yaml_declarations_and_default_params_are_read() {
         let source = Memory::new(&[
-            ("dvc.yaml", "metrics: [eval/metrics.json]\nstages:\n  s:\n    cmd: x\n    params: [custom.yaml: [a]]\n"),
+            (
+                "dvc.yaml",
+                "metrics: [eval/metrics.json]\nstages:\n  s:\n    cmd: x\n    params: [custom.yaml: [a]]\n",
+            ),
             ("eval/metrics.json", r#"{"acc": 0.9}"#),
             ("params.yaml", "lr: 0.1\n"),
             ("custom.yaml", "a: 1\nb: 2\n"),
             ("dvclive/metrics.json", r#"{"ignored": 1}"#),
         ]);
         let snapshot = collect(&discover(), &source).unwrap();
-        assert_eq!(snapshot.metrics.keys().collect::<Vec<_>>(), vec!["eval/metrics.json"]);
+        assert_eq!(
+            snapshot.metrics.keys().collect::<Vec<_>>(),
+            vec!["eval/metrics.json"]
+        );
         assert_eq!(
             snapshot.params["custom.yaml"],
             Ok(Document::Map(vec![("a".into(), Scalar::Int(1))]))

@@ -38,7 +38,8 @@ mod tests {
 
     #[test]
     fn reads_tables_and_keeps_types() {
-        let value = parse(b"[val]\nloss = 0.33\ncount = 7\nwhen = 1979-05-27\nnan = nan\n").unwrap();
+        let value =
+            parse(b"[val]\nloss = 0.33\ncount = 7\nwhen = 1979-05-27\nnan = nan\n").unwrap();
         let val = value.get("val").unwrap();
         assert_eq!(val.get("loss"), Some(&Value::Float(0.33)));
         assert_eq!(val.get("count"), Some(&Value::Int(7)));

@@ -142,7 +142,10 @@ mod tests {
             Value::Null,
             Value::Map(vec![("k".into(), Value::Str("v".into()))]),
         ]);
-        assert_eq!(value.python_str(), r#"[64, 0.5, "it's", True, None, {'k': 'v'}]"#);
+        assert_eq!(
+            value.python_str(),
+            r#"[64, 0.5, "it's", True, None, {'k': 'v'}]"#
+        );
     }
 
     #[test]

@@ -137,7 +137,9 @@ mod tests {
 
     #[test]
     fn yaml_1_2_scalars() {
-        let value = ok("a: yes\nb: true\nc: 1e16\nd: ~\ne: .nan\nf: -.inf\ng: 0.5\nh: 3\ni: '3'\nj:\nk: 0x10\n");
+        let value = ok(
+            "a: yes\nb: true\nc: 1e16\nd: ~\ne: .nan\nf: -.inf\ng: 0.5\nh: 3\ni: '3'\nj:\nk: 0x10\n",
+        );
         let get = |k: &str| value.get(k).cloned().unwrap();
         assert_eq!(get("a"), Value::Str("yes".into()));
         assert_eq!(get("b"), Value::Bool(true));

@@ -58,7 +58,11 @@ pub fn render(files: &[FileDiff], options: &Options) -> String {
     let files: Vec<(String, Vec<&crate::diff::Row>)> = files
         .iter()
         .map(|file| {
-            let rows = file.rows.iter().filter(|r| options.all || r.is_changed()).collect();
+            let rows = file
+                .rows
+                .iter()
+                .filter(|r| options.all || r.is_changed())
+                .collect();
             (relative_path(&file.path, &options.cwd), rows)
         })
         .filter(|(_, rows): &(String, Vec<_>)| !rows.is_empty())
@@ -140,7 +144,11 @@ fn number(value: Number, precision: Option<usize>) -> String {
 fn tabulate(headers: &[String], rows: &[Vec<String>], github: bool) -> String {
     let rows: Vec<Vec<Vec<&str>>> = rows
         .iter()
-        .map(|row| row.iter().map(|cell| cell.trim().split('\n').collect()).collect())
+        .map(|row| {
+            row.iter()
+                .map(|cell| cell.trim().split('\n').collect())
+                .collect()
+        })
         .collect();
     let widths: Vec<usize> = (0..headers.len())
         .map(|column| {
@@ -166,7 +174,10 @@ fn tabulate(headers: &[String], rows: &[Vec<String>], github: bool) -> String {
         let height = row.iter().map(Vec::len).max().unwrap_or(1);
         for i in 0..height {
             out.push('\n');
-            let cells: Vec<&str> = row.iter().map(|c| c.get(i).copied().unwrap_or("")).collect();
+            let cells: Vec<&str> = row
+                .iter()
+                .map(|c| c.get(i).copied().unwrap_or(""))
+                .collect();
             line(&mut out, &cells, &widths, github);
         }
     }
@@ -413,7 +424,12 @@ mod tests {
         }
     }
 
-    fn changed(key: &str, base: Option<Scalar>, head: Option<Scalar>, delta: Option<Number>) -> Row {
+    fn changed(
+        key: &str,
+        base: Option<Scalar>,
+        head: Option<Scalar>,
+        delta: Option<Number>,
+    ) -> Row {
         Row {
             key: key.into(),
             base,
@@ -480,8 +496,18 @@ mod tests {
         let files = vec![file(
             "m.json",
             vec![
-                changed("acc", Some(Scalar::Float(0.85)), Some(Scalar::Float(0.9)), Some(Number::Float(0.9 - 0.85))),
-                changed("model", Some(Scalar::Str("rf".into())), Some(Scalar::Str("xgb".into())), None),
+                changed(
+                    "acc",
+                    Some(Scalar::Float(0.85)),
+                    Some(Scalar::Float(0.9)),
+                    Some(Number::Float(0.9 - 0.85)),
+                ),
+                changed(
+                    "model",
+                    Some(Scalar::Str("rf".into())),
+                    Some(Scalar::Str("xgb".into())),
+                    None,
+                ),
                 changed("ok", Some(Scalar::Bool(true)), None, None),
             ],
         )];

@@ -61,14 +61,26 @@ mod tests {
     #[test]
     fn hostile_text_is_inert() {
         assert_eq!(inline("a|b"), "a\\|b");
-        assert_eq!(inline("<script>x</script>"), "&lt;script&gt;x&lt;/script&gt;");
-        assert_eq!(inline("<!-- mlci:report -->"), "&lt;\\!-- mlci:report --&gt;");
+        assert_eq!(
+            inline("<script>x</script>"),
+            "&lt;script&gt;x&lt;/script&gt;"
+        );
+        assert_eq!(
+            inline("<!-- mlci:report -->"),
+            "&lt;\\!-- mlci:report --&gt;"
+        );
         assert_eq!(inline("`code`"), "&#96;code&#96;");
         assert_eq!(inline("line\nbreak\r\nx"), "line<br>break<br>x");
         assert_eq!(inline("@octocat"), "@\u{2060}octocat");
-        assert_eq!(inline("**bold** _i_ [l](u)"), "\\*\\*bold\\*\\* \\_i\\_ \\[l\\](u)");
+        assert_eq!(
+            inline("**bold** _i_ [l](u)"),
+            "\\*\\*bold\\*\\* \\_i\\_ \\[l\\](u)"
+        );
         assert_eq!(inline("a&amp;"), "a&amp;amp;");
         assert_eq!(inline("bell\u{7}"), "bell");
-        assert_eq!(html("<a href='x'>\"&\"</a>"), "&lt;a href=&#39;x&#39;&gt;&quot;&amp;&quot;&lt;/a&gt;");
+        assert_eq!(
+            html("<a href='x'>\"&\"</a>"),
+            "&lt;a href=&#39;x&#39;&gt;&quot;&amp;&quot;&lt;/a&gt;"
+        );
     }
 }

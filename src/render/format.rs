@@ -23,7 +23,9 @@ pub fn general(x: f64, digits: usize) -> String {
     }
     let digits = digits.max(1);
     let scientific = format!("{:.*e}", digits - 1, x);
-    let (mantissa, exponent) = scientific.split_once('e').expect("`{:e}` writes an exponent");
+    let (mantissa, exponent) = scientific
+        .split_once('e')
+        .expect("`{:e}` writes an exponent");
     let exponent: i32 = exponent.parse().expect("an integer exponent");
     if exponent < -4 || exponent >= digits as i32 {
         let mantissa = trim_zeros(mantissa);

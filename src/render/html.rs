@@ -78,7 +78,10 @@ mod tests {
             "| a | b |\n|:--|--:|\n| 1 | 2 |\n\n> [!WARNING]\n> careful\n\n<details><summary>x</summary>\n\nhidden\n\n</details>\n\n- [x] done\n\n~~old~~ https://example.com\n",
         );
         assert!(html.contains("<title>r &lt;1&gt;</title>"));
-        assert!(html.contains("<table>") && html.contains("<td align=\"right\">2</td>"), "{html}");
+        assert!(
+            html.contains("<table>") && html.contains("<td align=\"right\">2</td>"),
+            "{html}"
+        );
         assert!(html.contains("markdown-alert-warning"), "{html}");
         assert!(html.contains("<details><summary>x</summary>"));
         assert!(html.contains("type=\"checkbox\""));

@@ -102,7 +102,10 @@ fn summary(comparison: &Comparison) -> String {
         };
     }
     let mut parts = Vec::new();
-    let mut changed = format!("**{} changed**", plural(counts.changed, "metric", "metrics"));
+    let mut changed = format!(
+        "**{} changed**",
+        plural(counts.changed, "metric", "metrics")
+    );
     if counts.improved + counts.worsened > 0 {
         let _ = write!(
             changed,
@@ -117,7 +120,9 @@ fn summary(comparison: &Comparison) -> String {
     if counts.removed > 0 {
         parts.push(format!("{} removed", counts.removed));
     }
-    parts.push(format!("{} unchanged", counts.unchanged));
+    if counts.unchanged > 0 {
+        parts.push(format!("{} unchanged", counts.unchanged));
+    }
     parts.push(format!(
         "**{} changed**",
         plural(counts.params_changed, "param", "params")
@@ -146,7 +151,7 @@ fn warnings(out: &mut String, comparison: &Comparison, context: &ReportContext<'
             "> - **{}** at {} ({}): {}",
             escape::inline(&warning.path),
             side_name(warning.side),
-            escape::inline(&revision.short()),
+            escape::inline(&revision.detail()),
             escape::inline(&warning.problem.to_string()),
         );
     }
@@ -193,7 +198,12 @@ fn metrics(out: &mut String, files: &[FileDiff]) {
             );
             out.push_str("| Metric | Value |\n|:--|--:|\n");
             for row in &unchanged {
-                let _ = writeln!(out, "| {} | {} |", key(row), format::value(row.head.as_ref()));
+                let _ = writeln!(
+                    out,
+                    "| {} | {} |",
+                    key(row),
+                    format::value(row.head.as_ref())
+                );
             }
             out.push_str("\n</details>\n\n");
         }
@@ -304,7 +314,11 @@ fn footer(out: &mut String, context: &ReportContext<'_>) {
             plural(machine.cpus, "CPU", "CPUs")
         );
         if let Some(memory) = machine.memory {
-            let _ = writeln!(out, "| Memory | {:.1} GiB |", memory as f64 / (1u64 << 30) as f64);
+            let _ = writeln!(
+                out,
+                "| Memory | {:.1} GiB |",
+                memory as f64 / (1u64 << 30) as f64
+            );
         }
         let gpus = if machine.gpus.is_empty() {
             "none detected".to_owned()
@@ -328,7 +342,10 @@ mod tests {
     use crate::model::{Problem, Scalar};
 
     fn row(key: &str, base: Option<Scalar>, head: Option<Scalar>, status: Status) -> Row {
-        let delta = match (base.as_ref().and_then(Scalar::number), head.as_ref().and_then(Scalar::number)) {
+        let delta = match (
+            base.as_ref().and_then(Scalar::number),
+            head.as_ref().and_then(Scalar::number),
+        ) {
             (Some(b), Some(h)) => Some(crate::diff::subtract(h, b)),
             _ => None,
         };
@@ -370,19 +387,54 @@ mod tests {
             metrics: vec![FileDiff {
                 path: "eval/metrics.json".into(),
                 rows: vec![
-                    row("acc", Some(Scalar::Float(0.81)), Some(Scalar::Float(0.85)), Status::Changed),
-                    row("loss", Some(Scalar::Float(0.5)), Some(Scalar::Float(0.55)), Status::Changed),
-                    row("model", Some(Scalar::Str("rf".into())), Some(Scalar::Str("xgb".into())), Status::Changed),
+                    row(
+                        "acc",
+                        Some(Scalar::Float(0.81)),
+                        Some(Scalar::Float(0.85)),
+                        Status::Changed,
+                    ),
+                    row(
+                        "loss",
+                        Some(Scalar::Float(0.5)),
+                        Some(Scalar::Float(0.55)),
+                        Status::Changed,
+                    ),
+                    row(
+                        "model",
+                        Some(Scalar::Str("rf".into())),
+                        Some(Scalar::Str("xgb".into())),
+                        Status::Changed,
+                    ),
                     row("new", None, Some(Scalar::Int(3)), Status::Added),
-                    row("zero", Some(Scalar::Int(0)), Some(Scalar::Int(2)), Status::Changed),
-                    row("same", Some(Scalar::Int(7)), Some(Scalar::Int(7)), Status::Unchanged),
+                    row(
+                        "zero",
+                        Some(Scalar::Int(0)),
+                        Some(Scalar::Int(2)),
+                        Status::Changed,
+                    ),
+                    row(
+                        "same",
+                        Some(Scalar::Int(7)),
+                        Some(Scalar::Int(7)),
+                        Status::Unchanged,
+                    ),
                 ],
             }],
             params: vec![FileDiff {
                 path: "params.yaml".into(),
                 rows: vec![
-                    row("lr", Some(Scalar::Float(0.01)), Some(Scalar::Float(0.001)), Status::Changed),
-                    row("seed", Some(Scalar::Int(1)), Some(Scalar::Int(1)), Status::Unchanged),
+                    row(
+                        "lr",
+                        Some(Scalar::Float(0.01)),
+                        Some(Scalar::Float(0.001)),
+                        Status::Changed,
+                    ),
+                    row(
+                        "seed",
+                        Some(Scalar::Int(1)),
+                        Some(Scalar::Int(1)),
+                        Status::Unchanged,
+                    ),
                 ],
             }],
             warnings: vec![Warning {
@@ -419,7 +471,11 @@ mod tests {
         assert_eq!(table_row.matches(" | ").count(), 4, "{table_row}");
         assert!(!text.contains("<script>") && !text.contains("<img") && !text.contains("@octocat"));
         assert_eq!(text.matches("<!-- mlci:report").count(), 1);
-        insta::assert_snapshot!(table_row, @r"| a\|b&lt;script&gt;@⁠octocat &#96;x&#96;<br>\| injected \| row \| | &lt;img src=x onerror=alert(1)&gt; | &lt;\!-- mlci:report id=default --&gt; | changed |  |");
+        assert_eq!(
+            table_row,
+            "| a\\|b&lt;script&gt;@\u{2060}octocat &#96;x&#96;<br>\\| injected \\| row \\| \
+             | &lt;img src=x onerror=alert(1)&gt; | &lt;\\!-- mlci:report id=default --&gt; | changed |  |"
+        );
     }
 
     #[test]
@@ -427,12 +483,20 @@ mod tests {
         let comparison = Comparison {
             metrics: vec![FileDiff {
                 path: "m.json".into(),
-                rows: vec![row("acc", Some(Scalar::Float(0.9)), Some(Scalar::Float(0.9)), Status::Unchanged)],
+                rows: vec![row(
+                    "acc",
+                    Some(Scalar::Float(0.9)),
+                    Some(Scalar::Float(0.9)),
+                    Status::Unchanged,
+                )],
             }],
             ..Comparison::default()
         };
         let (base, head) = revisions();
         let text = report(&comparison, &context(&base, &head));
-        assert!(text.contains("No metric or param changed (1 metric compared)."), "{text}");
+        assert!(
+            text.contains("No metric or param changed (1 metric compared)."),
+            "{text}"
+        );
     }
 }

@@ -28,6 +28,14 @@ impl Revision {
         }
     }
 
+    /// `working tree, 1a2b3c4`, or just the name.
+    pub fn detail(&self) -> String {
+        match &self.commit {
+            Some(sha) => format!("{}, {}", self.name, &sha[..sha.len().min(7)]),
+            None => self.name.clone(),
+        }
+    }
+
     /// `main (1a2b3c4)`, or just the name.
     pub fn describe(&self) -> String {
         match &self.commit {

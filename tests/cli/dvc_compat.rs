@@ -70,7 +70,11 @@ fn metrics_and_params_diff_match_dvc_byte_for_byte() {
         .filter(|p| p.join("case.json").is_file())
         .collect();
     cases.sort();
-    assert!(cases.len() >= 10, "the cases are missing: {}", cases_dir().display());
+    assert!(
+        cases.len() >= 10,
+        "the cases are missing: {}",
+        cases_dir().display()
+    );
     let failures: Vec<String> = cases.iter().flat_map(|case| replay(case)).collect();
     assert!(
         failures.is_empty(),

@@ -1,1 +1,241 @@
-//! `mlci report` end to end.
+//! `mlci report --dry-run` end to end on real repositories.
+
+use crate::support::{TestRepo, copy_dir};
+
+/// A repository with a base commit on `main` and a feature branch whose working tree has the
+/// head values.
+fn feature_branch(base: &[(&str, &str)], head: &[(&str, &str)]) -> TestRepo {
+    let repo = TestRepo::new();
+    for (path, content) in base {
+        repo.write(path, content);
+    }
+    repo.commit("base");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    for (path, content) in head {
+        repo.write(path, content);
+    }
+    repo
+}
+
+#[test]
+fn report_compares_the_working_tree_with_the_merge_base_of_main() {
+    let repo = TestRepo::new();
+    repo.write("dvc.yaml", "metrics: [eval/metrics.json]\n")
+        .write(
+            "eval/metrics.json",
+            r#"{"acc": 0.81, "loss": 0.52, "epochs": 10}"#,
+        )
+        .write("params.yaml", "lr: 0.01\nlayers: [64, 32]\n");
+    repo.commit("base");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write("params.yaml", "lr: 0.001\nlayers: [64, 32]\n");
+    repo.commit("lower the learning rate");
+    // A later commit on main must not become the base: the merge-base is.
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write(
+        "eval/metrics.json",
+        r#"{"acc": 0.5, "loss": 9.0, "epochs": 1}"#,
+    );
+    repo.commit("later on main");
+    repo.git(&["checkout", "-q", "feature"]);
+    repo.write(
+        "eval/metrics.json",
+        r#"{"acc": 0.85, "loss": 0.48, "epochs": 10, "f1": 0.7}"#,
+    );
+
+    let run = repo.mlci(&["report", "--dry-run", "--out", "out"]);
+    insta::assert_snapshot!(run.transcript());
+    let written = std::fs::read_to_string(repo.root().join("out/report.md")).unwrap();
+    assert_eq!(
+        written,
+        run.stdout(),
+        "report.md is exactly what stdout shows"
+    );
+    let html = std::fs::read_to_string(repo.root().join("out/report.html")).unwrap();
+    assert!(html.contains("<table>") && html.contains("eval/metrics.json"));
+}
+
+#[test]
+fn same_inputs_give_a_byte_identical_report() {
+    let repo = feature_branch(
+        &[("dvclive/metrics.json", r#"{"acc": 0.8}"#)],
+        &[("dvclive/metrics.json", r#"{"acc": 0.9}"#)],
+    );
+    let first = repo.mlci(&["report", "--dry-run"]).success();
+    let second = repo.mlci(&["report", "--dry-run"]).success();
+    assert_eq!(first, second);
+    assert!(
+        first.contains("dvclive/metrics.json"),
+        "dvclive's default layout is read: {first}"
+    );
+}
+
+#[test]
+fn a_malformed_file_is_a_warning_with_its_position_and_the_exit_code_stays_zero() {
+    let repo = feature_branch(
+        &[
+            ("dvc.yaml", "metrics: [m.json, scores.yaml]\n"),
+            ("m.json", r#"{"acc": 0.8}"#),
+            ("scores.yaml", "f1: 0.5\n"),
+        ],
+        &[
+            ("m.json", "{\n  \"acc\": 0.9,\n  \"loss\" 0.1\n}\n"),
+            ("scores.yaml", "f1: 0.6\n"),
+        ],
+    );
+    let run = repo.mlci(&["report", "--dry-run"]);
+    assert_eq!(run.code(), 0);
+    let report = run.stdout();
+    assert!(
+        report.contains("> - **m.json** at head (working tree, ")
+            && report.contains("): line 3, column 10: expected ':' after the key"),
+        "{report}"
+    );
+    assert!(
+        run.stderr()
+            .contains("cannot read `m.json` at working tree"),
+        "stderr repeats the warning: {}",
+        run.stderr()
+    );
+    assert!(
+        report.contains("| f1 | 0.5 | 0.6 |"),
+        "other files still compare: {report}"
+    );
+}
+
+#[test]
+fn hostile_keys_values_and_paths_are_escaped() {
+    let hostile = r#"{"a|b<script>alert(1)</script>": 1, "@octocat ping": "<img src=x onerror=alert(1)>", "`tick`\n| x |": 2}"#;
+    let repo = feature_branch(
+        &[
+            ("dvc.yaml", "metrics: ['we|rd <b>.json']\n"),
+            ("we|rd <b>.json", "{}"),
+        ],
+        &[("we|rd <b>.json", hostile)],
+    );
+    let report = repo.mlci(&["report", "--dry-run"]).success();
+    for raw in ["<script>", "<img", "@octocat", "`tick`", "<b>"] {
+        assert!(
+            !report.contains(raw),
+            "`{raw}` reached the report:\n{report}"
+        );
+    }
+    for row in report
+        .lines()
+        .filter(|l| l.starts_with("| ") && l.contains("added"))
+    {
+        let unescaped_pipes = row.len() - row.replace(" | ", "").len();
+        assert_eq!(unescaped_pipes, 3 * 4, "a row gained columns: {row}");
+    }
+}
+
+#[test]
+fn symlinks_that_leave_the_repository_are_not_followed() {
+    let repo = feature_branch(
+        &[
+            ("dvc.yaml", "metrics: [m.json, leak.json]\n"),
+            ("m.json", "{}"),
+        ],
+        &[],
+    );
+    let secret = repo.temp().join("secret.json");
+    std::fs::write(&secret, r#"{"token": "hunter2"}"#).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&secret, repo.root().join("leak.json")).unwrap();
+    let run = repo.mlci(&["report", "--dry-run"]);
+    assert_eq!(run.code(), 0);
+    assert!(!run.stdout().contains("hunter2"));
+    assert!(
+        run.stdout()
+            .contains("refused to read through a symlink that leaves the repository"),
+        "{}",
+        run.stdout()
+    );
+}
+
+#[test]
+fn mlci_toml_adds_files_and_sets_the_title() {
+    let repo = feature_branch(
+        &[
+            (
+                ".mlci.toml",
+                "title = \"Fraud model\"\nmetrics = [\"runs/*/metrics.json\"]\nparams = [\"conf/train.yaml\"]\n",
+            ),
+            ("runs/a/metrics.json", r#"{"auc": 0.7}"#),
+            ("conf/train.yaml", "depth: 3\n"),
+        ],
+        &[
+            ("runs/a/metrics.json", r#"{"auc": 0.75}"#),
+            ("runs/b/metrics.json", r#"{"auc": 0.8}"#),
+            ("conf/train.yaml", "depth: 4\n"),
+        ],
+    );
+    let report = repo.mlci(&["report", "--dry-run"]).success();
+    assert!(report.starts_with("## Fraud model\n"), "{report}");
+    assert!(report.contains("#### runs/a/metrics.json"));
+    assert!(report.contains("#### runs/b/metrics.json"));
+    assert!(
+        report.contains("| conf/train.yaml | depth | 3 | 4 |"),
+        "{report}"
+    );
+}
+
+#[test]
+fn an_invalid_mlci_toml_names_the_line_and_column() {
+    let repo = feature_branch(&[(".mlci.toml", "title = \"x\"\nmetric = [1]\n")], &[]);
+    let run = repo.mlci(&["report", "--dry-run"]);
+    assert_eq!(run.code(), 2);
+    insta::assert_snapshot!(run.stderr(), @r"
+    error: invalid configuration `.mlci.toml`: line 2, column 1: unknown field `metric`, expected one of `title`, `id`, `base`, `metrics`, `params`
+
+    hint: fix the file, or see the `.mlci.toml` section of the README
+    ");
+}
+
+#[test]
+fn base_and_head_directories_need_no_git() {
+    let repo = TestRepo::new();
+    let base = repo.temp().join("runs/base");
+    let head = repo.temp().join("runs/head");
+    std::fs::create_dir_all(&base).unwrap();
+    std::fs::create_dir_all(&head).unwrap();
+    std::fs::write(base.join("dvc.yaml"), "metrics: [m.json]\n").unwrap();
+    std::fs::write(base.join("m.json"), r#"{"rmse": 1.5}"#).unwrap();
+    copy_dir(&base, &head);
+    std::fs::write(head.join("m.json"), r#"{"rmse": 1.25}"#).unwrap();
+    let run = repo.mlci_in(
+        repo.temp(),
+        &[
+            "report",
+            "--dry-run",
+            "--base-dir",
+            "runs/base",
+            "--head-dir",
+            "runs/head",
+        ],
+    );
+    let report = run.success();
+    assert!(
+        report.contains("| rmse | 1.5 | 1.25 | ▼ −0.25 | −16.67% |"),
+        "{report}"
+    );
+    assert!(report.contains("(1 improved, 0 worsened)"), "{report}");
+}
+
+#[test]
+fn report_targets_are_relative_to_the_current_directory() {
+    let repo = feature_branch(
+        &[
+            ("sub/m.json", r#"{"acc": 0.1}"#),
+            ("other.json", r#"{"x": 1}"#),
+        ],
+        &[("sub/m.json", r#"{"acc": 0.2}"#)],
+    );
+    let run = repo.mlci_in(
+        &repo.root().join("sub"),
+        &["report", "--dry-run", "--targets", "m.json"],
+    );
+    let report = run.success();
+    assert!(report.contains("#### sub/m.json"), "{report}");
+    assert!(!report.contains("other.json"));
+}

@@ -24,7 +24,10 @@ pub struct TestRepo {
 impl TestRepo {
     /// An empty repository on branch `main`.
     pub fn new() -> TestRepo {
-        let dir = tempfile::Builder::new().prefix("mlci-test").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("mlci-test")
+            .tempdir()
+            .unwrap();
         let repo = TestRepo { dir };
         std::fs::create_dir_all(repo.home()).unwrap();
         std::fs::create_dir_all(repo.root()).unwrap();
@@ -85,12 +88,6 @@ impl TestRepo {
         self
     }
 
-    /// Deletes a file.
-    pub fn remove(&self, path: &str) -> &Self {
-        std::fs::remove_file(self.root().join(path)).unwrap();
-        self
-    }
-
     /// Makes the work tree exactly `files` (keeping `.git`).
     pub fn replace_tree(&self, files: &Path) {
         for entry in std::fs::read_dir(self.root()).unwrap() {
@@ -126,9 +123,21 @@ impl TestRepo {
             .args(args)
             .output()
             .unwrap();
+        let shas = self
+            .command("git", &self.root())
+            .args(["rev-list", "--all"])
+            .output()
+            .map(|out| {
+                String::from_utf8_lossy(&out.stdout)
+                    .split_whitespace()
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
         Run {
             output,
             temp: self.temp().to_path_buf(),
+            shas,
         }
     }
 }
@@ -151,6 +160,8 @@ pub fn copy_dir(from: &Path, to: &Path) {
 pub struct Run {
     pub output: Output,
     temp: PathBuf,
+    /// Every commit of the repository, for redaction.
+    shas: Vec<String>,
 }
 
 impl Run {
@@ -185,15 +196,22 @@ impl Run {
                 self.stderr()
             ),
             &self.temp,
+            &self.shas,
         )
     }
 }
 
-/// The redactions, in one place: temporary paths, commit SHAs, the machine description.
-pub fn redact(text: &str, temp: &Path) -> String {
+/// The redactions, in one place: temporary paths, the repository's commit SHAs (full and
+/// short), the machine description.
+pub fn redact(text: &str, temp: &Path, shas: &[String]) -> String {
     let mut text = text.replace(&temp.display().to_string(), "[TEMP]");
     if let Ok(real) = temp.canonicalize() {
         text = text.replace(&real.display().to_string(), "[TEMP]");
+    }
+    for sha in shas {
+        text = text
+            .replace(sha.as_str(), "[SHA]")
+            .replace(&sha[..7], "[SHORT]");
     }
     let mut out = String::with_capacity(text.len());
     let mut in_environment = false;
@@ -208,33 +226,6 @@ pub fn redact(text: &str, temp: &Path) -> String {
             continue;
         }
         out.push_str(line);
-    }
-    redact_shas(&out)
-}
-
-fn redact_shas(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let chars: Vec<char> = text.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let run = chars[i..]
-            .iter()
-            .take_while(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
-            .count();
-        let bounded = (i == 0 || !chars[i - 1].is_ascii_alphanumeric())
-            && chars.get(i + run).is_none_or(|c| !c.is_ascii_alphanumeric());
-        let hex = &chars[i..i + run];
-        let is_sha = run == 40
-            || (run == 7
-                && hex.iter().any(char::is_ascii_digit)
-                && hex.iter().any(char::is_ascii_alphabetic));
-        if bounded && is_sha {
-            out.push_str(if run == 40 { "[SHA]" } else { "[SHORT]" });
-            i += run;
-        } else {
-            out.push(chars[i]);
-            i += 1;
-        }
     }
     out
 }
