@@ -23,8 +23,6 @@ pub struct CiContext {
     /// A directory git must trust although another user owns it (the workspace of a
     /// container action); passed to git per command, never written to a config file.
     pub trusted_workspace: Option<PathBuf>,
-    /// The machine, for the report's reproducibility footer.
-    pub machine: Machine,
 }
 
 /// The CI system.
@@ -72,13 +70,13 @@ impl CiContext {
         CiContext {
             provider,
             trusted_workspace,
-            machine: Machine::detect(),
         }
     }
 }
 
 impl Machine {
     /// Reads `/etc/os-release`, `/proc/cpuinfo`, `/proc/meminfo` and `nvidia-smi` when present.
+    /// Only the report shows the machine, so only it pays for this.
     pub fn detect() -> Machine {
         let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
         let os_release = read("/etc/os-release");

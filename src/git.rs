@@ -426,6 +426,20 @@ impl GitTree {
         )))
     }
 
+    /// Reads several objects with one round trip to `git cat-file`.
+    fn blobs(&self, objects: &[&str]) -> Result<Vec<Vec<u8>>, ReadError> {
+        let mut reader = self
+            .reader
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        if reader.is_none() {
+            *reader = Some(CatFile::start(&self.repo).map_err(|e| ReadError::Io(e.to_string()))?);
+        }
+        let cat = reader.as_mut().expect("started above");
+        cat.read_batch(objects)
+            .map_err(|error| ReadError::Io(format!("git cat-file failed: {error}")))
+    }
+
     fn blob(&self, object: &str) -> Result<Vec<u8>, ReadError> {
         let mut reader = self
             .reader
@@ -446,6 +460,27 @@ impl FileSource for GitTree {
             Some(entry) => self.blob(&entry.object).map(Some),
             None => Ok(None),
         }
+    }
+
+    fn read_many(&self, paths: &[String]) -> Vec<Result<Option<Vec<u8>>, ReadError>> {
+        let resolved: Vec<Result<Option<&TreeEntry>, ReadError>> =
+            paths.iter().map(|path| self.resolve_path(path)).collect();
+        let objects: Vec<&str> = resolved
+            .iter()
+            .filter_map(|r| r.as_ref().ok().and_then(|e| e.map(|e| e.object.as_str())))
+            .collect();
+        let mut contents = match self.blobs(&objects) {
+            Ok(contents) => contents.into_iter(),
+            Err(error) => return paths.iter().map(|_| Err(error.clone())).collect(),
+        };
+        resolved
+            .into_iter()
+            .map(|r| match r {
+                Ok(Some(_)) => Ok(Some(contents.next().expect("one content per object"))),
+                Ok(None) => Ok(None),
+                Err(error) => Err(error),
+            })
+            .collect()
     }
 
     fn files_under(&self, dir: &str) -> Result<Vec<String>, SourceError> {
@@ -506,8 +541,33 @@ impl CatFile {
         stdin.write_all(object.as_bytes())?;
         stdin.write_all(b"\n")?;
         stdin.flush()?;
+        Self::reply(&mut self.stdout)
+    }
+
+    /// Sends every request at once (from a thread, so that neither pipe can fill up while
+    /// the other side waits) and reads the replies in order.
+    fn read_batch(&mut self, objects: &[&str]) -> std::io::Result<Vec<Vec<u8>>> {
+        if objects.is_empty() {
+            return Ok(Vec::new());
+        }
+        let request: String = objects.iter().map(|o| format!("{o}\n")).collect();
+        let stdin = self.stdin.as_mut().expect("open until drop");
+        let stdout = &mut self.stdout;
+        std::thread::scope(|scope| {
+            let writer = scope.spawn(move || {
+                stdin.write_all(request.as_bytes())?;
+                stdin.flush()
+            });
+            let replies: std::io::Result<Vec<Vec<u8>>> =
+                objects.iter().map(|_| Self::reply(stdout)).collect();
+            writer.join().expect("the writer does not panic")?;
+            replies
+        })
+    }
+
+    fn reply(stdout: &mut BufReader<ChildStdout>) -> std::io::Result<Vec<u8>> {
         let mut header = String::new();
-        self.stdout.read_line(&mut header)?;
+        stdout.read_line(&mut header)?;
         // `<object> <type> <size>` or `<object> missing`
         let size: usize = header
             .trim_end()
@@ -518,7 +578,7 @@ impl CatFile {
                 std::io::Error::other(format!("unexpected reply `{}`", header.trim()))
             })?;
         let mut content = vec![0; size + 1]; // the content, then a newline
-        self.stdout.read_exact(&mut content)?;
+        stdout.read_exact(&mut content)?;
         content.pop();
         Ok(content)
     }

@@ -247,7 +247,7 @@ fn report(args: ReportArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<Outcom
             id: &id,
             base: &base_revision,
             head: &head_revision,
-            machine: Some(&ci.machine),
+            machine: Some(&ci::Machine::detect()),
         },
     );
     let report = publish::Report {
@@ -385,11 +385,17 @@ fn dvc_diff(
         stdout: dvc::render(&[], &options),
         gate_failed: false,
     };
-    if !repo.has_commits() {
-        return Ok(empty());
-    }
-    let a = DvcRevision::open(&repo, &options.a_label)?;
-    let b = DvcRevision::open(&repo, &options.b_label)?;
+    let started = std::time::Instant::now();
+    let (a, b) = match (
+        DvcRevision::open(&repo, &options.a_label),
+        DvcRevision::open(&repo, &options.b_label),
+    ) {
+        (Ok(a), Ok(b)) => (a, b),
+        // DVC compares nothing in a repository without commits.
+        _ if !repo.has_commits() => return Ok(empty()),
+        (Err(error), _) | (_, Err(error)) => return Err(error),
+    };
+    log::debug!("opened both revisions in {:?}", started.elapsed());
     if let (Some(x), Some(y)) = (a.commit(), b.commit())
         && x == y
         && options.a_label != options.b_label
@@ -417,9 +423,10 @@ fn dvc_diff(
             Selection::Nothing
         },
     };
-    let read = |revision: &DvcRevision| inputs::collect(&plan, revision.source());
-    let (base, head) = (read(&a)?, read(&b)?);
+    let (base, head) = collect_both(&plan, a.source(), b.source())?;
+    log::debug!("read both revisions in {:?}", started.elapsed());
     let comparison = diff::compare(&base, &head);
+    log::debug!("compared in {:?}", started.elapsed());
     let failed: Vec<&str> = [(&options.a_label, &base), (&options.b_label, &head)]
         .into_iter()
         .filter(|(_, snapshot)| snapshot.has_problems())
@@ -446,8 +453,10 @@ fn dvc_diff(
         dvc::Kind::Metrics => &comparison.metrics,
         dvc::Kind::Params => &comparison.params,
     };
+    let stdout = dvc::render(files, &options);
+    log::debug!("rendered in {:?}", started.elapsed());
     Ok(Outcome {
-        stdout: dvc::render(files, &options),
+        stdout,
         gate_failed: false,
     })
 }

@@ -21,13 +21,17 @@ pub fn float_repr(x: f64) -> String {
         return if x.is_sign_negative() { "-0.0" } else { "0.0" }.to_owned();
     }
     // Rust's `{:e}` gives the shortest round-trip digits; only the layout differs from Python.
-    let scientific = format!("{:e}", x.abs());
+    let mut scientific = String::with_capacity(32);
+    let _ = write!(scientific, "{:e}", x.abs());
     let (mantissa, exponent) = scientific
         .split_once('e')
         .expect("`{:e}` always writes an exponent");
     let exponent: i32 = exponent.parse().expect("`{:e}` writes an integer exponent");
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
-    let mut out = String::with_capacity(24);
+    let (lead, rest) = mantissa.split_at(1);
+    let rest = rest.strip_prefix('.').unwrap_or(rest);
+    let digit_count = 1 + rest.len();
+    let digit = |i: usize| if i == 0 { lead } else { &rest[i - 1..i] };
+    let mut out = String::with_capacity(digit_count + 8);
     if x < 0.0 {
         out.push('-');
     }
@@ -36,24 +40,26 @@ pub fn float_repr(x: f64) -> String {
         if point <= 0 {
             out.push_str("0.");
             out.extend(std::iter::repeat_n('0', point.unsigned_abs() as usize));
-            out.push_str(&digits);
+            out.push_str(lead);
+            out.push_str(rest);
         } else {
             let point = point as usize;
-            if digits.len() <= point {
-                out.push_str(&digits);
-                out.extend(std::iter::repeat_n('0', point - digits.len()));
+            for i in 0..digit_count.min(point) {
+                out.push_str(digit(i));
+            }
+            if digit_count <= point {
+                out.extend(std::iter::repeat_n('0', point - digit_count));
                 out.push_str(".0");
             } else {
-                out.push_str(&digits[..point]);
                 out.push('.');
-                out.push_str(&digits[point..]);
+                out.push_str(&rest[point - 1..]);
             }
         }
     } else {
-        out.push_str(&digits[..1]);
-        if digits.len() > 1 {
+        out.push_str(lead);
+        if !rest.is_empty() {
             out.push('.');
-            out.push_str(&digits[1..]);
+            out.push_str(rest);
         }
         let sign = if exponent < 0 { '-' } else { '+' };
         let _ = write!(out, "e{sign}{:02}", exponent.unsigned_abs());
@@ -66,6 +72,27 @@ pub fn float_repr(x: f64) -> String {
 pub fn round(x: f64, digits: usize) -> f64 {
     if !x.is_finite() {
         return x;
+    }
+    // Fast path, exact whenever it is taken: with |x·10ⁿ| < 10⁹ the product is off by less
+    // than 10⁻⁷, so unless its fraction is within 10⁻⁶ of one half, the integer it rounds to
+    // is the one the exact decimal value rounds to; and k / 10ⁿ, a correctly rounded
+    // division of two exact integers, is the float nearest to the decimal k·10⁻ⁿ, which is
+    // what CPython returns.
+    if digits <= 15 {
+        let scale = 10f64.powi(digits as i32);
+        let scaled = x * scale;
+        if scaled.abs() < 1e9 {
+            let floor = scaled.floor();
+            let fraction = scaled - floor;
+            if (fraction - 0.5).abs() > 1e-6 {
+                let k = if fraction > 0.5 { floor + 1.0 } else { floor };
+                return if k == 0.0 {
+                    0f64.copysign(x)
+                } else {
+                    k / scale
+                };
+            }
+        }
     }
     // Rust's fixed-precision formatting is exact (no double rounding), as is CPython's.
     format!("{x:.digits$}")
@@ -184,6 +211,42 @@ mod tests {
         assert_eq!(float_repr(round(-1e-10, 5)), "-0.0");
         assert!(round(f64::NAN, 5).is_nan());
         assert_eq!(round(1e300, 5), 1e300);
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_exact_rounding() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for i in 0..200_000 {
+            // xorshift: values across magnitudes, signs and digit counts.
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let mantissa = (state >> 11) as f64 / (1u64 << 53) as f64;
+            let x = (mantissa - 0.5) * 10f64.powi(i % 12 - 4);
+            for digits in [0, 1, 2, 5, 8] {
+                let exact: f64 = format!("{x:.digits$}").parse().unwrap();
+                assert_eq!(
+                    round(x, digits).to_bits(),
+                    exact.to_bits(),
+                    "round({x:e}, {digits})"
+                );
+            }
+        }
+        for (x, digits) in [
+            (0.5, 0),
+            (1.5, 0),
+            (2.5, 0),
+            (0.125, 2),
+            (-0.125, 2),
+            (1.005, 2),
+        ] {
+            let exact: f64 = format!("{x:.digits$}").parse().unwrap();
+            assert_eq!(
+                round(x, digits).to_bits(),
+                exact.to_bits(),
+                "round({x}, {digits})"
+            );
+        }
     }
 
     #[test]

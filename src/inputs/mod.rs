@@ -2,7 +2,7 @@
 //!
 //! Entry point: [`collect`], which finds the metrics and params files of a revision (from
 //! `--targets`, every `dvc.yaml`, dvclive's defaults and `.mlci.toml`), reads them through a
-//! [`FileSource`] and reduces each to the [`Document`] DVC would compare. Parsers take bytes
+//! [`FileSource`] and reduces each to the [`Document`](crate::model::Document) DVC would compare. Parsers take bytes
 //! ([`parse`]); this module does no I/O of its own: every read goes through the source, so
 //! base and head are read the same way whether they come from git objects, the working tree or
 //! a plain directory.
@@ -114,6 +114,10 @@ pub fn parse(format: Format, bytes: &[u8]) -> Result<Value, ParseError> {
 pub trait FileSource: Sync {
     /// The bytes of a repository-relative file; `Ok(None)` when it does not exist here.
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>, ReadError>;
+    /// Several files at once (a git source reads them in one round trip).
+    fn read_many(&self, paths: &[String]) -> Vec<Result<Option<Vec<u8>>, ReadError>> {
+        paths.iter().map(|path| self.read(path)).collect()
+    }
     /// Every file at or under a repository-relative directory (`""` for all), sorted.
     fn files_under(&self, dir: &str) -> Result<Vec<String>, SourceError>;
     /// Every file with this exact name anywhere in the source, sorted.
@@ -192,9 +196,11 @@ pub fn collect(plan: &Plan, source: &dyn FileSource) -> Result<Snapshot, SourceE
     let mut declared = dvcyaml::Declarations::default();
     let mut has_pipeline = false;
     if needs_declarations {
-        for path in source.files_named(DVC_YAML)? {
-            has_pipeline = true;
-            match read_value(source, &path) {
+        let pipelines = source.files_named(DVC_YAML)?;
+        has_pipeline = !pipelines.is_empty();
+        let contents = source.read_many(&pipelines);
+        for (path, bytes) in pipelines.into_iter().zip(contents) {
+            match parse_read(&path, bytes) {
                 Ok(document) => {
                     let found = dvcyaml::declarations(&path, &document);
                     for metric in found.metrics {
@@ -226,11 +232,12 @@ pub fn collect(plan: &Plan, source: &dyn FileSource) -> Result<Snapshot, SourceE
             paths
         }
     };
-    for path in metric_paths {
-        if snapshot.metrics.contains_key(&path) {
-            continue;
-        }
-        let content = read_value(source, &path).map(extract::metrics);
+    let mut metric_paths = metric_paths;
+    let mut seen = std::collections::HashSet::new();
+    metric_paths.retain(|path| seen.insert(path.clone()));
+    let contents = source.read_many(&metric_paths);
+    for (path, bytes) in metric_paths.into_iter().zip(contents) {
+        let content = parse_read(&path, bytes).map(extract::metrics);
         snapshot.metrics.insert(path, content);
     }
 
@@ -265,8 +272,10 @@ pub fn collect(plan: &Plan, source: &dyn FileSource) -> Result<Snapshot, SourceE
             list
         }
     };
-    for declaration in params {
-        let content = read_value(source, &declaration.path)
+    let params_paths: Vec<String> = params.iter().map(|d| d.path.clone()).collect();
+    let contents = source.read_many(&params_paths);
+    for (declaration, bytes) in params.into_iter().zip(contents) {
+        let content = parse_read(&declaration.path, bytes)
             .map(|value| extract::params(value, &declaration.tracked));
         snapshot.params.insert(declaration.path, content);
     }
@@ -301,7 +310,12 @@ fn exists(source: &dyn FileSource, path: &str) -> bool {
 
 /// Reads and parses one file; every failure is a [`Problem`] for this file only.
 pub fn read_value(source: &dyn FileSource, path: &str) -> Result<Value, Problem> {
-    match source.read(path) {
+    parse_read(path, source.read(path))
+}
+
+/// Parses what a read returned.
+fn parse_read(path: &str, read: Result<Option<Vec<u8>>, ReadError>) -> Result<Value, Problem> {
+    match read {
         Ok(Some(bytes)) => parse(Format::of(path), &bytes).map_err(Problem::from),
         Ok(None) => Err(Problem::Missing),
         Err(error) => Err(Problem::Unreadable(error.to_string())),

@@ -142,65 +142,66 @@ fn number(value: Number, precision: Option<usize>) -> String {
 /// `tabulate(rows, headers, tablefmt="github" | "plain", disable_numparse=True)`: every column
 /// left-aligned, at least two wider than its header, cells stripped, multi-line cells split.
 fn tabulate(headers: &[String], rows: &[Vec<String>], github: bool) -> String {
-    let rows: Vec<Vec<Vec<&str>>> = rows
+    let rows: Vec<Vec<Vec<(&str, usize)>>> = rows
         .iter()
-        .map(|row| {
-            row.iter()
-                .map(|cell| cell.trim().split('\n').collect())
-                .collect()
-        })
+        .map(|row| row.iter().map(|cell| measure(cell)).collect())
         .collect();
     let widths: Vec<usize> = (0..headers.len())
         .map(|column| {
-            let cells = rows
-                .iter()
-                .flat_map(|row| row[column].iter())
-                .map(|line| width(line));
-            cells.fold(width(&headers[column]) + 2, usize::max)
+            rows.iter()
+                .flat_map(|row| row[column].iter().map(|(_, w)| *w))
+                .fold(width(&headers[column]) + 2, usize::max)
         })
         .collect();
-    let mut out = String::new();
-    let header_cells: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let mut out = String::with_capacity(rows.len() * (widths.iter().sum::<usize>() + 16));
+    let header_cells: Vec<(&str, usize)> = headers.iter().map(|h| (h.as_str(), width(h))).collect();
     line(&mut out, &header_cells, &widths, github);
     if github {
         out.push('\n');
         out.push('|');
         for w in &widths {
-            out.push_str(&"-".repeat(w + 2));
+            out.extend(std::iter::repeat_n('-', w + 2));
             out.push('|');
         }
     }
+    let mut cells: Vec<(&str, usize)> = Vec::with_capacity(headers.len());
     for row in &rows {
         let height = row.iter().map(Vec::len).max().unwrap_or(1);
         for i in 0..height {
             out.push('\n');
-            let cells: Vec<&str> = row
-                .iter()
-                .map(|c| c.get(i).copied().unwrap_or(""))
-                .collect();
+            cells.clear();
+            cells.extend(row.iter().map(|c| c.get(i).copied().unwrap_or(("", 0))));
             line(&mut out, &cells, &widths, github);
         }
     }
     out
 }
 
-fn line(out: &mut String, cells: &[&str], widths: &[usize], github: bool) {
-    let mut text = String::new();
-    for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
-        let pad = w.saturating_sub(width(cell));
+/// Appends one table line; `plain` lines lose their trailing spaces, as tabulate's do.
+/// A cell as its lines with their display widths, measured once.
+fn measure(cell: &str) -> Vec<(&str, usize)> {
+    cell.trim()
+        .split('\n')
+        .map(|line| (line, width(line)))
+        .collect()
+}
+
+fn line(out: &mut String, cells: &[(&str, usize)], widths: &[usize], github: bool) {
+    let start = out.len();
+    for (i, ((cell, cell_width), w)) in cells.iter().zip(widths).enumerate() {
         if github {
-            text.push_str(if i == 0 { "| " } else { " | " });
+            out.push_str(if i == 0 { "| " } else { " | " });
         } else if i > 0 {
-            text.push_str("  ");
+            out.push_str("  ");
         }
-        text.push_str(cell);
-        text.extend(std::iter::repeat_n(' ', pad));
+        out.push_str(cell);
+        out.extend(std::iter::repeat_n(' ', w.saturating_sub(*cell_width)));
     }
     if github {
-        text.push_str(" |");
-        out.push_str(&text);
+        out.push_str(" |");
     } else {
-        out.push_str(text.trim_end());
+        let kept = out[start..].trim_end().len();
+        out.truncate(start + kept);
     }
 }
 
@@ -276,11 +277,17 @@ pub fn relative_path(path: &str, start: &str) -> String {
 /// with DVC): East Asian wide and fullwidth characters and most emoji take two columns,
 /// combining marks and zero-width characters none.
 fn width(text: &str) -> usize {
+    if text.is_ascii() {
+        return text.len();
+    }
     text.chars().map(char_width).sum()
 }
 
 fn char_width(c: char) -> usize {
     let c = c as u32;
+    if c < 0x300 {
+        return 1;
+    }
     const ZERO: &[(u32, u32)] = &[
         (0x0300, 0x036F),
         (0x0483, 0x0489),

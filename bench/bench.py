@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""mlci against the tools users would otherwise run, side by side in one run.
+
+Run it with `bench/run.sh`, which makes the venv (dvc from PyPI) and builds mlci in release
+mode. Each workload is a real git repository built in a temporary directory; each command
+runs alternately with its counterpart, at least 5 times, and the table reports the median
+wall time and the median peak RSS (from `/usr/bin/time -v`), and the ratios.
+"""
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.invalid",
+    "GIT_COMMITTER_NAME": "bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.invalid",
+    "GIT_AUTHOR_DATE": "2024-01-01T00:00:00Z",
+    "GIT_COMMITTER_DATE": "2024-01-01T00:00:00Z",
+    "DVC_NO_ANALYTICS": "1",
+}
+
+
+def sh(cmd, cwd, env):
+    subprocess.run(cmd, cwd=cwd, env=env, check=True, capture_output=True)
+
+
+def make_repo(path, revisions, env, dvc):
+    """A git + DVC repository with one commit per file tree in `revisions`."""
+    path.mkdir(parents=True)
+    sh(["git", "init", "-q", "-b", "main"], path, env)
+    sh([dvc, "init", "-q"], path, env)
+    sh([dvc, "config", "core.analytics", "false"], path, env)
+    for i, files in enumerate(revisions):
+        for name, content in files.items():
+            target = path / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content if isinstance(content, bytes) else content.encode())
+        sh(["git", "add", "-A"], path, env)
+        sh(["git", "commit", "-q", "-m", f"rev {i}"], path, env)
+
+
+def tree(folder):
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def small_workload(data):
+    """DVC's example project (example-get-started, two real commits), or the bundled example."""
+    egs = Path(data) / "example-get-started" if data else None
+    if egs and egs.is_dir():
+        return "example-get-started (2 commits)", [tree(egs / "940e993"), tree(egs / "5717e24")]
+    snapshots = ROOT / "examples" / "classifier" / "snapshots"
+    return "bundled classifier example (2 commits)", [tree(snapshots / "base"), tree(snapshots / "head")]
+
+
+def large_workload():
+    """10,000 metrics across 50 files and 1,000 params, two commits."""
+    rng = random.Random(42)
+    revisions = []
+    for revision in range(2):
+        files = {}
+        declared = []
+        for f in range(50):
+            metrics = {
+                f"group{g}": {f"metric_{m}": round(rng.random(), 6) for m in range(20)} for g in range(10)
+            }
+            name = f"eval/part{f:02}/metrics.json"
+            declared.append(name)
+            files[name] = json.dumps(metrics, indent=2)
+        params = {f"section{s}": {f"param_{p}": rng.choice([0.1, 0.01, 1, 2, "adam", "sgd"]) for p in range(100)} for s in range(10)}
+        files["params.yaml"] = "\n".join(
+            f"{s}:\n" + "\n".join(f"  {k}: {v}" for k, v in section.items()) for s, section in params.items()
+        ) + "\n"
+        files["dvc.yaml"] = "metrics:\n" + "".join(f"- {d}\n" for d in declared)
+        revisions.append(files)
+    return "10,000 metrics in 50 files, 1,000 params (2 commits)", revisions
+
+
+def measure(cmd, cwd, env):
+    """Wall seconds and peak RSS (KiB) of one run."""
+    proc = subprocess.run(
+        ["/usr/bin/time", "-f", "%e %M", *cmd], cwd=cwd, env=env, capture_output=True, text=True
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr}")
+    wall, rss = proc.stderr.strip().splitlines()[-1].split()
+    return float(wall), int(rss)
+
+
+def precise_wall(cmd, cwd, env, runs):
+    """Wall time measured in Python (finer than /usr/bin/time's 10 ms), median of `runs`."""
+    import time
+
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, cwd=cwd, env=env, check=True, capture_output=True)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def compare(label, ours, theirs, cwd, env, runs):
+    """Runs the two commands alternately; returns medians."""
+    import time
+
+    results = {"ours": ([], []), "theirs": ([], [])}
+    for _ in range(runs):
+        for key, cmd in (("ours", ours), ("theirs", theirs)):
+            start = time.perf_counter()
+            _, rss = measure(cmd, cwd, env)
+            results[key][0].append(time.perf_counter() - start)
+            results[key][1].append(rss)
+    ours_wall = statistics.median(results["ours"][0])
+    theirs_wall = statistics.median(results["theirs"][0])
+    ours_rss = statistics.median(results["ours"][1])
+    theirs_rss = statistics.median(results["theirs"][1])
+    return {
+        "workload": label,
+        "mlci_ms": ours_wall * 1000,
+        "other_ms": theirs_wall * 1000,
+        "speedup": theirs_wall / ours_wall,
+        "mlci_rss_mib": ours_rss / 1024,
+        "other_rss_mib": theirs_rss / 1024,
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mlci", default=str(ROOT / "target" / "release" / "mlci"))
+    parser.add_argument("--dvc", default=shutil.which("dvc") or "dvc")
+    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--json", help="also write the results here")
+    args = parser.parse_args()
+    runs = max(args.runs, 5)
+    mlci = str(Path(args.mlci).resolve())
+    env = {**os.environ, **GIT_ENV}
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        env["HOME"] = tmp
+        for name, (label, revisions) in {
+            "small": small_workload(args.data if Path(args.data).is_dir() else None),
+            "large": large_workload(),
+        }.items():
+            repo = Path(tmp) / name
+            make_repo(repo, revisions, env, args.dvc)
+            for kind in ("metrics", "params"):
+                mine = [mlci, kind, "diff", "HEAD~1", "HEAD", "--md"]
+                theirs = [args.dvc, kind, "diff", "HEAD~1", "HEAD", "--md"]
+                out_mine = subprocess.run(mine, cwd=repo, env=env, capture_output=True, text=True).stdout
+                out_theirs = subprocess.run(theirs, cwd=repo, env=env, capture_output=True, text=True).stdout
+                same = sorted(out_mine.splitlines()) == sorted(out_theirs.splitlines())
+                row = compare(f"{kind} diff: {label}", mine, theirs, repo, env, runs)
+                row["same_output"] = same
+                rows.append(row)
+                print(f"measured {row['workload']}", file=sys.stderr)
+        version_ms = precise_wall([mlci, "--version"], tmp, env, 50) * 1000
+
+    print()
+    print(f"| workload (median of {runs}, alternating) | mlci | dvc | speed-up | mlci peak RSS | dvc peak RSS | same rows |")
+    print("|---|--:|--:|--:|--:|--:|:-:|")
+    for r in rows:
+        print(
+            f"| {r['workload']} | {r['mlci_ms']:.1f} ms | {r['other_ms']:.0f} ms | **{r['speedup']:.0f}x** "
+            f"| {r['mlci_rss_mib']:.1f} MiB | {r['other_rss_mib']:.1f} MiB | {'yes' if r['same_output'] else 'NO'} |"
+        )
+    print(f"\n`mlci --version`: {version_ms:.2f} ms (median of 50)")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"rows": rows, "version_ms": version_ms}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
