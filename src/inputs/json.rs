@@ -183,7 +183,12 @@ impl Parser<'_> {
                     self.pos += 1;
                     self.escape(&mut out)?;
                 }
-                Some(_) => return Err(self.error("control character in a string")),
+                Some(b'\n' | b'\r') => {
+                    return Err(
+                        self.error("unterminated string: a line break before the closing quote")
+                    );
+                }
+                Some(_) => return Err(self.error("control character in a string (escape it)")),
             }
         }
     }

@@ -516,6 +516,107 @@ mod tests {
         );
     }
 
+    /// Every file under `fixtures/inputs/<format>/`, read as metrics and as params; one
+    /// snapshot per file. A new reader case is a new fixture file.
+    #[test]
+    fn fixtures_read_as_metrics_and_params() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/inputs");
+        let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&root)
+            .unwrap()
+            .flat_map(|dir| std::fs::read_dir(dir.unwrap().path()).unwrap())
+            .map(|entry| entry.unwrap().path())
+            .collect();
+        files.sort();
+        assert!(files.len() >= 14, "fixtures are missing");
+        for file in files {
+            let name = file
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            let bytes = std::fs::read(&file).unwrap();
+            let mut text = String::new();
+            match parse(Format::of(&name), &bytes) {
+                Err(error) => text.push_str(&format!("error: {error}\n")),
+                Ok(value) => {
+                    for (kind, document) in [
+                        ("metrics", extract::metrics(value.clone())),
+                        ("params", extract::params(value, &Tracked::Whole)),
+                    ] {
+                        text.push_str(&format!("[{kind}]\n"));
+                        match document {
+                            Document::Scalar(scalar) => {
+                                text.push_str(&format!("\"\" = {scalar:?}\n"))
+                            }
+                            Document::Map(entries) => {
+                                for (key, scalar) in entries {
+                                    text.push_str(&format!("{key} = {scalar:?}\n"));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            insta::assert_snapshot!(name.replace('/', "__"), text, &name);
+        }
+    }
+
+    #[test]
+    fn parsers_never_panic_on_arbitrary_bytes() {
+        let fragments: &[&[u8]] = &[
+            b"{",
+            b"}",
+            b"[",
+            b"]",
+            b"\"",
+            b"\\",
+            b":",
+            b",",
+            b"-",
+            b"NaN",
+            b"Infinity",
+            b"1e",
+            b"0.",
+            b"\n",
+            b"  ",
+            b"- ",
+            b"? ",
+            b"&a ",
+            b"*a",
+            b"!!",
+            b"|",
+            b">",
+            b"#",
+            b"'",
+            b"=",
+            b"[[",
+            b"\xff",
+            b"\xc3",
+            b"\t",
+            b"a",
+            b"true",
+            b"~",
+            b".nan",
+            b"\x00",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..20_000 {
+            let mut input = Vec::new();
+            for _ in 0..(state % 24) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                input.extend_from_slice(fragments[(state % fragments.len() as u64) as usize]);
+            }
+            for format in [Format::Json, Format::Yaml, Format::Toml] {
+                if let Ok(value) = parse(format, &input) {
+                    let _ = extract::metrics(value.clone());
+                    let _ = extract::params(value, &Tracked::Keys(vec!["a.*".into()]));
+                }
+            }
+        }
+    }
+
     #[test]
     fn format_follows_the_suffix() {
         assert_eq!(Format::of("a/b.JSON"), Format::Json);

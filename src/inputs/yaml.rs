@@ -48,6 +48,8 @@ fn is_only_comments(text: &str) -> bool {
 /// serde-saphyr appends the position to its messages; we print it ourselves.
 fn clean_message(message: &str) -> String {
     let message = message.lines().next().unwrap_or(message);
+    // Advice meant for programs that embed the parser, not for people editing the file.
+    let message = message.split(", set ").next().unwrap_or(message);
     match message.rfind(" at line ") {
         Some(i) => message[..i].to_owned(),
         None => message.to_owned(),
