@@ -441,16 +441,8 @@ impl GitTree {
     }
 
     fn blob(&self, object: &str) -> Result<Vec<u8>, ReadError> {
-        let mut reader = self
-            .reader
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
-        if reader.is_none() {
-            *reader = Some(CatFile::start(&self.repo).map_err(|e| ReadError::Io(e.to_string()))?);
-        }
-        let cat = reader.as_mut().expect("started above");
-        cat.read(object)
-            .map_err(|error| ReadError::Io(format!("git cat-file failed for {object}: {error}")))
+        let mut contents = self.blobs(&[object])?;
+        Ok(contents.pop().expect("one reply per request"))
     }
 }
 
@@ -534,14 +526,6 @@ impl CatFile {
             stdin,
             stdout,
         })
-    }
-
-    fn read(&mut self, object: &str) -> std::io::Result<Vec<u8>> {
-        let stdin = self.stdin.as_mut().expect("open until drop");
-        stdin.write_all(object.as_bytes())?;
-        stdin.write_all(b"\n")?;
-        stdin.flush()?;
-        Self::reply(&mut self.stdout)
     }
 
     /// Sends every request at once (from a thread, so that neither pipe can fill up while

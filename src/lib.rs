@@ -135,118 +135,47 @@ fn report(args: ReportArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<Outcom
         id,
     } = args;
 
-    // Head: a directory, or the working tree of the repository we are in.
-    let needs_git = head_dir.is_none() || base_dir.is_none();
-    let repo = if needs_git {
-        match Repo::discover(dir, ci.trusted_workspace.clone()) {
-            Ok(repo) => Some(repo),
-            Err(GitError::NotARepository(_)) if base_dir.is_some() => None,
-            Err(error) => return Err(error.into()),
-        }
-    } else {
-        None
-    };
-    let (head, head_revision, cwd): (Box<dyn FileSource>, Revision, String) =
-        match (&head_dir, &repo) {
-            (Some(path), _) => (
-                Box::new(directory_source(path, "head")?),
-                Revision {
-                    name: path.display().to_string(),
-                    commit: None,
-                },
-                String::new(),
-            ),
-            (None, Some(repo)) => {
-                let commit = repo
-                    .has_commits()
-                    .then(|| repo.resolve("HEAD"))
-                    .transpose()?;
-                (
-                    Box::new(repo.work_tree("working tree".into())),
-                    Revision {
-                        name: "working tree".into(),
-                        commit: commit.map(|c| c.sha),
-                    },
-                    relative_dir(repo.root(), dir),
-                )
-            }
-            (None, None) => (
-                Box::new(Directory::new(dir.to_path_buf(), "working tree".into())),
-                Revision {
-                    name: dir.display().to_string(),
-                    commit: None,
-                },
-                String::new(),
-            ),
-        };
-
-    let settings = read_settings(head.as_ref(), config.as_deref())?;
-    let id = config::validate_id(
-        id.or(settings.id.clone())
-            .as_deref()
-            .unwrap_or(config::DEFAULT_ID),
-    )
-    .map_err(|message| fail(message, "set `--id` or `id` in .mlci.toml"))?;
+    let repo = open_repository(
+        dir,
+        ci,
+        head_dir.is_some() && base_dir.is_some(),
+        base_dir.is_some(),
+    )?;
+    let head = head_side(repo.as_ref(), head_dir.as_deref(), dir)?;
+    let settings = read_settings(head.source.as_ref(), config.as_deref())?;
+    let id = config::validate_id(id.or(settings.id).as_deref().unwrap_or(config::DEFAULT_ID))
+        .map_err(|message| fail(message, "set `--id` or `id` in .mlci.toml"))?;
     let title = title
-        .or(settings.title.clone())
+        .or(settings.title)
         .unwrap_or_else(|| config::DEFAULT_TITLE.to_owned());
+    let base = base_side(repo.as_ref(), base_dir.as_deref(), base.or(settings.base))?;
 
-    // Base: a directory, an explicit revision, or the merge-base with the default branch.
-    let (base_source, base_revision): (Box<dyn FileSource>, Revision) = match (&base_dir, &repo) {
-        (Some(path), _) => (
-            Box::new(directory_source(path, "base")?),
-            Revision {
-                name: path.display().to_string(),
-                commit: None,
-            },
-        ),
-        (None, Some(repo)) => {
-            let (name, commit) = match base.or(settings.base.clone()) {
-                Some(revision) => {
-                    let commit = repo.resolve(&revision)?;
-                    (revision, commit)
-                }
-                None => {
-                    let branch = repo.default_branch()?;
-                    let head = repo.resolve("HEAD")?;
-                    let tip = repo.resolve(&branch)?;
-                    let merge_base = repo.merge_base(&head, &tip)?;
-                    (format!("merge-base with {branch}"), merge_base)
-                }
-            };
-            let label = format!("{name} ({})", commit.short());
-            (
-                Box::new(repo.tree(&commit, label)?),
-                Revision {
-                    name,
-                    commit: Some(commit.sha),
-                },
-            )
-        }
-        (None, None) => unreachable!("a repository is required unless --base-dir is given"),
-    };
-
-    let targets: Vec<String> = targets.iter().map(|t| paths::join(&cwd, t)).collect();
+    let cwd = repo
+        .as_ref()
+        .filter(|_| head_dir.is_none())
+        .map(|repo| relative_dir(repo.root(), dir))
+        .unwrap_or_default();
     let plan = Plan {
         discovery: Discovery::Mlci,
         metrics: if targets.is_empty() {
-            Selection::Discover(settings.metrics.clone())
+            Selection::Discover(settings.metrics)
         } else {
-            Selection::Targets(targets)
+            Selection::Targets(targets.iter().map(|t| paths::join(&cwd, t)).collect())
         },
-        params: Selection::Discover(settings.params.clone()),
+        params: Selection::Discover(settings.params),
     };
-    let (base_snapshot, head_snapshot) = collect_both(&plan, base_source.as_ref(), head.as_ref())?;
+    let (base_snapshot, head_snapshot) =
+        collect_both(&plan, base.source.as_ref(), head.source.as_ref())?;
     let comparison = diff::compare(&base_snapshot, &head_snapshot);
-    log_warnings(&comparison, &base_revision, &head_revision);
+    log_warnings(&comparison, &base.revision, &head.revision);
 
     let markdown = render::markdown::report(
         &comparison,
         &render::markdown::ReportContext {
             title: &title,
             id: &id,
-            base: &base_revision,
-            head: &head_revision,
+            base: &base.revision,
+            head: &head.revision,
             machine: Some(&ci::Machine::detect()),
         },
     );
@@ -274,6 +203,113 @@ fn report(args: ReportArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<Outcom
             "use `--dry-run` to write report.md and report.html locally",
         )),
     }
+}
+
+/// One side of a comparison: where its files are, and how the report names it.
+struct Input {
+    source: Box<dyn FileSource>,
+    revision: Revision,
+}
+
+/// The repository around `dir`; not needed when both sides are directories, and optional
+/// when the base is a directory (then the head may be a plain directory too).
+fn open_repository(
+    dir: &Path,
+    ci: &CiContext,
+    both_directories: bool,
+    base_is_directory: bool,
+) -> anyhow::Result<Option<Repo>> {
+    if both_directories {
+        return Ok(None);
+    }
+    match Repo::discover(dir, ci.trusted_workspace.clone()) {
+        Ok(repo) => Ok(Some(repo)),
+        Err(GitError::NotARepository(_)) if base_is_directory => Ok(None),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// The head: `--head-dir`, else the working tree (of the repository, or of `dir`).
+fn head_side(repo: Option<&Repo>, head_dir: Option<&Path>, dir: &Path) -> anyhow::Result<Input> {
+    Ok(match (head_dir, repo) {
+        (Some(path), _) => Input {
+            source: Box::new(directory_source(path, "head")?),
+            revision: Revision {
+                name: path.display().to_string(),
+                commit: None,
+            },
+        },
+        (None, Some(repo)) => {
+            let commit = repo
+                .has_commits()
+                .then(|| repo.resolve("HEAD"))
+                .transpose()?;
+            Input {
+                source: Box::new(repo.work_tree("working tree".into())),
+                revision: Revision {
+                    name: "working tree".into(),
+                    commit: commit.map(|c| c.sha),
+                },
+            }
+        }
+        (None, None) => Input {
+            source: Box::new(Directory::new(dir.to_path_buf(), "working tree".into())),
+            revision: Revision {
+                name: dir.display().to_string(),
+                commit: None,
+            },
+        },
+    })
+}
+
+/// The base: `--base-dir`, else `--base REF` (or `base` in .mlci.toml) exactly, else the
+/// merge-base of `HEAD` and the default branch.
+fn base_side(
+    repo: Option<&Repo>,
+    base_dir: Option<&Path>,
+    base: Option<String>,
+) -> anyhow::Result<Input> {
+    let repo = match (base_dir, repo) {
+        (Some(path), _) => {
+            return Ok(Input {
+                source: Box::new(directory_source(path, "base")?),
+                revision: Revision {
+                    name: path.display().to_string(),
+                    commit: None,
+                },
+            });
+        }
+        (None, Some(repo)) => repo,
+        (None, None) => {
+            return Err(fail(
+                "a base revision needs a git repository",
+                "run inside the repository, or pass `--base-dir`",
+            ));
+        }
+    };
+    let (name, commit) = match base {
+        Some(revision) => {
+            let commit = repo.resolve(&revision)?;
+            (revision, commit)
+        }
+        None => {
+            let branch = repo.default_branch()?;
+            let head = repo.resolve("HEAD")?;
+            let tip = repo.resolve(&branch)?;
+            (
+                format!("merge-base with {branch}"),
+                repo.merge_base(&head, &tip)?,
+            )
+        }
+    };
+    let label = format!("{name} ({})", commit.short());
+    Ok(Input {
+        source: Box::new(repo.tree(&commit, label)?),
+        revision: Revision {
+            name,
+            commit: Some(commit.sha),
+        },
+    })
 }
 
 fn directory_source(path: &Path, side: &str) -> anyhow::Result<Directory> {
