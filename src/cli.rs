@@ -119,6 +119,40 @@ pub struct ReportArgs {
     /// Report id: several reports (one per model, say) can live on one pull request.
     #[arg(long, env = "MLCI_ID", value_name = "ID")]
     pub id: Option<String>,
+
+    /// How charts reach the reader: PNG files, inline mermaid charts, or none.
+    #[arg(long, env = "MLCI_IMAGES", value_name = "MODE", default_value = "files")]
+    pub images: ImagesArg,
+
+    /// Chart size in CSS pixels (drawn at twice that for sharp display).
+    #[arg(long, env = "MLCI_CHART_SIZE", value_name = "WxH", default_value = "800x440", value_parser = parse_size)]
+    pub chart_size: (u32, u32),
+}
+
+/// `--images`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImagesArg {
+    /// PNG files next to the report (the links are rewritten when a publisher hosts them).
+    Files,
+    /// ```mermaid xychart-beta blocks inside the markdown: no hosting at all.
+    Mermaid,
+    /// No charts; the numbers under each plot remain.
+    None,
+}
+
+/// Parses `800x440`.
+fn parse_size(text: &str) -> Result<(u32, u32), String> {
+    let (w, h) = text
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("expected WIDTHxHEIGHT, like 800x440, got `{text}`"))?;
+    let parse = |v: &str| {
+        v.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|v| (200..=4000).contains(v))
+            .ok_or_else(|| format!("`{v}` is not a size between 200 and 4000"))
+    };
+    Ok((parse(w)?, parse(h)?))
 }
 
 /// Options shared by `metrics diff` and `params diff`, with DVC's names.

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::model::{Document, FileContent, Number, Problem, Scalar, Snapshot};
+use crate::model::{Document, FileContent, Number, Plot, PlotContent, Problem, Scalar, Snapshot};
 
 /// Base against head, file by file.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -17,8 +17,21 @@ pub struct Comparison {
     pub metrics: Vec<FileDiff>,
     /// Params files, sorted by path.
     pub params: Vec<FileDiff>,
+    /// Plots by id, sorted.
+    pub plots: Vec<PlotDiff>,
     /// Files that could not be read on one side.
     pub warnings: Vec<Warning>,
+}
+
+/// One plot at base and head (either may be absent).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlotDiff {
+    /// The plot's id.
+    pub id: String,
+    /// The plot at base.
+    pub base: Option<Plot>,
+    /// The plot at head.
+    pub head: Option<Plot>,
 }
 
 /// The rows of one file.
@@ -101,7 +114,10 @@ pub fn compare(base: &Snapshot, head: &Snapshot) -> Comparison {
             .iter()
             .chain(snapshot.metrics.iter().filter_map(problem_of))
             .chain(snapshot.params.iter().filter_map(problem_of));
-        for (path, problem) in files {
+        // A plot file that exists but cannot be read is worth a warning; one that is absent
+        // on one side is a plot added or removed.
+        let plot_files = snapshot.plots.values().flat_map(plot_problems);
+        for (path, problem) in files.chain(plot_files) {
             warnings.push(Warning {
                 side,
                 path: path.clone(),
@@ -111,10 +127,33 @@ pub fn compare(base: &Snapshot, head: &Snapshot) -> Comparison {
     }
     warnings.sort_by(|a, b| (&a.path, a.side).cmp(&(&b.path, b.side)));
     warnings.dedup();
+    let ids: BTreeSet<&String> = base.plots.keys().chain(head.plots.keys()).collect();
+    let plots = ids
+        .into_iter()
+        .map(|id| PlotDiff {
+            id: id.clone(),
+            base: base.plots.get(id).cloned(),
+            head: head.plots.get(id).cloned(),
+        })
+        .collect();
     Comparison {
         metrics: compare_files(&base.metrics, &head.metrics),
         params: compare_files(&base.params, &head.params),
+        plots,
         warnings,
+    }
+}
+
+fn plot_problems(plot: &Plot) -> Vec<(&String, &Problem)> {
+    let unreadable = |problem: &Problem| !matches!(problem, Problem::Missing);
+    match &plot.content {
+        PlotContent::Data(sources) => sources
+            .iter()
+            .filter_map(|s| s.table.as_ref().err().filter(|p| unreadable(p)).map(|p| (&s.file, p)))
+            .collect(),
+        PlotContent::Image { file, bytes } => {
+            bytes.as_ref().err().filter(|p| unreadable(p)).map(|p| (file, p)).into_iter().collect()
+        }
     }
 }
 
@@ -376,7 +415,6 @@ impl Row {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
 
     use super::*;
 
@@ -392,8 +430,7 @@ mod tests {
     fn snapshot(files: Vec<(&str, FileContent)>) -> Snapshot {
         Snapshot {
             metrics: files.into_iter().map(|(p, c)| (p.to_string(), c)).collect(),
-            params: BTreeMap::new(),
-            pipeline_problems: BTreeMap::new(),
+            ..Snapshot::default()
         }
     }
 

@@ -24,13 +24,15 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 
 use crate::ci::{CiContext, Provider};
-use crate::cli::{Cli, Command, DiffArgs, MetricsCommand, ParamsCommand, ReportArgs};
+use crate::cli::{Cli, Command, DiffArgs, ImagesArg, MetricsCommand, ParamsCommand, ReportArgs};
 use crate::config::Settings;
 use crate::diff::{Comparison, Side};
 use crate::git::{Directory, GitError, Repo};
-use crate::inputs::{Discovery, FileSource, Plan, Selection, paths};
+use crate::inputs::{Discovery, FileSource, Plan, PlotSelection, Selection, paths};
 use crate::model::Snapshot;
-use crate::render::{Revision, dvc};
+use crate::render::chart::ChartOptions;
+use crate::render::plots::ImageMode;
+use crate::render::{Revision, RevisionKind, dvc};
 
 /// What a successful run leaves: data for stdout and whether a gate failed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -133,6 +135,8 @@ fn report(args: ReportArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<Outcom
         out,
         title,
         id,
+        images,
+        chart_size,
     } = args;
 
     let repo = open_repository(
@@ -163,12 +167,21 @@ fn report(args: ReportArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<Outcom
             Selection::Targets(targets.iter().map(|t| paths::join(&cwd, t)).collect())
         },
         params: Selection::Discover(settings.params),
+        plots: PlotSelection::Discover(Vec::new()),
     };
     let (base_snapshot, head_snapshot) =
         collect_both(&plan, base.source.as_ref(), head.source.as_ref())?;
     let comparison = diff::compare(&base_snapshot, &head_snapshot);
     log_warnings(&comparison, &base.revision, &head.revision);
 
+    let chart_options = ChartOptions {
+        width: chart_size.0,
+        height: chart_size.1,
+        base_label: legend_label("base", &base.revision),
+        head_label: legend_label("head", &head.revision),
+        ..ChartOptions::default()
+    };
+    let (plots, assets) = render::plots::sections(&comparison.plots, &chart_options, image_mode(images))?;
     let markdown = render::markdown::report(
         &comparison,
         &render::markdown::ReportContext {
@@ -177,12 +190,14 @@ fn report(args: ReportArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<Outcom
             base: &base.revision,
             head: &head.revision,
             machine: Some(&ci::Machine::detect()),
+            plots: &plots,
         },
     );
     let report = publish::Report {
         html: render::html::page(&title, &markdown),
         title,
         markdown,
+        assets,
     };
 
     if dry_run {
@@ -202,6 +217,24 @@ fn report(args: ReportArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<Outcom
             "posting reports is not available in this build",
             "use `--dry-run` to write report.md and report.html locally",
         )),
+    }
+}
+
+/// `base (1a2b3c4)`, `head (working tree)`; just `base` for a directory called `base`.
+fn legend_label(side: &str, revision: &Revision) -> String {
+    let tag = revision.tag();
+    if tag == side {
+        side.to_owned()
+    } else {
+        format!("{side} ({tag})")
+    }
+}
+
+fn image_mode(images: ImagesArg) -> ImageMode {
+    match images {
+        ImagesArg::Files => ImageMode::Files,
+        ImagesArg::Mermaid => ImageMode::Mermaid,
+        ImagesArg::None => ImageMode::None,
     }
 }
 
@@ -237,6 +270,7 @@ fn head_side(repo: Option<&Repo>, head_dir: Option<&Path>, dir: &Path) -> anyhow
             revision: Revision {
                 name: path.display().to_string(),
                 commit: None,
+                kind: RevisionKind::Directory,
             },
         },
         (None, Some(repo)) => {
@@ -249,6 +283,7 @@ fn head_side(repo: Option<&Repo>, head_dir: Option<&Path>, dir: &Path) -> anyhow
                 revision: Revision {
                     name: "working tree".into(),
                     commit: commit.map(|c| c.sha),
+                    kind: RevisionKind::WorkingTree,
                 },
             }
         }
@@ -257,6 +292,7 @@ fn head_side(repo: Option<&Repo>, head_dir: Option<&Path>, dir: &Path) -> anyhow
             revision: Revision {
                 name: dir.display().to_string(),
                 commit: None,
+                kind: RevisionKind::WorkingTree,
             },
         },
     })
@@ -276,6 +312,7 @@ fn base_side(
                 revision: Revision {
                     name: path.display().to_string(),
                     commit: None,
+                    kind: RevisionKind::Directory,
                 },
             });
         }
@@ -308,6 +345,7 @@ fn base_side(
         revision: Revision {
             name,
             commit: Some(commit.sha),
+            kind: RevisionKind::Commit,
         },
     })
 }
@@ -458,6 +496,7 @@ fn dvc_diff(
         } else {
             Selection::Nothing
         },
+        plots: PlotSelection::Nothing,
     };
     let (base, head) = collect_both(&plan, a.source(), b.source())?;
     log::debug!("read both revisions in {:?}", started.elapsed());

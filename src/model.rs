@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 /// One leaf of a metrics or params file.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,6 +97,124 @@ impl fmt::Display for Problem {
 /// What one file holds at one revision.
 pub type FileContent = Result<Document, Problem>;
 
+/// One column of plot data.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Column {
+    /// Every cell is a number (an empty cell is NaN).
+    Numbers(Vec<f64>),
+    /// At least one cell is text; cells keep the text they were written with.
+    Texts(Vec<String>),
+}
+
+/// Records of a plot data file, by column, in the order fields first appear.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Table {
+    /// `(field, column)` pairs; every column has [`Table::rows`] cells.
+    pub columns: Vec<(String, Column)>,
+    /// The number of records.
+    pub rows: usize,
+}
+
+/// How a plot is drawn (DVC's template names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Template {
+    /// A line (DVC's default).
+    Linear,
+    /// A plain line.
+    Simple,
+    /// A faint line and its moving average.
+    Smooth,
+    /// Points.
+    Scatter,
+    /// Points with a small random offset, for overlapping values.
+    ScatterJitter,
+    /// A heatmap of counts of (actual, predicted) pairs.
+    Confusion,
+    /// The same, each row normalised to fractions.
+    ConfusionNormalized,
+    /// Horizontal bars: categories on y, values on x.
+    BarHorizontal,
+    /// The same, sorted by value.
+    BarHorizontalSorted,
+}
+
+impl Template {
+    /// Parses DVC's template name; `None` for custom templates.
+    pub fn from_name(name: &str) -> Option<Template> {
+        Some(match name {
+            "linear" => Template::Linear,
+            "simple" => Template::Simple,
+            "smooth" => Template::Smooth,
+            "scatter" => Template::Scatter,
+            "scatter_jitter" => Template::ScatterJitter,
+            "confusion" => Template::Confusion,
+            "confusion_normalized" => Template::ConfusionNormalized,
+            "bar_horizontal" => Template::BarHorizontal,
+            "bar_horizontal_sorted" => Template::BarHorizontalSorted,
+            _ => return None,
+        })
+    }
+
+    /// DVC's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Template::Linear => "linear",
+            Template::Simple => "simple",
+            Template::Smooth => "smooth",
+            Template::Scatter => "scatter",
+            Template::ScatterJitter => "scatter_jitter",
+            Template::Confusion => "confusion",
+            Template::ConfusionNormalized => "confusion_normalized",
+            Template::BarHorizontal => "bar_horizontal",
+            Template::BarHorizontalSorted => "bar_horizontal_sorted",
+        }
+    }
+}
+
+/// One series source of a plot: a field of a file, against a field or the row index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlotSource {
+    /// Repository-relative path of the data file.
+    pub file: String,
+    /// The x field; `None` plots against the row index (`step`).
+    pub x: Option<String>,
+    /// The y field.
+    pub y: String,
+    /// The file's records, or why they are not there.
+    pub table: Result<Arc<Table>, Problem>,
+}
+
+/// What a plot shows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlotContent {
+    /// Fields of data files.
+    Data(Vec<PlotSource>),
+    /// An image the user drew (PNG, JPEG, GIF, SVG).
+    Image {
+        /// Repository-relative path.
+        file: String,
+        /// The bytes, or why they are not there.
+        bytes: Result<Arc<Vec<u8>>, Problem>,
+    },
+}
+
+/// A plot at one revision: its definition and its data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plot {
+    /// The id: a file path, or a name given in `dvc.yaml` / `.mlci.toml`.
+    pub id: String,
+    /// How to draw it.
+    pub template: Template,
+    /// Title (default: the id).
+    pub title: Option<String>,
+    /// x axis label (default: the x field, or `step`).
+    pub x_label: Option<String>,
+    /// y axis label (default: the y field).
+    pub y_label: Option<String>,
+    /// The data.
+    pub content: PlotContent,
+}
+
 /// Everything mlci read at one revision.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Snapshot {
@@ -103,6 +222,8 @@ pub struct Snapshot {
     pub metrics: BTreeMap<String, FileContent>,
     /// Params files by repository-relative path.
     pub params: BTreeMap<String, FileContent>,
+    /// Plots by id.
+    pub plots: BTreeMap<String, Plot>,
     /// Pipeline files (`dvc.yaml`) that could not be read, so their declarations are unknown.
     pub pipeline_problems: BTreeMap<String, Problem>,
 }

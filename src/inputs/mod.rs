@@ -12,6 +12,8 @@ pub mod extract;
 pub mod glob;
 pub mod json;
 pub mod paths;
+pub mod plots;
+pub mod records;
 pub mod toml;
 pub mod value;
 pub mod yaml;
@@ -19,7 +21,7 @@ pub mod yaml;
 use std::fmt;
 
 use crate::model::{Problem, Snapshot};
-use dvcyaml::{ParamsDeclaration, Tracked};
+use dvcyaml::{ParamsDeclaration, PlotDeclaration, Tracked};
 use value::Value;
 
 /// A syntax error, with a 1-based position (0 when the parser could not tell).
@@ -169,8 +171,20 @@ pub enum Selection {
     Discover(Vec<String>),
 }
 
+/// Which plots to read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlotSelection {
+    /// No plots.
+    Nothing,
+    /// Exactly these files, directories or globs, drawn with default properties.
+    Targets(Vec<String>),
+    /// Whatever the repository declares (or dvclive's layout), plus these declarations
+    /// (`.mlci.toml`).
+    Discover(Vec<PlotDeclaration>),
+}
+
 /// What to read at each revision.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     /// How declarations are found.
     pub discovery: Discovery,
@@ -178,6 +192,8 @@ pub struct Plan {
     pub metrics: Selection,
     /// Params files.
     pub params: Selection,
+    /// Plots.
+    pub plots: PlotSelection,
 }
 
 /// dvclive's default output directory (`Live(dir="dvclive")`, `shared/reference/dvc.md` §4).
@@ -192,7 +208,8 @@ pub const DVC_YAML: &str = "dvc.yaml";
 pub fn collect(plan: &Plan, source: &dyn FileSource) -> Result<Snapshot, SourceError> {
     let mut snapshot = Snapshot::default();
     let needs_declarations = matches!(plan.metrics, Selection::Discover(_))
-        || matches!(plan.params, Selection::Discover(_));
+        || matches!(plan.params, Selection::Discover(_))
+        || matches!(plan.plots, PlotSelection::Discover(_));
     let mut declared = dvcyaml::Declarations::default();
     let mut has_pipeline = false;
     if needs_declarations {
@@ -211,6 +228,7 @@ pub fn collect(plan: &Plan, source: &dyn FileSource) -> Result<Snapshot, SourceE
                     for params in found.params {
                         merge_declaration(&mut declared.params, params);
                     }
+                    declared.plots.extend(found.plots);
                 }
                 Err(problem) => {
                     snapshot.pipeline_problems.insert(path, problem);
@@ -279,6 +297,31 @@ pub fn collect(plan: &Plan, source: &dyn FileSource) -> Result<Snapshot, SourceE
             .map(|value| extract::params(value, &declaration.tracked));
         snapshot.params.insert(declaration.path, content);
     }
+
+    let plot_declarations = match &plan.plots {
+        PlotSelection::Nothing => Vec::new(),
+        PlotSelection::Targets(targets) => targets
+            .iter()
+            .map(|target| PlotDeclaration {
+                id: target.clone(),
+                path: Some(target.clone()),
+                properties: Value::Map(Vec::new()),
+            })
+            .collect(),
+        PlotSelection::Discover(extra) => {
+            let mut list = declared.plots;
+            if use_dvclive {
+                list.extend(plots::dvclive_declarations(source)?);
+            }
+            list.extend(extra.iter().cloned());
+            list
+        }
+    };
+    snapshot.plots = plots::collect(
+        source,
+        &plot_declarations,
+        plan.discovery == Discovery::Mlci,
+    )?;
     Ok(snapshot)
 }
 
@@ -315,8 +358,14 @@ pub fn read_value(source: &dyn FileSource, path: &str) -> Result<Value, Problem>
 
 /// Parses what a read returned.
 fn parse_read(path: &str, read: Result<Option<Vec<u8>>, ReadError>) -> Result<Value, Problem> {
+    let bytes = parse_read_bytes(read)?;
+    parse(Format::of(path), &bytes).map_err(Problem::from)
+}
+
+/// What a read returned, with absence and failure as [`Problem`]s.
+fn parse_read_bytes(read: Result<Option<Vec<u8>>, ReadError>) -> Result<Vec<u8>, Problem> {
     match read {
-        Ok(Some(bytes)) => parse(Format::of(path), &bytes).map_err(Problem::from),
+        Ok(Some(bytes)) => Ok(bytes),
         Ok(None) => Err(Problem::Missing),
         Err(error) => Err(Problem::Unreadable(error.to_string())),
     }
@@ -422,6 +471,7 @@ mod tests {
             discovery: Discovery::Mlci,
             metrics: Selection::Discover(vec![]),
             params: Selection::Discover(vec![]),
+            plots: PlotSelection::Discover(vec![]),
         }
     }
 
@@ -482,6 +532,7 @@ mod tests {
                 "missing.json".into(),
             ]),
             params: Selection::Nothing,
+            plots: PlotSelection::Nothing,
         };
         let snapshot = collect(&plan, &source).unwrap();
         assert_eq!(
@@ -504,6 +555,7 @@ mod tests {
             discovery: Discovery::Dvc,
             metrics: Selection::Targets(vec!["m.json".into()]),
             params: Selection::Nothing,
+            plots: PlotSelection::Nothing,
         };
         let snapshot = collect(&plan, &source).unwrap();
         assert_eq!(

@@ -27,6 +27,18 @@ pub fn write(dir: &Path, report: &Report) -> Result<PathBuf, WriteError> {
         move |source| WriteError { path, source }
     };
     std::fs::create_dir_all(dir).map_err(error(dir))?;
+    // The asset folder is ours: charts from an earlier run must not linger next to this one.
+    let assets = dir.join(crate::render::plots::ASSET_DIR);
+    if assets.is_dir() {
+        std::fs::remove_dir_all(&assets).map_err(error(&assets))?;
+    }
+    for asset in &report.assets {
+        let path = dir.join(&asset.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(error(parent))?;
+        }
+        std::fs::write(&path, &asset.bytes).map_err(error(&path))?;
+    }
     let markdown = dir.join(MARKDOWN_FILE);
     std::fs::write(&markdown, &report.markdown).map_err(error(&markdown))?;
     let html = dir.join(HTML_FILE);

@@ -13,4 +13,6 @@ pub struct Report {
     pub markdown: String,
     /// The local preview page.
     pub html: String,
+    /// Charts and images the markdown links, by relative path.
+    pub assets: Vec<crate::render::plots::Asset>,
 }

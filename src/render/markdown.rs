@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use crate::ci::Machine;
 use crate::diff::{Comparison, FileDiff, Row, Side, Status, Trend};
+use crate::render::plots::PlotSection;
 use crate::render::{Revision, escape, format, marker};
 
 /// What the report says besides the comparison itself.
@@ -21,6 +22,8 @@ pub struct ReportContext<'a> {
     pub head: &'a Revision,
     /// The machine that produced the run, if it is to be shown.
     pub machine: Option<&'a Machine>,
+    /// The plots, rendered.
+    pub plots: &'a [PlotSection],
 }
 
 /// Renders the whole report.
@@ -31,6 +34,7 @@ pub fn report(comparison: &Comparison, context: &ReportContext<'_>) -> String {
     out.push_str("\n\n");
     warnings(&mut out, comparison, context);
     metrics(&mut out, &comparison.metrics);
+    plots(&mut out, context.plots);
     params(&mut out, &comparison.params);
     footer(&mut out, context);
     out.push_str(&marker(context.id, context.head.commit.as_deref()));
@@ -210,6 +214,23 @@ fn metrics(out: &mut String, files: &[FileDiff]) {
     }
 }
 
+fn plots(out: &mut String, sections: &[PlotSection]) {
+    if sections.is_empty() {
+        return;
+    }
+    out.push_str("### Plots\n\n");
+    for section in sections {
+        let _ = writeln!(out, "#### {}\n", escape::inline(&section.title));
+        if !section.body.is_empty() {
+            out.push_str(section.body.trim_end());
+            out.push_str("\n\n");
+        }
+        if !section.summary.is_empty() {
+            let _ = writeln!(out, "{}\n", section.summary);
+        }
+    }
+}
+
 fn key(row: &Row) -> String {
     if row.key.is_empty() {
         "*(value)*".to_owned()
@@ -340,6 +361,7 @@ mod tests {
     use super::*;
     use crate::diff::Warning;
     use crate::model::{Problem, Scalar};
+    use crate::render::RevisionKind;
 
     fn row(key: &str, base: Option<Scalar>, head: Option<Scalar>, status: Status) -> Row {
         let delta = match (
@@ -365,6 +387,7 @@ mod tests {
             base,
             head,
             machine: None,
+            plots: &[],
         }
     }
 
@@ -373,10 +396,12 @@ mod tests {
             Revision {
                 name: "main".into(),
                 commit: Some("1111111111111111111111111111111111111111".into()),
+                kind: RevisionKind::Commit,
             },
             Revision {
                 name: "working tree".into(),
                 commit: Some("2222222222222222222222222222222222222222".into()),
+                kind: RevisionKind::WorkingTree,
             },
         )
     }
@@ -446,6 +471,7 @@ mod tests {
                     message: "expected ',' or '}' after an object member".into(),
                 },
             }],
+            plots: Vec::new(),
         };
         let (base, head) = revisions();
         insta::assert_snapshot!(report(&comparison, &context(&base, &head)));

@@ -4,11 +4,16 @@
 //! - [`html`]: that markdown as a page styled like a GitHub comment (the local preview);
 //! - [`dvc`]: the byte-exact output of `dvc metrics diff` / `dvc params diff`.
 
+pub mod chart;
+pub mod draw;
 pub mod dvc;
 pub mod escape;
 pub mod format;
 pub mod html;
 pub mod markdown;
+pub mod mermaid;
+pub mod plots;
+pub mod text;
 
 /// A revision as the report names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +22,19 @@ pub struct Revision {
     pub name: String,
     /// The commit, when there is one (the working tree reports `HEAD`'s).
     pub commit: Option<String>,
+    /// Where its files come from.
+    pub kind: RevisionKind,
+}
+
+/// Where a revision's files come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevisionKind {
+    /// Git objects of a commit.
+    Commit,
+    /// The working tree (uncommitted changes included).
+    WorkingTree,
+    /// A plain directory.
+    Directory,
 }
 
 impl Revision {
@@ -25,6 +43,22 @@ impl Revision {
         match &self.commit {
             Some(sha) => sha[..sha.len().min(7)].to_owned(),
             None => self.name.clone(),
+        }
+    }
+
+    /// A few characters for a chart legend: the short commit, `working tree`, or the
+    /// directory's last component.
+    pub fn tag(&self) -> String {
+        match self.kind {
+            RevisionKind::Commit => self.short(),
+            RevisionKind::WorkingTree => "working tree".to_owned(),
+            RevisionKind::Directory => self
+                .name
+                .trim_end_matches(['/', '\\'])
+                .rsplit(['/', '\\'])
+                .next()
+                .unwrap_or(&self.name)
+                .to_owned(),
         }
     }
 

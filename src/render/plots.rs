@@ -1,0 +1,239 @@
+//! The Plots section of a report: a chart (PNG, or inline mermaid), a line of numbers, or a
+//! user's images side by side, per plot; and the image files that go with the markdown.
+//! Charts are drawn in parallel; nothing here touches the disk.
+
+use std::fmt::Write as _;
+
+use crate::diff::PlotDiff;
+use crate::model::{Plot, PlotContent};
+use crate::render::chart::{self, ChartOptions};
+use crate::render::draw::{self, DrawError};
+use crate::render::{escape, mermaid};
+
+/// How charts reach the reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ImageMode {
+    /// PNG files, linked relatively (a publisher may host them and rewrite the links).
+    #[default]
+    Files,
+    /// Inline ```` ```mermaid ```` charts: no image hosting at all.
+    Mermaid,
+    /// No charts, only the numbers.
+    None,
+}
+
+/// A file that accompanies the markdown (a chart or a user's image).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Asset {
+    /// Path relative to the report, as the markdown links it (`plots/roc.png`).
+    pub path: String,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// The directory assets live in, relative to the report.
+pub const ASSET_DIR: &str = "plots";
+
+/// One plot as the report shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlotSection {
+    /// Heading.
+    pub title: String,
+    /// Markdown of the chart or images (already escaped).
+    pub body: String,
+    /// The numbers (already escaped), possibly empty.
+    pub summary: String,
+}
+
+/// Renders every plot of a comparison.
+pub fn sections(
+    plots: &[PlotDiff],
+    options: &ChartOptions,
+    mode: ImageMode,
+) -> Result<(Vec<PlotSection>, Vec<Asset>), DrawError> {
+    let charts: Vec<Option<chart::Chart>> = plots.iter().map(|p| chart::chart(p, options)).collect();
+    let pngs = if mode == ImageMode::Files {
+        draw_all(&charts)?
+    } else {
+        charts.iter().map(|_| None).collect()
+    };
+    let mut used_names = Vec::new();
+    let mut sections = Vec::new();
+    let mut assets = Vec::new();
+    for ((plot, chart), png) in plots.iter().zip(&charts).zip(pngs) {
+        let title = plot_title(plot);
+        let name = unique_name(&plot.id, &mut used_names);
+        if let Some(images) = image_pair(plot) {
+            let (body, files) = images_body(&name, images, options);
+            sections.push(PlotSection {
+                title,
+                body,
+                summary: String::new(),
+            });
+            assets.extend(files);
+            continue;
+        }
+        let Some(chart) = chart else { continue };
+        let body = match (mode, png) {
+            (ImageMode::Files, Some(png)) => {
+                let path = format!("{ASSET_DIR}/{name}.png");
+                let body = format!("![{}]({path})", escape::inline(&title));
+                assets.push(Asset { path, bytes: png });
+                body
+            }
+            (ImageMode::Mermaid, _) => mermaid::chart(chart).unwrap_or_default(),
+            _ => String::new(),
+        };
+        sections.push(PlotSection {
+            title,
+            body,
+            summary: escape::inline(&chart::summary(plot, options)),
+        });
+    }
+    Ok((sections, assets))
+}
+
+fn plot_title(plot: &PlotDiff) -> String {
+    plot.head
+        .as_ref()
+        .or(plot.base.as_ref())
+        .and_then(|p| p.title.clone())
+        .unwrap_or_else(|| plot.id.clone())
+}
+
+/// Draws the charts on every core: each chart is independent.
+fn draw_all(charts: &[Option<chart::Chart>]) -> Result<Vec<Option<Vec<u8>>>, DrawError> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(charts.len().max(1));
+    let chunk = charts.len().div_ceil(workers).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = charts
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|c| c.as_ref().map(draw::png).transpose())
+                        .collect::<Result<Vec<_>, _>>()
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(charts.len());
+        for handle in handles {
+            out.extend(handle.join().expect("drawing does not panic")?);
+        }
+        Ok(out)
+    })
+}
+
+/// A file name from a plot id: lower-case letters, digits and dashes, unique in the report.
+fn unique_name(id: &str, used: &mut Vec<String>) -> String {
+    let mut name = String::new();
+    for c in id.chars() {
+        if c.is_ascii_alphanumeric() {
+            name.push(c.to_ascii_lowercase());
+        } else if !name.ends_with('-') {
+            name.push('-');
+        }
+    }
+    let mut name = name.trim_matches('-').chars().take(60).collect::<String>();
+    if name.is_empty() {
+        name = "plot".to_owned();
+    }
+    let mut candidate = name.clone();
+    let mut n = 2;
+    while used.contains(&candidate) {
+        candidate = format!("{name}-{n}");
+        n += 1;
+    }
+    used.push(candidate.clone());
+    candidate
+}
+
+/// One side of an image plot: absent, or a file with its bytes (or why they are missing).
+type ImageSide<'a> = Option<(&'a str, Result<&'a [u8], String>)>;
+
+/// `None` for a data plot; otherwise the image at base and at head.
+fn image_pair(plot: &PlotDiff) -> Option<(ImageSide<'_>, ImageSide<'_>)> {
+    Some((image_side(plot.base.as_ref())?, image_side(plot.head.as_ref())?))
+}
+
+fn image_side(plot: Option<&Plot>) -> Option<ImageSide<'_>> {
+    match plot.map(|p| &p.content) {
+        Some(PlotContent::Image { file, bytes }) => Some(Some((
+            file.as_str(),
+            bytes
+                .as_ref()
+                .map(|b| b.as_slice())
+                .map_err(ToString::to_string),
+        ))),
+        Some(PlotContent::Data(_)) => None,
+        None => Some(None),
+    }
+}
+
+fn present<'a>(side: &ImageSide<'a>) -> Option<(&'a str, &'a [u8])> {
+    match side {
+        Some((file, Ok(bytes))) => Some((file, bytes)),
+        _ => None,
+    }
+}
+
+fn problem(side: &ImageSide<'_>) -> Option<String> {
+    match side {
+        Some((_, Err(problem))) => Some(problem.clone()),
+        _ => None,
+    }
+}
+
+fn extension(file: &str) -> String {
+    file.rsplit('.')
+        .next()
+        .map(str::to_ascii_lowercase)
+        .filter(|e| e.len() <= 4)
+        .unwrap_or_else(|| "png".to_owned())
+}
+
+/// A user's image at base and head: side by side, once when the bytes are equal, marked
+/// added or removed when one side has none.
+fn images_body(
+    name: &str,
+    (base, head): (ImageSide<'_>, ImageSide<'_>),
+    options: &ChartOptions,
+) -> (String, Vec<Asset>) {
+    let mut assets = Vec::new();
+    let mut link = |side: &str, file: &str, bytes: &[u8]| {
+        let path = format!("{ASSET_DIR}/{name}-{side}.{}", extension(file));
+        assets.push(Asset {
+            path: path.clone(),
+            bytes: bytes.to_vec(),
+        });
+        format!("<img src=\"{}\" alt=\"{side}\" width=\"100%\">", escape::html(&path))
+    };
+    let base_label = escape::inline(&options.base_label);
+    let head_label = escape::inline(&options.head_label);
+    let body = match (present(&base), present(&head)) {
+        (Some((_, b)), Some((file, h))) if b == h => {
+            format!("Unchanged.\n\n{}", link("head", file, h))
+        }
+        (Some((bf, b)), Some((hf, h))) => {
+            let mut text = String::new();
+            let _ = write!(
+                text,
+                "| {base_label} | {head_label} |\n|:-:|:-:|\n| {} | {} |",
+                link("base", bf, b),
+                link("head", hf, h)
+            );
+            text
+        }
+        (None, Some((file, h))) => format!("Added in {head_label}.\n\n{}", link("head", file, h)),
+        (Some((file, b)), None) => format!("Removed in {head_label}.\n\n{}", link("base", file, b)),
+        (None, None) => {
+            let why = problem(&head)
+                .or_else(|| problem(&base))
+                .unwrap_or_else(|| "missing".to_owned());
+            format!("Not available: {}.", escape::inline(&why))
+        }
+    };
+    (body, assets)
+}
