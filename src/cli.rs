@@ -53,6 +53,47 @@ pub enum Command {
         #[command(subcommand)]
         command: ParamsCommand,
     },
+    /// DVC-compatible plots commands.
+    Plots {
+        /// The plots command.
+        #[command(subcommand)]
+        command: PlotsCommand,
+    },
+}
+
+/// `mlci plots ...`
+#[derive(Debug, Subcommand)]
+pub enum PlotsCommand {
+    /// Draw every plot at two revisions as PNG charts and write an index.md that shows them.
+    Diff(PlotsDiffArgs),
+}
+
+/// Options of `plots diff`.
+#[derive(Debug, Args)]
+pub struct PlotsDiffArgs {
+    /// Old revision [default: HEAD].
+    #[arg(value_name = "A_REV")]
+    pub a_rev: Option<String>,
+
+    /// New revision [default: workspace, the working tree].
+    #[arg(value_name = "B_REV")]
+    pub b_rev: Option<String>,
+
+    /// Plot these files (paths, directories or globs) instead of what dvc.yaml declares.
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub targets: Vec<String>,
+
+    /// Where to write index.md and the charts.
+    #[arg(short = 'o', long = "out", value_name = "DIR", default_value = "mlci_plots")]
+    pub out: PathBuf,
+
+    /// PNG files, or inline mermaid charts in index.md.
+    #[arg(long, value_name = "MODE", default_value = "files")]
+    pub images: ImagesArg,
+
+    /// Chart size in CSS pixels (drawn at twice that for sharp display).
+    #[arg(long, value_name = "WxH", default_value = "800x440", value_parser = parse_size)]
+    pub chart_size: (u32, u32),
 }
 
 /// `mlci metrics ...`

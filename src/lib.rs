@@ -24,7 +24,10 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 
 use crate::ci::{CiContext, Provider};
-use crate::cli::{Cli, Command, DiffArgs, ImagesArg, MetricsCommand, ParamsCommand, ReportArgs};
+use crate::cli::{
+    Cli, Command, DiffArgs, ImagesArg, MetricsCommand, ParamsCommand, PlotsCommand,
+    PlotsDiffArgs, ReportArgs,
+};
 use crate::config::Settings;
 use crate::diff::{Comparison, Side};
 use crate::git::{Directory, GitError, Repo};
@@ -120,6 +123,9 @@ pub fn run(cli: Cli, ci: &CiContext) -> anyhow::Result<Outcome> {
         Command::Params {
             command: ParamsCommand::Diff(args),
         } => dvc_diff(dvc::Kind::Params, args, None, &dir, ci),
+        Command::Plots {
+            command: PlotsCommand::Diff(args),
+        } => plots_diff(args, &dir, ci),
     }
 }
 
@@ -532,6 +538,62 @@ fn dvc_diff(
     log::debug!("rendered in {:?}", started.elapsed());
     Ok(Outcome {
         stdout,
+        gate_failed: false,
+    })
+}
+
+/// `mlci plots diff`: every plot at two revisions, drawn, with an `index.md` that shows them
+/// (where `dvc plots diff` writes an HTML page that needs a browser and a CDN).
+fn plots_diff(args: PlotsDiffArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<Outcome> {
+    let PlotsDiffArgs {
+        a_rev,
+        b_rev,
+        targets,
+        out,
+        images,
+        chart_size,
+    } = args;
+    let repo = Repo::discover(dir, ci.trusted_workspace.clone())?;
+    let cwd = relative_dir(repo.root(), dir);
+    let a_label = a_rev.unwrap_or_else(|| "HEAD".to_owned());
+    let b_label = b_rev.unwrap_or_else(|| WORKSPACE.to_owned());
+    let a = DvcRevision::open(&repo, &a_label)?;
+    let b = DvcRevision::open(&repo, &b_label)?;
+    let plan = Plan {
+        discovery: Discovery::Mlci,
+        metrics: Selection::Nothing,
+        params: Selection::Nothing,
+        plots: if targets.is_empty() {
+            PlotSelection::Discover(Vec::new())
+        } else {
+            PlotSelection::Targets(targets.iter().map(|t| paths::join(&cwd, t)).collect())
+        },
+    };
+    let (base, head) = collect_both(&plan, a.source(), b.source())?;
+    let comparison = diff::compare(&base, &head);
+    let revision = |label: &str, commit: Option<&str>| Revision {
+        name: label.to_owned(),
+        commit: commit.map(str::to_owned),
+        kind: if commit.is_some() {
+            RevisionKind::Commit
+        } else {
+            RevisionKind::WorkingTree
+        },
+    };
+    let (base_revision, head_revision) = (revision(&a_label, a.commit()), revision(&b_label, b.commit()));
+    log_warnings(&comparison, &base_revision, &head_revision);
+    let options = ChartOptions {
+        width: chart_size.0,
+        height: chart_size.1,
+        base_label: a_label.clone(),
+        head_label: b_label.clone(),
+        ..ChartOptions::default()
+    };
+    let (sections, assets) = render::plots::sections(&comparison.plots, &options, image_mode(images))?;
+    let index = render::markdown::plots_page(&a_label, &b_label, &sections);
+    let path = publish::local::write_plots(&out, &index, &assets)?;
+    Ok(Outcome {
+        stdout: format!("{}\n", path.display()),
         gate_failed: false,
     })
 }

@@ -159,8 +159,8 @@ pub enum Body {
 pub struct Chart {
     /// The title.
     pub title: String,
-    /// Legend entries in order: (text, revision, dash).
-    pub legend: Vec<(String, Revision, usize)>,
+    /// Legend entries in order.
+    pub legend: Vec<LegendEntry>,
     /// The drawing.
     pub body: Body,
     /// Size in CSS pixels.
@@ -169,6 +169,19 @@ pub struct Chart {
     pub height: u32,
     /// Device pixels per CSS pixel.
     pub scale: u32,
+}
+
+/// One legend entry: a sample of the mark in the series' colour and dash, and its text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LegendEntry {
+    /// `base (1a2b3c4) · test.json`.
+    pub text: String,
+    /// Colour.
+    pub revision: Revision,
+    /// Dash pattern index.
+    pub dash: usize,
+    /// A line sample, or a dot for points.
+    pub mark: Mark,
 }
 
 /// Layout constants shared with the drawing code (CSS pixels).
@@ -260,31 +273,35 @@ pub fn chart(plot: &PlotDiff, options: &ChartOptions) -> Option<Chart> {
                 .max((layout::TOP + layout::BOTTOM) as u32 + 30 * bars.categories.len() as u32);
             chart.body = Body::Bars(bars);
             for (revision, _) in &sides {
-                chart.legend.push((label(*revision), *revision, 0));
+                chart.legend.push(LegendEntry {
+                    text: label(*revision),
+                    revision: *revision,
+                    dash: 0,
+                    mark: Mark::Line,
+                });
             }
         }
         _ => {
             let xy = xy(definition, &sources, &names, template, options);
             for series in &xy.series {
-                if let Some(text) = &series.label
-                    && !chart
-                        .legend
-                        .iter()
-                        .any(|(t, r, d)| t == text && *r == series.revision && *d == series.dash)
-                {
-                    chart.legend.push((text.clone(), series.revision, series.dash));
+                let Some(name) = &series.label else { continue };
+                // Legend text: the revision, and the source when there are several.
+                let text = if name.is_empty() {
+                    label(series.revision)
+                } else {
+                    format!("{} · {name}", label(series.revision))
+                };
+                let entry = LegendEntry {
+                    text,
+                    revision: series.revision,
+                    dash: series.dash,
+                    mark: series.mark,
+                };
+                if !chart.legend.contains(&entry) {
+                    chart.legend.push(entry);
                 }
             }
             chart.body = Body::Xy(xy);
-            // Legend text: the revision, and the source when there are several.
-            for entry in &mut chart.legend {
-                let revision = label(entry.1);
-                entry.0 = if entry.0.is_empty() {
-                    revision
-                } else {
-                    format!("{revision} · {}", entry.0)
-                };
-            }
         }
     }
     Some(chart)
@@ -918,18 +935,23 @@ pub fn summary(plot: &PlotDiff, options: &ChartOptions) -> String {
     let mut parts = Vec::new();
     for key in &keys {
         let (b, h) = (find(&base, key), find(&head, key));
-        let name = if several {
-            let file = key.0.rsplit('/').next().unwrap_or(&key.0);
+        let file = key.0.rsplit('/').next().unwrap_or(&key.0).to_owned();
+        let distinct_files = keys.iter().map(|k| &k.0).collect::<std::collections::BTreeSet<_>>().len();
+        let name = if several && distinct_files > 1 && keys.iter().filter(|k| k.0 == key.0).count() > 1 {
             format!("{file} {}", key.1)
+        } else if several && distinct_files > 1 {
+            file.clone()
         } else {
             key.1.clone()
         };
+        // Accuracy and areas belong to a file, not to a field.
+        let owner = if several { format!("{file} ") } else { String::new() };
         let text = match template {
             Template::Confusion | Template::ConfusionNormalized => {
                 let accuracy = |s: Option<PlotSource>| s.and_then(|s| confusion_accuracy(&s)).map(|a| format::general(a, 4));
-                format!("{name} accuracy {}", pair(accuracy(b), accuracy(h)))
+                format!("{owner}accuracy {}", pair(accuracy(b), accuracy(h)))
             }
-            Template::BarHorizontal | Template::BarHorizontalSorted => continue,
+            Template::BarHorizontal | Template::BarHorizontalSorted | Template::Scatter | Template::ScatterJitter => continue,
             _ => {
                 let x = key.2.as_deref();
                 let area = matches!((x, key.1.as_str()), (Some("fpr"), "tpr") | (Some("recall"), "precision"));
@@ -938,9 +960,7 @@ pub fn summary(plot: &PlotDiff, options: &ChartOptions) -> String {
                         s.and_then(|s| trapezoid(&xy_values(&s))).map(|a| format::general(a, 4))
                     };
                     let what = if key.1 == "tpr" { "ROC AUC" } else { "PR AUC" };
-                    format!("{} {what} {}", if several { name.as_str() } else { "" }, pair(auc(b), auc(h)))
-                        .trim()
-                        .to_owned()
+                    format!("{owner}{what} {}", pair(auc(b), auc(h)))
                 } else if is_unit_field(x) {
                     continue;
                 } else {
@@ -949,7 +969,13 @@ pub fn summary(plot: &PlotDiff, options: &ChartOptions) -> String {
                             .and_then(|s| xy_values(s).last().map(|p| format::general(p.1, 4)))
                     };
                     let mut text = format!("{name} last {}", pair(last(&b), last(&h)));
-                    if let Some(direction) = direction(&key.1) {
+                    // The field's name says which way is better, else the axis title or the
+                    // plot's title does ("Training loss").
+                    let definition = plot.head.as_ref().or(plot.base.as_ref());
+                    let hint = direction(&key.1)
+                        .or_else(|| definition.and_then(|d| d.y_label.as_deref()).and_then(direction))
+                        .or_else(|| definition.and_then(|d| d.title.as_deref()).and_then(direction));
+                    if let Some(direction) = hint {
                         let best = |s: &Option<PlotSource>| {
                             s.as_ref().and_then(|s| {
                                 let values = xy_values(s);
@@ -1004,8 +1030,12 @@ pub fn describe(chart: &Chart) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "title: {}", chart.title);
     let _ = writeln!(out, "size: {}x{} @{}x", chart.width, chart.height, chart.scale);
-    for (text, revision, dash) in &chart.legend {
-        let _ = writeln!(out, "legend: {text} ({revision:?}, dash {dash})");
+    for entry in &chart.legend {
+        let _ = writeln!(
+            out,
+            "legend: {} ({:?}, dash {}, {:?})",
+            entry.text, entry.revision, entry.dash, entry.mark
+        );
     }
     let axis = |out: &mut String, name: &str, a: &Axis| {
         let ticks: Vec<&str> = a.ticks.iter().map(|(_, l)| l.as_str()).collect();

@@ -194,15 +194,20 @@ impl Canvas<'_, '_> {
         let widths: Vec<f64> = chart
             .legend
             .iter()
-            .map(|(text, _, _)| sample + gap + self.text_width(text, layout::LEGEND))
+            .map(|entry| sample + gap + self.text_width(&entry.text, layout::LEGEND))
             .collect();
         let total = widths.iter().sum::<f64>() + spacing * (widths.len() - 1) as f64;
         let mut x = (self.width - total) / 2.0;
         let y = self.px(42.0);
-        for ((text, revision, dash), width) in chart.legend.iter().zip(widths) {
-            let color = color(*revision).to_rgba();
-            self.dashed(&[(x, y), (x + sample, y)], color, self.px(2.5), *dash, None)?;
-            self.text(text, x + sample + gap, y, layout::LEGEND, TEXT, HPos::Left, VPos::Middle, false)?;
+        for (entry, width) in chart.legend.iter().zip(widths) {
+            let color = color(entry.revision);
+            if entry.mark == Mark::Points {
+                let center = ((x + sample / 2.0) as i32, y as i32);
+                self.area.draw(&Circle::new(center, self.px(4.0) as i32, color.mix(0.8).filled()))?;
+            } else {
+                self.dashed(&[(x, y), (x + sample, y)], color.to_rgba(), self.px(2.5), entry.dash, None)?;
+            }
+            self.text(&entry.text, x + sample + gap, y, layout::LEGEND, TEXT, HPos::Left, VPos::Middle, false)?;
             x += width + spacing;
         }
         Ok(())

@@ -214,6 +214,21 @@ fn metrics(out: &mut String, files: &[FileDiff]) {
     }
 }
 
+/// The page `mlci plots diff` writes: every plot of two revisions.
+pub fn plots_page(a_label: &str, b_label: &str, sections: &[PlotSection]) -> String {
+    let mut out = format!(
+        "## Plots: {} → {}\n\n",
+        escape::inline(a_label),
+        escape::inline(b_label)
+    );
+    if sections.is_empty() {
+        out.push_str("No plots found at either revision.\n");
+        return out;
+    }
+    plots(&mut out, sections);
+    out.replacen("### Plots\n\n", "", 1)
+}
+
 fn plots(out: &mut String, sections: &[PlotSection]) {
     if sections.is_empty() {
         return;

@@ -126,9 +126,9 @@ fn legend(chart: &Chart) -> String {
     let entries: Vec<String> = chart
         .legend
         .iter()
-        .map(|(label, revision, _)| {
-            let mark = if *revision == Revision::Base { "🟦" } else { "🟧" };
-            format!("{mark} {}", escape::inline(label))
+        .map(|entry| {
+            let mark = if entry.revision == Revision::Base { "🟦" } else { "🟧" };
+            format!("{mark} {}", escape::inline(&entry.text))
         })
         .collect();
     format!("\n{}\n", entries.join(" · "))

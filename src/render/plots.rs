@@ -202,32 +202,34 @@ fn images_body(
     options: &ChartOptions,
 ) -> (String, Vec<Asset>) {
     let mut assets = Vec::new();
-    let mut link = |side: &str, file: &str, bytes: &[u8]| {
+    let mut link = |side: &str, file: &str, bytes: &[u8], fill: bool| {
         let path = format!("{ASSET_DIR}/{name}-{side}.{}", extension(file));
         assets.push(Asset {
             path: path.clone(),
             bytes: bytes.to_vec(),
         });
-        format!("<img src=\"{}\" alt=\"{side}\" width=\"100%\">", escape::html(&path))
+        // Side by side, each image fills its half; alone, it keeps its own size.
+        let width = if fill { " width=\"100%\"" } else { "" };
+        format!("<img src=\"{}\" alt=\"{side}\"{width}>", escape::html(&path))
     };
     let base_label = escape::inline(&options.base_label);
     let head_label = escape::inline(&options.head_label);
     let body = match (present(&base), present(&head)) {
         (Some((_, b)), Some((file, h))) if b == h => {
-            format!("Unchanged.\n\n{}", link("head", file, h))
+            format!("Unchanged.\n\n{}", link("head", file, h, false))
         }
         (Some((bf, b)), Some((hf, h))) => {
             let mut text = String::new();
             let _ = write!(
                 text,
                 "| {base_label} | {head_label} |\n|:-:|:-:|\n| {} | {} |",
-                link("base", bf, b),
-                link("head", hf, h)
+                link("base", bf, b, true),
+                link("head", hf, h, true)
             );
             text
         }
-        (None, Some((file, h))) => format!("Added in {head_label}.\n\n{}", link("head", file, h)),
-        (Some((file, b)), None) => format!("Removed in {head_label}.\n\n{}", link("base", file, b)),
+        (None, Some((file, h))) => format!("Added in {head_label}.\n\n{}", link("head", file, h, false)),
+        (Some((file, b)), None) => format!("Removed in {head_label}.\n\n{}", link("base", file, b, false)),
         (None, None) => {
             let why = problem(&head)
                 .or_else(|| problem(&base))
