@@ -9,14 +9,23 @@
 //! base = "origin/develop"          # base revision when none is given on the command line
 //! metrics = ["results/*.json"]     # extra metrics files (paths, directories, globs)
 //! params = ["configs/train.yaml"]  # extra params files
+//!
+//! [[plots]]                        # extra plots (as dvc.yaml `plots:` entries)
+//! path = "results/loss.csv"        # a file, directory or glob
+//! x = "epoch"
+//! y = ["train_loss", "val_loss"]
+//! template = "linear"
+//! title = "Loss"
 //! ```
 
 use serde::Deserialize;
 
 use crate::inputs::ParseError;
+use crate::inputs::dvcyaml::PlotDeclaration;
+use crate::inputs::value::Value;
 
 /// The contents of `.mlci.toml`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     /// Report title.
@@ -31,6 +40,84 @@ pub struct Settings {
     /// Extra params files: paths, directories or globs, relative to the repository root.
     #[serde(default)]
     pub params: Vec<String>,
+    /// Extra plots.
+    #[serde(default)]
+    pub plots: Vec<PlotSetting>,
+}
+
+/// A plot in `.mlci.toml`: the fields of a `dvc.yaml` `plots:` entry.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlotSetting {
+    /// A data or image file, a directory (one plot per file) or a glob.
+    pub path: Option<String>,
+    /// A name, for a plot whose `y` maps files to fields.
+    pub name: Option<String>,
+    /// The x field (or a table of file = field).
+    pub x: Option<toml::Value>,
+    /// The y field, a list of fields, or a table of file = field(s).
+    pub y: Option<toml::Value>,
+    /// `linear`, `simple`, `smooth`, `scatter`, `scatter_jitter`, `confusion`,
+    /// `confusion_normalized`, `bar_horizontal` or `bar_horizontal_sorted`.
+    pub template: Option<String>,
+    /// Title.
+    pub title: Option<String>,
+    /// x axis title.
+    pub x_label: Option<String>,
+    /// y axis title.
+    pub y_label: Option<String>,
+}
+
+impl PlotSetting {
+    /// The equivalent `dvc.yaml` declaration, or why there is none.
+    pub fn declaration(&self) -> Result<PlotDeclaration, String> {
+        let id = match (&self.path, &self.name) {
+            (Some(path), None) => path.clone(),
+            (None, Some(name)) => name.clone(),
+            _ => return Err("a plot needs exactly one of `path` or `name`".to_owned()),
+        };
+        if self.name.is_some() && !matches!(self.y, Some(toml::Value::Table(_))) {
+            return Err(format!("plot `{id}`: a named plot needs `y` as a table of file = field"));
+        }
+        let mut properties = Vec::new();
+        for (key, value) in [("x", &self.x), ("y", &self.y)] {
+            if let Some(value) = value {
+                properties.push((key.to_owned(), from_toml(value)));
+            }
+        }
+        for (key, value) in [
+            ("template", &self.template),
+            ("title", &self.title),
+            ("x_label", &self.x_label),
+            ("y_label", &self.y_label),
+        ] {
+            if let Some(value) = value {
+                properties.push((key.to_owned(), Value::Str(value.clone())));
+            }
+        }
+        Ok(PlotDeclaration {
+            path: self.path.clone(),
+            id,
+            properties: Value::Map(properties),
+        })
+    }
+}
+
+fn from_toml(value: &toml::Value) -> Value {
+    match value {
+        toml::Value::String(s) => Value::Str(s.clone()),
+        toml::Value::Array(items) => Value::List(items.iter().map(from_toml).collect()),
+        toml::Value::Table(table) => Value::Map(
+            table
+                .iter()
+                .map(|(k, v)| (k.clone(), from_toml(v)))
+                .collect(),
+        ),
+        toml::Value::Integer(i) => Value::Int(i128::from(*i)),
+        toml::Value::Float(f) => Value::Float(*f),
+        toml::Value::Boolean(b) => Value::Bool(*b),
+        toml::Value::Datetime(d) => Value::Str(d.to_string()),
+    }
 }
 
 /// A configuration file that cannot be used.
@@ -98,6 +185,37 @@ params = ["p.yaml"]
         .unwrap();
         assert_eq!(settings.title.as_deref(), Some("T"));
         assert_eq!(settings.metrics, vec!["a/*.json"]);
+    }
+
+    #[test]
+    fn plots_become_dvc_yaml_declarations() {
+        let settings = Settings::parse(
+            ".mlci.toml",
+            br#"
+[[plots]]
+path = "results/loss.csv"
+x = "epoch"
+y = ["train", "val"]
+template = "smooth"
+
+[[plots]]
+name = "ROC"
+x = "fpr"
+y = { "eval/train.json" = "tpr", "eval/test.json" = "tpr" }
+"#,
+        )
+        .unwrap();
+        let first = settings.plots[0].declaration().unwrap();
+        assert_eq!(first.path.as_deref(), Some("results/loss.csv"));
+        assert_eq!(first.properties.get("template"), Some(&Value::Str("smooth".into())));
+        let second = settings.plots[1].declaration().unwrap();
+        assert_eq!(second.path, None);
+        assert!(matches!(second.properties.get("y"), Some(Value::Map(files)) if files.len() == 2));
+        let bad = PlotSetting {
+            name: Some("x".into()),
+            ..PlotSetting::default()
+        };
+        assert!(bad.declaration().is_err());
     }
 
     #[test]

@@ -173,7 +173,7 @@ fn report(args: ReportArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<Outcom
             Selection::Targets(targets.iter().map(|t| paths::join(&cwd, t)).collect())
         },
         params: Selection::Discover(settings.params),
-        plots: PlotSelection::Discover(Vec::new()),
+        plots: PlotSelection::Discover(plot_declarations(&settings.plots)?),
     };
     let (base_snapshot, head_snapshot) =
         collect_both(&plan, base.source.as_ref(), head.source.as_ref())?;
@@ -224,6 +224,23 @@ fn report(args: ReportArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<Outcom
             "use `--dry-run` to write report.md and report.html locally",
         )),
     }
+}
+
+/// The `[[plots]]` of `.mlci.toml` as `dvc.yaml` declarations.
+fn plot_declarations(
+    settings: &[config::PlotSetting],
+) -> anyhow::Result<Vec<inputs::dvcyaml::PlotDeclaration>> {
+    settings
+        .iter()
+        .map(|setting| {
+            setting.declaration().map_err(|message| {
+                fail(
+                    format!("invalid configuration `.mlci.toml`: {message}"),
+                    "see the `.mlci.toml` section of the README",
+                )
+            })
+        })
+        .collect()
 }
 
 /// `base (1a2b3c4)`, `head (working tree)`; just `base` for a directory called `base`.

@@ -186,7 +186,7 @@ fn an_invalid_mlci_toml_names_the_line_and_column() {
     let run = repo.mlci(&["report", "--dry-run"]);
     assert_eq!(run.code(), 2);
     insta::assert_snapshot!(run.stderr(), @r"
-    error: invalid configuration `.mlci.toml`: line 2, column 1: unknown field `metric`, expected one of `title`, `id`, `base`, `metrics`, `params`
+    error: invalid configuration `.mlci.toml`: line 2, column 1: unknown field `metric`, expected one of `title`, `id`, `base`, `metrics`, `params`, `plots`
 
     hint: fix the file, or see the `.mlci.toml` section of the README
     ");
