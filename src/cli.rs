@@ -84,7 +84,12 @@ pub struct PlotsDiffArgs {
     pub targets: Vec<String>,
 
     /// Where to write index.md and the charts.
-    #[arg(short = 'o', long = "out", value_name = "DIR", default_value = "mlci_plots")]
+    #[arg(
+        short = 'o',
+        long = "out",
+        value_name = "DIR",
+        default_value = "mlci_plots"
+    )]
     pub out: PathBuf,
 
     /// PNG files, or inline mermaid charts in index.md.
@@ -162,7 +167,12 @@ pub struct ReportArgs {
     pub id: Option<String>,
 
     /// How charts reach the reader: PNG files, inline mermaid charts, or none.
-    #[arg(long, env = "MLCI_IMAGES", value_name = "MODE", default_value = "files")]
+    #[arg(
+        long,
+        env = "MLCI_IMAGES",
+        value_name = "MODE",
+        default_value = "files"
+    )]
     pub images: ImagesArg,
 
     /// Chart size in CSS pixels (drawn at twice that for sharp display).

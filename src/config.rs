@@ -77,7 +77,9 @@ impl PlotSetting {
             _ => return Err("a plot needs exactly one of `path` or `name`".to_owned()),
         };
         if self.name.is_some() && !matches!(self.y, Some(toml::Value::Table(_))) {
-            return Err(format!("plot `{id}`: a named plot needs `y` as a table of file = field"));
+            return Err(format!(
+                "plot `{id}`: a named plot needs `y` as a table of file = field"
+            ));
         }
         let mut properties = Vec::new();
         for (key, value) in [("x", &self.x), ("y", &self.y)] {
@@ -207,7 +209,10 @@ y = { "eval/train.json" = "tpr", "eval/test.json" = "tpr" }
         .unwrap();
         let first = settings.plots[0].declaration().unwrap();
         assert_eq!(first.path.as_deref(), Some("results/loss.csv"));
-        assert_eq!(first.properties.get("template"), Some(&Value::Str("smooth".into())));
+        assert_eq!(
+            first.properties.get("template"),
+            Some(&Value::Str("smooth".into()))
+        );
         let second = settings.plots[1].declaration().unwrap();
         assert_eq!(second.path, None);
         assert!(matches!(second.properties.get("y"), Some(Value::Map(files)) if files.len() == 2));

@@ -149,11 +149,21 @@ fn plot_problems(plot: &Plot) -> Vec<(&String, &Problem)> {
     match &plot.content {
         PlotContent::Data(sources) => sources
             .iter()
-            .filter_map(|s| s.table.as_ref().err().filter(|p| unreadable(p)).map(|p| (&s.file, p)))
+            .filter_map(|s| {
+                s.table
+                    .as_ref()
+                    .err()
+                    .filter(|p| unreadable(p))
+                    .map(|p| (&s.file, p))
+            })
             .collect(),
-        PlotContent::Image { file, bytes } => {
-            bytes.as_ref().err().filter(|p| unreadable(p)).map(|p| (file, p)).into_iter().collect()
-        }
+        PlotContent::Image { file, bytes } => bytes
+            .as_ref()
+            .err()
+            .filter(|p| unreadable(p))
+            .map(|p| (file, p))
+            .into_iter()
+            .collect(),
     }
 }
 

@@ -25,8 +25,8 @@ use anyhow::Context as _;
 
 use crate::ci::{CiContext, Provider};
 use crate::cli::{
-    Cli, Command, DiffArgs, ImagesArg, MetricsCommand, ParamsCommand, PlotsCommand,
-    PlotsDiffArgs, ReportArgs,
+    Cli, Command, DiffArgs, ImagesArg, MetricsCommand, ParamsCommand, PlotsCommand, PlotsDiffArgs,
+    ReportArgs,
 };
 use crate::config::Settings;
 use crate::diff::{Comparison, Side};
@@ -187,7 +187,8 @@ fn report(args: ReportArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<Outcom
         head_label: legend_label("head", &head.revision),
         ..ChartOptions::default()
     };
-    let (plots, assets) = render::plots::sections(&comparison.plots, &chart_options, image_mode(images))?;
+    let (plots, assets) =
+        render::plots::sections(&comparison.plots, &chart_options, image_mode(images))?;
     let markdown = render::markdown::report(
         &comparison,
         &render::markdown::ReportContext {
@@ -597,7 +598,10 @@ fn plots_diff(args: PlotsDiffArgs, dir: &Path, ci: &CiContext) -> anyhow::Result
             RevisionKind::WorkingTree
         },
     };
-    let (base_revision, head_revision) = (revision(&a_label, a.commit()), revision(&b_label, b.commit()));
+    let (base_revision, head_revision) = (
+        revision(&a_label, a.commit()),
+        revision(&b_label, b.commit()),
+    );
     log_warnings(&comparison, &base_revision, &head_revision);
     let options = ChartOptions {
         width: chart_size.0,
@@ -606,7 +610,8 @@ fn plots_diff(args: PlotsDiffArgs, dir: &Path, ci: &CiContext) -> anyhow::Result
         head_label: b_label.clone(),
         ..ChartOptions::default()
     };
-    let (sections, assets) = render::plots::sections(&comparison.plots, &options, image_mode(images))?;
+    let (sections, assets) =
+        render::plots::sections(&comparison.plots, &options, image_mode(images))?;
     let index = render::markdown::plots_page(&a_label, &b_label, &sections);
     let path = publish::local::write_plots(&out, &index, &assets)?;
     Ok(Outcome {

@@ -54,7 +54,12 @@ fn definitions(
     let mut out = Vec::new();
     for declaration in declarations {
         let properties = &declaration.properties;
-        let text = |key: &str| properties.get(key).and_then(Value::as_str).map(str::to_owned);
+        let text = |key: &str| {
+            properties
+                .get(key)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
         let template = text("template")
             .and_then(|name| Template::from_name(&name))
             .unwrap_or(Template::Linear);
@@ -148,18 +153,62 @@ pub fn dvclive_declarations(source: &dyn FileSource) -> Result<Vec<PlotDeclarati
 
 /// Properties for a data file with no declared ones, from its fields: ROC, precision-recall,
 /// DET, calibration and confusion files as dvclive writes them.
-fn inferred(fields: &[&str]) -> Option<(Template, &'static str, &'static str, &'static str, &'static str, &'static str)> {
+fn inferred(
+    fields: &[&str],
+) -> Option<(
+    Template,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+)> {
     let has = |name: &str| fields.contains(&name);
     if has("fpr") && has("tpr") {
-        Some((Template::Simple, "fpr", "tpr", "ROC curve", "False positive rate", "True positive rate"))
+        Some((
+            Template::Simple,
+            "fpr",
+            "tpr",
+            "ROC curve",
+            "False positive rate",
+            "True positive rate",
+        ))
     } else if has("precision") && has("recall") {
-        Some((Template::Simple, "recall", "precision", "Precision-recall curve", "Recall", "Precision"))
+        Some((
+            Template::Simple,
+            "recall",
+            "precision",
+            "Precision-recall curve",
+            "Recall",
+            "Precision",
+        ))
     } else if has("fpr") && has("fnr") {
-        Some((Template::Simple, "fpr", "fnr", "DET curve", "False positive rate", "False negative rate"))
+        Some((
+            Template::Simple,
+            "fpr",
+            "fnr",
+            "DET curve",
+            "False positive rate",
+            "False negative rate",
+        ))
     } else if has("prob_pred") && has("prob_true") {
-        Some((Template::Simple, "prob_pred", "prob_true", "Calibration", "Mean predicted probability", "Fraction of positives"))
+        Some((
+            Template::Simple,
+            "prob_pred",
+            "prob_true",
+            "Calibration",
+            "Mean predicted probability",
+            "Fraction of positives",
+        ))
     } else if has("actual") && has("predicted") {
-        Some((Template::Confusion, "actual", "predicted", "Confusion matrix", "True label", "Predicted label"))
+        Some((
+            Template::Confusion,
+            "actual",
+            "predicted",
+            "Confusion matrix",
+            "True label",
+            "Predicted label",
+        ))
     } else {
         None
     }
@@ -176,7 +225,9 @@ pub fn collect(
     for definition in &definitions {
         match &definition.kind {
             DefinitionKind::Image(file) => files.push(file.clone()),
-            DefinitionKind::Data(sources) => files.extend(sources.iter().map(|(f, _, _)| f.clone())),
+            DefinitionKind::Data(sources) => {
+                files.extend(sources.iter().map(|(f, _, _)| f.clone()))
+            }
         }
     }
     files.sort();
@@ -275,9 +326,18 @@ mod tests {
     #[test]
     fn named_plots_directories_and_images() {
         let source = Memory::new(&[
-            ("eval/roc/train.json", r#"{"roc": [{"fpr": 0, "tpr": 0}, {"fpr": 1, "tpr": 1}]}"#),
-            ("eval/roc/test.json", r#"{"roc": [{"fpr": 0, "tpr": 0}, {"fpr": 1, "tpr": 1}]}"#),
-            ("dvclive/plots/metrics/train/loss.tsv", "step\tloss\n0\t1.0\n1\t0.5\n"),
+            (
+                "eval/roc/train.json",
+                r#"{"roc": [{"fpr": 0, "tpr": 0}, {"fpr": 1, "tpr": 1}]}"#,
+            ),
+            (
+                "eval/roc/test.json",
+                r#"{"roc": [{"fpr": 0, "tpr": 0}, {"fpr": 1, "tpr": 1}]}"#,
+            ),
+            (
+                "dvclive/plots/metrics/train/loss.tsv",
+                "step\tloss\n0\t1.0\n1\t0.5\n",
+            ),
             ("dvclive/plots/metrics/acc.tsv", "step\tacc\n0\t0.5\n"),
             ("eval/importance.png", "\u{89}PNG"),
         ]);
@@ -307,29 +367,51 @@ mod tests {
         let PlotContent::Data(loss) = &plots["dvclive/plots/metrics/train/loss.tsv"].content else {
             panic!("data")
         };
-        assert_eq!((loss[0].x.as_deref(), loss[0].y.as_str()), (Some("step"), "loss"));
-        assert!(matches!(plots["eval/importance.png"].content, PlotContent::Image { .. }));
+        assert_eq!(
+            (loss[0].x.as_deref(), loss[0].y.as_str()),
+            (Some("step"), "loss")
+        );
+        assert!(matches!(
+            plots["eval/importance.png"].content,
+            PlotContent::Image { .. }
+        ));
     }
 
     #[test]
     fn dvclive_layout_infers_sklearn_plots() {
         let source = Memory::new(&[
-            ("dvclive/plots/sklearn/roc.json", r#"{"roc": [{"fpr": 0, "tpr": 0, "threshold": 1}]}"#),
-            ("dvclive/plots/sklearn/cm.json", r#"[{"actual": "0", "predicted": "1"}]"#),
+            (
+                "dvclive/plots/sklearn/roc.json",
+                r#"{"roc": [{"fpr": 0, "tpr": 0, "threshold": 1}]}"#,
+            ),
+            (
+                "dvclive/plots/sklearn/cm.json",
+                r#"[{"actual": "0", "predicted": "1"}]"#,
+            ),
         ]);
         let plots = collect(&source, &dvclive_declarations(&source).unwrap(), true).unwrap();
         let roc = &plots["dvclive/plots/sklearn/roc.json"];
         assert_eq!(roc.title.as_deref(), Some("ROC curve"));
-        let PlotContent::Data(sources) = &roc.content else { panic!("data") };
-        assert_eq!((sources[0].x.as_deref(), sources[0].y.as_str()), (Some("fpr"), "tpr"));
-        assert_eq!(plots["dvclive/plots/sklearn/cm.json"].template, Template::Confusion);
+        let PlotContent::Data(sources) = &roc.content else {
+            panic!("data")
+        };
+        assert_eq!(
+            (sources[0].x.as_deref(), sources[0].y.as_str()),
+            (Some("fpr"), "tpr")
+        );
+        assert_eq!(
+            plots["dvclive/plots/sklearn/cm.json"].template,
+            Template::Confusion
+        );
     }
 
     #[test]
     fn a_missing_file_is_a_problem_of_its_source() {
         let source = Memory::new(&[]);
         let plots = collect(&source, &declarations("plots:\n- loss.csv\n"), false).unwrap();
-        let PlotContent::Data(sources) = &plots["loss.csv"].content else { panic!("data") };
+        let PlotContent::Data(sources) = &plots["loss.csv"].content else {
+            panic!("data")
+        };
         assert_eq!(sources[0].table, Err(Problem::Missing));
     }
 }

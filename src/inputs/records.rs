@@ -247,7 +247,9 @@ fn is_datapoints(list: &[Value]) -> bool {
         return false;
     };
     list.iter().all(|item| match item {
-        Value::Map(entries) => entries.iter().all(|(k, _)| first.iter().any(|(f, _)| f == k)),
+        Value::Map(entries) => entries
+            .iter()
+            .all(|(k, _)| first.iter().any(|(f, _)| f == k)),
         _ => false,
     })
 }
@@ -276,7 +278,11 @@ mod tests {
 
     #[test]
     fn dvclive_tsv_with_ragged_rows() {
-        let table = read("loss.tsv", b"timestamp\tstep\tloss\n1\t0\t1.0\n2\t1\t0.5\n3\t2\n").unwrap();
+        let table = read(
+            "loss.tsv",
+            b"timestamp\tstep\tloss\n1\t0\t1.0\n2\t1\t0.5\n3\t2\n",
+        )
+        .unwrap();
         assert_eq!(table.rows, 3);
         assert_eq!(table.fields(), vec!["timestamp", "step", "loss"]);
         let loss = table.column("loss").unwrap().numbers();
@@ -287,8 +293,14 @@ mod tests {
     #[test]
     fn csv_text_columns_stay_text() {
         let table = read("imp.csv", b"feature,importance\nage,0.5\nincome,0.25\n").unwrap();
-        assert_eq!(table.column("feature"), Some(&Column::Texts(vec!["age".into(), "income".into()])));
-        assert_eq!(table.column("importance"), Some(&Column::Numbers(vec![0.5, 0.25])));
+        assert_eq!(
+            table.column("feature"),
+            Some(&Column::Texts(vec!["age".into(), "income".into()]))
+        );
+        assert_eq!(
+            table.column("importance"),
+            Some(&Column::Numbers(vec![0.5, 0.25]))
+        );
     }
 
     #[test]
@@ -299,13 +311,20 @@ mod tests {
         )
         .unwrap();
         assert_eq!(table.fields(), vec!["fpr", "tpr", "threshold", "w"]);
-        assert_eq!(table.column("threshold").unwrap().numbers()[0], f64::INFINITY);
+        assert_eq!(
+            table.column("threshold").unwrap().numbers()[0],
+            f64::INFINITY
+        );
         assert_eq!(table.rows, 2);
     }
 
     #[test]
     fn confusion_records_keep_their_labels() {
-        let table = read("cm.json", br#"[{"actual": "1", "predicted": "0"}, {"actual": "cat", "predicted": "1"}]"#).unwrap();
+        let table = read(
+            "cm.json",
+            br#"[{"actual": "1", "predicted": "0"}, {"actual": "cat", "predicted": "1"}]"#,
+        )
+        .unwrap();
         assert_eq!(table.column("actual").unwrap().labels(), vec!["1", "cat"]);
         assert_eq!(table.column("predicted").unwrap().labels(), vec!["0", "1"]);
     }

@@ -410,8 +410,7 @@ fn xy(
         f.dedup();
         f
     };
-    let unit = is_unit_field(x_field.as_deref())
-        && y_fields.iter().all(|f| is_unit_field(Some(f)));
+    let unit = is_unit_field(x_field.as_deref()) && y_fields.iter().all(|f| is_unit_field(Some(f)));
     let x_label = definition
         .x_label
         .clone()
@@ -426,7 +425,7 @@ fn xy(
     let plot_width = f64::from(options.width) - 90.0;
     let plot_height = f64::from(options.height) - layout::TOP - layout::BOTTOM;
 
-    let mut raw: Vec<(Revision, usize, Vec<(f64, f64)>)> = sources
+    let mut raw: Vec<SideSeries<(f64, f64)>> = sources
         .iter()
         .map(|(revision, source)| (*revision, source_index(sources, source), xy_values(source)))
         .collect();
@@ -438,7 +437,9 @@ fn xy(
     } else {
         let bounds = |pick: fn(&(f64, f64)) -> f64| {
             let values = raw.iter().flat_map(|(_, _, p)| p.iter().map(pick));
-            values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)))
+            values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                (lo.min(v), hi.max(v))
+            })
         };
         (pad(bounds(|p| p.0), 0.02), pad(bounds(|p| p.1), 0.06))
     };
@@ -452,7 +453,7 @@ fn xy(
         match template {
             Template::Scatter | Template::ScatterJitter => {
                 let points = if template == Template::ScatterJitter {
-                    jitter(&points, &x, &y, plot_width, plot_height)
+                    jitter(&points, &x, &y)
                 } else {
                     points
                 };
@@ -495,7 +496,9 @@ fn xy(
         }
     }
     let diagonal = match (x_field.as_deref(), y_fields.as_slice()) {
-        (Some("fpr"), ["tpr"]) | (Some("prob_pred"), ["prob_true"]) => Some(((0.0, 0.0), (1.0, 1.0))),
+        (Some("fpr"), ["tpr"]) | (Some("prob_pred"), ["prob_true"]) => {
+            Some(((0.0, 0.0), (1.0, 1.0)))
+        }
         _ => None,
     };
     XyChart {
@@ -505,6 +508,9 @@ fn xy(
         diagonal,
     }
 }
+
+/// One source at one revision: the revision, the source's index (its dash), its values.
+type SideSeries<T> = (Revision, usize, Vec<T>);
 
 fn pad((lo, hi): (f64, f64), fraction: f64) -> (f64, f64) {
     if !lo.is_finite() || !hi.is_finite() {
@@ -531,7 +537,12 @@ fn empty_axis(label: &str) -> Axis {
 /// labels never touch: horizontal labels need their width, vertical ones a line height.
 pub fn axis(label: String, (min, max): (f64, f64), pixels: f64, horizontal: bool) -> Axis {
     let span = max - min;
-    let mut target = if horizontal { pixels / 90.0 } else { pixels / 45.0 }.clamp(2.0, 12.0);
+    let mut target = if horizontal {
+        pixels / 90.0
+    } else {
+        pixels / 45.0
+    }
+    .clamp(2.0, 12.0);
     loop {
         let step = nice_step(span / target);
         let ticks = tick_values(min, max, step);
@@ -563,7 +574,7 @@ pub fn axis(label: String, (min, max): (f64, f64), pixels: f64, horizontal: bool
 }
 
 fn nice_step(raw: f64) -> f64 {
-    if !(raw > 0.0) || !raw.is_finite() {
+    if raw.is_nan() || raw <= 0.0 || raw.is_infinite() {
         return 1.0;
     }
     let magnitude = 10f64.powf(raw.log10().floor());
@@ -596,44 +607,59 @@ fn tick_values(min: f64, max: f64, step: f64) -> Vec<f64> {
         .collect()
 }
 
-/// Tick labels with as many decimals as the step needs, and `k`/`M`/`G` for large values:
-/// `10k`, never `10000.0`.
+/// Tick labels with as many decimals as the step needs, and SI suffixes from ten thousand
+/// up: `10k`, `2.5M`, never `10000.0`.
 pub fn tick_labels(ticks: &[f64], step: f64) -> Vec<String> {
     let largest = ticks.iter().map(|t| t.abs()).fold(0.0, f64::max);
-    let (divisor, suffix) = if largest >= 1e9 {
-        (1e9, "G")
-    } else if largest >= 1e6 {
-        (1e6, "M")
-    } else if largest >= 1e4 {
-        (1e3, "k")
-    } else {
-        (1.0, "")
-    };
-    let scaled_step = step / divisor;
-    if scaled_step < 1e-4 {
+    if step < 1e-4 && largest < 1.0 {
         return ticks.iter().map(|t| format::general(*t, 3)).collect();
     }
-    let mut decimals = (-scaled_step.log10().floor()).max(0.0) as usize;
-    if (scaled_step * 10f64.powi(decimals as i32)).fract().abs() > 1e-9 {
-        decimals += 1; // 2.5 x 10^k steps need one more
+    let decimals_for = |step: f64| {
+        let mut decimals = (-step.log10().floor()).max(0.0) as usize;
+        if (step * 10f64.powi(decimals as i32)).fract().abs() > 1e-9 {
+            decimals += 1; // 2.5 x 10^k steps need one more
+        }
+        decimals.min(12)
+    };
+    if largest < 1e4 {
+        let decimals = decimals_for(step);
+        return ticks
+            .iter()
+            .map(|t| clean_zero(format!("{t:.decimals$}")))
+            .collect();
     }
+    // Each tick with the prefix of its own magnitude, as few decimals as the step allows.
     ticks
         .iter()
         .map(|t| {
-            let value = t / divisor;
-            let text = format!("{value:.decimals$}");
-            let text = if text.starts_with('-') && text.trim_start_matches(['-', '0', '.']).is_empty() {
-                text[1..].to_owned()
+            let (divisor, suffix) = match t.abs() {
+                a if a >= 1e9 => (1e9, "G"),
+                a if a >= 1e6 => (1e6, "M"),
+                a if a >= 1e3 => (1e3, "k"),
+                _ => (1.0, ""),
+            };
+            if *t == 0.0 {
+                return "0".to_owned();
+            }
+            let decimals = decimals_for(step / divisor);
+            let text = format!("{:.decimals$}", t / divisor);
+            let text = if text.contains('.') {
+                text.trim_end_matches('0').trim_end_matches('.').to_owned()
             } else {
                 text
             };
-            if t.abs() > 0.0 {
-                format!("{text}{suffix}")
-            } else {
-                text
-            }
+            format!("{text}{suffix}")
         })
         .collect()
+}
+
+/// `-0.0` reads as a glitch on an axis.
+fn clean_zero(text: String) -> String {
+    if text.starts_with('-') && text.trim_start_matches(['-', '0', '.']).is_empty() {
+        text[1..].to_owned()
+    } else {
+        text
+    }
 }
 
 /// Reduces a line to what `pixels` columns can show, keeping its extremes: the first, the
@@ -686,7 +712,13 @@ pub fn downsample(points: &[(f64, f64)], x: &Axis, pixels: f64) -> Vec<(f64, f64
 }
 
 /// Keeps one point per pixel: a million points become at most the plot's pixel count.
-fn thin_scatter(points: &[(f64, f64)], x: &Axis, y: &Axis, width: f64, height: f64) -> Vec<(f64, f64)> {
+fn thin_scatter(
+    points: &[(f64, f64)],
+    x: &Axis,
+    y: &Axis,
+    width: f64,
+    height: f64,
+) -> Vec<(f64, f64)> {
     let (w, h) = (width.max(1.0) as usize, height.max(1.0) as usize);
     if points.len() <= 4 * w {
         return points.to_vec();
@@ -695,8 +727,10 @@ fn thin_scatter(points: &[(f64, f64)], x: &Axis, y: &Axis, width: f64, height: f
     points
         .iter()
         .filter(|(px, py)| {
-            let cx = ((px - x.min) / (x.max - x.min) * w as f64).clamp(0.0, w as f64 - 1.0) as usize;
-            let cy = ((py - y.min) / (y.max - y.min) * h as f64).clamp(0.0, h as f64 - 1.0) as usize;
+            let cx =
+                ((px - x.min) / (x.max - x.min) * w as f64).clamp(0.0, w as f64 - 1.0) as usize;
+            let cy =
+                ((py - y.min) / (y.max - y.min) * h as f64).clamp(0.0, h as f64 - 1.0) as usize;
             !std::mem::replace(&mut seen[cy * w + cx], true)
         })
         .copied()
@@ -705,7 +739,7 @@ fn thin_scatter(points: &[(f64, f64)], x: &Axis, y: &Axis, width: f64, height: f
 
 /// A deterministic offset of up to ±1.5 % of each axis, so that the same image comes out on
 /// every run.
-fn jitter(points: &[(f64, f64)], x: &Axis, y: &Axis, _w: f64, _h: f64) -> Vec<(f64, f64)> {
+fn jitter(points: &[(f64, f64)], x: &Axis, y: &Axis) -> Vec<(f64, f64)> {
     let mut state = 0x9e37_79b9_7f4a_7c15_u64;
     let mut next = || {
         state ^= state << 13;
@@ -751,7 +785,7 @@ fn confusion(
     label: &dyn Fn(Revision) -> String,
     template: Template,
 ) -> ConfusionChart {
-    let pairs: Vec<(Revision, usize, Vec<(String, String)>)> = sources
+    let pairs: Vec<SideSeries<(String, String)>> = sources
         .iter()
         .map(|(revision, source)| {
             let pairs = match &source.table {
@@ -762,7 +796,10 @@ fn confusion(
                         .and_then(|f| table.column(f))
                         .map(Column::labels)
                         .unwrap_or_default();
-                    let predicted = table.column(&source.y).map(Column::labels).unwrap_or_default();
+                    let predicted = table
+                        .column(&source.y)
+                        .map(Column::labels)
+                        .unwrap_or_default();
                     actual.into_iter().zip(predicted).collect()
                 }
                 Err(_) => Vec::new(),
@@ -807,7 +844,10 @@ fn confusion(
         })
         .collect();
     ConfusionChart {
-        x_label: definition.x_label.clone().unwrap_or_else(|| "actual".to_owned()),
+        x_label: definition
+            .x_label
+            .clone()
+            .unwrap_or_else(|| "actual".to_owned()),
         y_label: definition
             .y_label
             .clone()
@@ -831,7 +871,10 @@ fn bars(
         .map(|(revision, source)| {
             let values = match &source.table {
                 Ok(table) => {
-                    let categories = table.column(&source.y).map(Column::labels).unwrap_or_default();
+                    let categories = table
+                        .column(&source.y)
+                        .map(Column::labels)
+                        .unwrap_or_default();
                     let values = source
                         .x
                         .as_deref()
@@ -880,11 +923,27 @@ fn bars(
         .iter()
         .flat_map(|(_, v)| v.iter().flatten())
         .fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
-    let (lo, hi) = if lo == hi { (0.0, 1.0) } else { (lo, hi + (hi - lo) * 0.05) };
-    let x_field = sources.first().and_then(|(_, s)| s.x.clone()).unwrap_or_default();
-    let y_field = sources.first().map(|(_, s)| s.y.clone()).unwrap_or_default();
-    let longest = categories.iter().map(|c| c.chars().count()).max().unwrap_or(0).min(28);
-    let plot_width = f64::from(options.width) - 60.0 - longest as f64 * layout::TICK * layout::CHAR_WIDTH;
+    let (lo, hi) = if lo == hi {
+        (0.0, 1.0)
+    } else {
+        (lo, hi + (hi - lo) * 0.05)
+    };
+    let x_field = sources
+        .first()
+        .and_then(|(_, s)| s.x.clone())
+        .unwrap_or_default();
+    let y_field = sources
+        .first()
+        .map(|(_, s)| s.y.clone())
+        .unwrap_or_default();
+    let longest = categories
+        .iter()
+        .map(|c| c.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(28);
+    let plot_width =
+        f64::from(options.width) - 60.0 - longest as f64 * layout::TICK * layout::CHAR_WIDTH;
     BarChart {
         x: axis(
             definition.x_label.clone().unwrap_or(x_field),
@@ -899,7 +958,7 @@ fn bars(
 }
 
 /// The numbers a report shows under a chart, for readers who cannot see images.
-pub fn summary(plot: &PlotDiff, options: &ChartOptions) -> String {
+pub fn summary(plot: &PlotDiff, chart: &Chart) -> String {
     let source_of = |p: &Option<crate::model::Plot>| -> Vec<PlotSource> {
         match p.as_ref().map(|p| &p.content) {
             Some(PlotContent::Data(sources)) => sources.clone(),
@@ -907,6 +966,9 @@ pub fn summary(plot: &PlotDiff, options: &ChartOptions) -> String {
         }
     };
     let (base, head) = (source_of(&plot.base), source_of(&plot.head));
+    if let Body::Bars(bars) = &chart.body {
+        return bar_summary(bars).unwrap_or_default();
+    }
     let template = plot
         .head
         .as_ref()
@@ -936,28 +998,47 @@ pub fn summary(plot: &PlotDiff, options: &ChartOptions) -> String {
     for key in &keys {
         let (b, h) = (find(&base, key), find(&head, key));
         let file = key.0.rsplit('/').next().unwrap_or(&key.0).to_owned();
-        let distinct_files = keys.iter().map(|k| &k.0).collect::<std::collections::BTreeSet<_>>().len();
-        let name = if several && distinct_files > 1 && keys.iter().filter(|k| k.0 == key.0).count() > 1 {
-            format!("{file} {}", key.1)
-        } else if several && distinct_files > 1 {
-            file.clone()
-        } else {
-            key.1.clone()
-        };
+        let distinct_files = keys
+            .iter()
+            .map(|k| &k.0)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        let name =
+            if several && distinct_files > 1 && keys.iter().filter(|k| k.0 == key.0).count() > 1 {
+                format!("{file} {}", key.1)
+            } else if several && distinct_files > 1 {
+                file.clone()
+            } else {
+                key.1.clone()
+            };
         // Accuracy and areas belong to a file, not to a field.
-        let owner = if several { format!("{file} ") } else { String::new() };
+        let owner = if several {
+            format!("{file} ")
+        } else {
+            String::new()
+        };
         let text = match template {
             Template::Confusion | Template::ConfusionNormalized => {
-                let accuracy = |s: Option<PlotSource>| s.and_then(|s| confusion_accuracy(&s)).map(|a| format::general(a, 4));
+                let accuracy = |s: Option<PlotSource>| {
+                    s.and_then(|s| confusion_accuracy(&s))
+                        .map(|a| format::general(a, 4))
+                };
                 format!("{owner}accuracy {}", pair(accuracy(b), accuracy(h)))
             }
-            Template::BarHorizontal | Template::BarHorizontalSorted | Template::Scatter | Template::ScatterJitter => continue,
+            Template::BarHorizontal
+            | Template::BarHorizontalSorted
+            | Template::Scatter
+            | Template::ScatterJitter => continue,
             _ => {
                 let x = key.2.as_deref();
-                let area = matches!((x, key.1.as_str()), (Some("fpr"), "tpr") | (Some("recall"), "precision"));
+                let area = matches!(
+                    (x, key.1.as_str()),
+                    (Some("fpr"), "tpr") | (Some("recall"), "precision")
+                );
                 if area {
                     let auc = |s: Option<PlotSource>| {
-                        s.and_then(|s| trapezoid(&xy_values(&s))).map(|a| format::general(a, 4))
+                        s.and_then(|s| trapezoid(&xy_values(&s)))
+                            .map(|a| format::general(a, 4))
                     };
                     let what = if key.1 == "tpr" { "ROC AUC" } else { "PR AUC" };
                     format!("{owner}{what} {}", pair(auc(b), auc(h)))
@@ -973,8 +1054,16 @@ pub fn summary(plot: &PlotDiff, options: &ChartOptions) -> String {
                     // plot's title does ("Training loss").
                     let definition = plot.head.as_ref().or(plot.base.as_ref());
                     let hint = direction(&key.1)
-                        .or_else(|| definition.and_then(|d| d.y_label.as_deref()).and_then(direction))
-                        .or_else(|| definition.and_then(|d| d.title.as_deref()).and_then(direction));
+                        .or_else(|| {
+                            definition
+                                .and_then(|d| d.y_label.as_deref())
+                                .and_then(direction)
+                        })
+                        .or_else(|| {
+                            definition
+                                .and_then(|d| d.title.as_deref())
+                                .and_then(direction)
+                        });
                     if let Some(direction) = hint {
                         let best = |s: &Option<PlotSource>| {
                             s.as_ref().and_then(|s| {
@@ -995,8 +1084,27 @@ pub fn summary(plot: &PlotDiff, options: &ChartOptions) -> String {
         };
         parts.push(text);
     }
-    let _ = options;
     parts.join(" · ")
+}
+
+/// For bars: the category that moved most between base and head.
+fn bar_summary(bars: &BarChart) -> Option<String> {
+    let value = |revision: Revision, index: usize| {
+        bars.bars
+            .iter()
+            .find(|(r, _)| *r == revision)
+            .and_then(|(_, values)| values[index])
+    };
+    let (index, delta) = (0..bars.categories.len())
+        .filter_map(|i| Some((i, value(Revision::Head, i)? - value(Revision::Base, i)?)))
+        .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))?;
+    Some(format!(
+        "largest change: {} {} ({} → {})",
+        bars.categories[index],
+        format::delta(crate::model::Number::Float(delta)),
+        format::general(value(Revision::Base, index)?, 4),
+        format::general(value(Revision::Head, index)?, 4)
+    ))
 }
 
 /// Area under a curve by the trapezoid rule, over points sorted by x.
@@ -1021,7 +1129,12 @@ fn confusion_accuracy(source: &PlotSource) -> Option<f64> {
     let predicted = table.column(&source.y)?.labels();
     let total = actual.len().min(predicted.len());
     (total > 0).then(|| {
-        actual.iter().zip(&predicted).filter(|(a, p)| a == p).count() as f64 / total as f64
+        actual
+            .iter()
+            .zip(&predicted)
+            .filter(|(a, p)| a == p)
+            .count() as f64
+            / total as f64
     })
 }
 
@@ -1029,7 +1142,11 @@ fn confusion_accuracy(source: &PlotSource) -> Option<f64> {
 pub fn describe(chart: &Chart) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "title: {}", chart.title);
-    let _ = writeln!(out, "size: {}x{} @{}x", chart.width, chart.height, chart.scale);
+    let _ = writeln!(
+        out,
+        "size: {}x{} @{}x",
+        chart.width, chart.height, chart.scale
+    );
     for entry in &chart.legend {
         let _ = writeln!(
             out,
@@ -1053,8 +1170,14 @@ pub fn describe(chart: &Chart) -> String {
             axis(&mut out, "x", &xy.x);
             axis(&mut out, "y", &xy.y);
             for s in &xy.series {
-                let first = s.points.first().map(|p| format!("({}, {})", format::general(p.0, 4), format::general(p.1, 4)));
-                let last = s.points.last().map(|p| format!("({}, {})", format::general(p.0, 4), format::general(p.1, 4)));
+                let first = s
+                    .points
+                    .first()
+                    .map(|p| format!("({}, {})", format::general(p.0, 4), format::general(p.1, 4)));
+                let last = s
+                    .points
+                    .last()
+                    .map(|p| format!("({}, {})", format::general(p.0, 4), format::general(p.1, 4)));
                 let _ = writeln!(
                     out,
                     "series: {:?} {:?} dash {} {:?}: {} of {} points, {} .. {}",
@@ -1079,7 +1202,12 @@ pub fn describe(chart: &Chart) -> String {
                 let values: Vec<String> = bars
                     .bars
                     .iter()
-                    .map(|(r, v)| format!("{r:?}={}", v[i].map_or("-".to_owned(), |x| format::general(x, 4))))
+                    .map(|(r, v)| {
+                        format!(
+                            "{r:?}={}",
+                            v[i].map_or("-".to_owned(), |x| format::general(x, 4))
+                        )
+                    })
                     .collect();
                 let _ = writeln!(out, "bar: {category}: {}", values.join(" "));
             }
@@ -1091,9 +1219,212 @@ pub fn describe(chart: &Chart) -> String {
                 c.x_label, c.y_label, c.labels, c.columns, c.normalized
             );
             for panel in &c.panels {
-                let _ = writeln!(out, "panel: {} {:?} {:?}", panel.title, panel.revision, panel.counts);
+                let _ = writeln!(
+                    out,
+                    "panel: {} {:?} {:?}",
+                    panel.title, panel.revision, panel.counts
+                );
             }
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::diff;
+    use crate::git::Directory;
+    use crate::inputs::{self, Discovery, Plan, PlotSelection, Selection};
+    use crate::render::draw;
+
+    /// Every plot of `fixtures/plots` (one per template, base against head).
+    fn fixture_plots() -> Vec<PlotDiff> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/plots");
+        let plan = Plan {
+            discovery: Discovery::Mlci,
+            metrics: Selection::Nothing,
+            params: Selection::Nothing,
+            plots: PlotSelection::Discover(Vec::new()),
+        };
+        let read = |side: &str| {
+            inputs::collect(&plan, &Directory::new(root.join(side), side.to_owned())).unwrap()
+        };
+        diff::compare(&read("base"), &read("head")).plots
+    }
+
+    fn options() -> ChartOptions {
+        ChartOptions {
+            base_label: "base (1a2b3c4)".into(),
+            head_label: "head (working tree)".into(),
+            ..ChartOptions::default()
+        }
+    }
+
+    #[test]
+    fn chart_descriptions_for_every_template() {
+        let plots = fixture_plots();
+        assert_eq!(plots.len(), 11, "8 charts and 3 images");
+        for plot in &plots {
+            let name = plot.id.replace(['/', ' ', '(', ')'], "_");
+            match chart(plot, &options()) {
+                Some(chart) => {
+                    let text = format!("{}summary: {}\n", describe(&chart), summary(plot, &chart));
+                    insta::assert_snapshot!(name, text, &plot.id);
+                }
+                None => assert!(plot.id.starts_with("images/"), "{} has no chart", plot.id),
+            }
+        }
+    }
+
+    /// Decodes a PNG into (width, height, RGB pixels).
+    fn decode(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
+        let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+        let mut reader = decoder.read_info().unwrap();
+        let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut pixels).unwrap();
+        assert_eq!(info.color_type, png::ColorType::Rgb);
+        pixels.truncate(info.buffer_size());
+        (info.width, info.height, pixels)
+    }
+
+    fn count_color(pixels: &[u8], rgb: (u8, u8, u8)) -> usize {
+        pixels
+            .chunks(3)
+            .filter(|p| (p[0], p[1], p[2]) == rgb)
+            .count()
+    }
+
+    /// Pixels of the base colour's hue (blue) and the head colour's (vermillion), at any
+    /// opacity over white.
+    fn revision_pixels(pixels: &[u8]) -> (usize, usize) {
+        let mut base = 0;
+        let mut head = 0;
+        for p in pixels.chunks(3) {
+            let (r, g, b) = (i32::from(p[0]), i32::from(p[1]), i32::from(p[2]));
+            if b > r + 60 && b > g + 20 {
+                base += 1;
+            } else if r > b + 80 && r > g + 40 {
+                head += 1;
+            }
+        }
+        (base, head)
+    }
+
+    #[test]
+    fn every_chart_draws_both_revisions_at_its_size() {
+        let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-charts");
+        std::fs::create_dir_all(&out).unwrap();
+        for plot in fixture_plots() {
+            let Some(chart) = chart(&plot, &options()) else {
+                continue;
+            };
+            let png = draw::png(&chart).unwrap();
+            let name = plot.id.replace(['/', ' ', '(', ')'], "_");
+            std::fs::write(out.join(format!("{name}.png")), &png).unwrap();
+            let (width, height, pixels) = decode(&png);
+            assert_eq!(
+                (width, height),
+                (chart.width * chart.scale, chart.height * chart.scale),
+                "{name}"
+            );
+            let white = count_color(&pixels, (255, 255, 255));
+            let total = (width * height) as usize;
+            assert!(white < total * 97 / 100, "{name} is blank");
+            let (base, head) = revision_pixels(&pixels);
+            assert!(base > 200, "{name}: no base colour ({base} pixels)");
+            assert!(head > 200, "{name}: no head colour ({head} pixels)");
+        }
+    }
+
+    /// Golden images: drawing the same chart must give (nearly) the same pixels. Set
+    /// `MLCI_UPDATE_GOLDEN=1` to rewrite them after an intended change, then look at them.
+    #[test]
+    fn golden_images_match_within_tolerance() {
+        let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/golden");
+        let plots = fixture_plots();
+        for id in [
+            "curves/loss.tsv",
+            "Confusion (normalized)",
+            "importance/features_sorted.csv",
+        ] {
+            let plot = plots.iter().find(|p| p.id == id).unwrap();
+            let png = draw::png(&chart(plot, &options()).unwrap()).unwrap();
+            let path = golden.join(format!("{}.png", id.replace(['/', ' ', '(', ')'], "_")));
+            if std::env::var_os("MLCI_UPDATE_GOLDEN").is_some() {
+                std::fs::create_dir_all(&golden).unwrap();
+                std::fs::write(&path, &png).unwrap();
+                continue;
+            }
+            let expected =
+                std::fs::read(&path).unwrap_or_else(|_| panic!("missing {}", path.display()));
+            let (w, h, actual) = decode(&png);
+            let (ew, eh, expected) = decode(&expected);
+            assert_eq!((w, h), (ew, eh), "{id}: size");
+            let differing = actual
+                .chunks(3)
+                .zip(expected.chunks(3))
+                .filter(|(a, b)| a.iter().zip(b.iter()).any(|(x, y)| x.abs_diff(*y) > 24))
+                .count();
+            assert!(
+                differing * 200 < (w * h) as usize,
+                "{id}: {differing} of {} pixels differ (more than 0.5 %)",
+                w * h
+            );
+        }
+    }
+
+    #[test]
+    fn downsampling_keeps_peaks_and_bounds_the_points() {
+        let n = 2_000_000u32;
+        let mut points: Vec<(f64, f64)> = (0..n)
+            .map(|i| (f64::from(i), (f64::from(i) / 1000.0).sin()))
+            .collect();
+        points[1_234_567].1 = 50.0; // a spike
+        points[1_500_001].1 = -40.0;
+        let x = Axis {
+            label: String::new(),
+            min: 0.0,
+            max: f64::from(n),
+            ticks: Vec::new(),
+        };
+        let reduced = downsample(&points, &x, 700.0);
+        assert!(reduced.len() <= 700 * 2 * 4, "{} points", reduced.len());
+        assert!(reduced.contains(&(1_234_567.0, 50.0)));
+        assert!(reduced.contains(&(1_500_001.0, -40.0)));
+        assert_eq!(reduced.first(), points.first());
+        assert_eq!(reduced.last(), points.last());
+    }
+
+    #[test]
+    fn ticks_are_nice_and_never_overlap() {
+        let axis = axis("x".into(), (0.0, 1_000_000.0), 700.0, true);
+        let labels: Vec<&str> = axis.ticks.iter().map(|(_, l)| l.as_str()).collect();
+        assert_eq!(labels, vec!["0", "200k", "400k", "600k", "800k", "1M"]);
+        let axis = super::axis("x".into(), (0.0, 60_000.0), 700.0, true);
+        let labels: Vec<&str> = axis.ticks.iter().map(|(_, l)| l.as_str()).collect();
+        assert_eq!(labels, vec!["0", "10k", "20k", "30k", "40k", "50k", "60k"]);
+        let axis = super::axis("y".into(), (0.0012, 0.0031), 300.0, false);
+        let labels: Vec<&str> = axis.ticks.iter().map(|(_, l)| l.as_str()).collect();
+        assert_eq!(labels, vec!["0.0015", "0.0020", "0.0025", "0.0030"]);
+        let narrow = super::axis("x".into(), (0.0, 123_456_789.0), 200.0, true);
+        assert!(narrow.ticks.len() <= 3, "{:?}", narrow.ticks);
+        assert_eq!(
+            tick_labels(&[0.0, 2.5, 5.0], 2.5),
+            vec!["0.0", "2.5", "5.0"]
+        );
+        assert_eq!(
+            tick_labels(&[-0.5, 0.0, 0.5], 0.5),
+            vec!["-0.5", "0.0", "0.5"]
+        );
+    }
+
+    #[test]
+    fn areas_under_curves_use_the_trapezoid_rule() {
+        assert_eq!(trapezoid(&[(0.0, 0.0), (1.0, 1.0)]), Some(0.5));
+        assert_eq!(trapezoid(&[(1.0, 1.0), (0.0, 1.0), (0.5, 1.0)]), Some(1.0));
+        assert_eq!(trapezoid(&[(0.0, 0.0)]), None);
+    }
 }

@@ -8,7 +8,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::{RGBAColor, RGBColor};
 
-use crate::render::chart::{Axis, BarChart, Body, Chart, ConfusionChart, Mark, Revision, XyChart, layout};
+use crate::render::chart::{
+    Axis, BarChart, Body, Chart, ConfusionChart, Mark, Revision, XyChart, layout,
+};
 use crate::render::text::{self, Align as HPos, Baseline as VPos, Label};
 
 /// A chart that could not be drawn (a backend failure; not expected with valid input).
@@ -32,7 +34,13 @@ const GRID: RGBColor = RGBColor(0xE8, 0xEB, 0xEF);
 const FRAME: RGBColor = RGBColor(0x8C, 0x95, 0x9F);
 
 /// Dash patterns (on, off, ... in CSS pixels), one per source file or field.
-const DASHES: [&[f64]; 5] = [&[], &[7.0, 4.0], &[2.0, 3.0], &[10.0, 3.0, 2.0, 3.0], &[4.0, 4.0]];
+const DASHES: [&[f64]; 5] = [
+    &[],
+    &[7.0, 4.0],
+    &[2.0, 3.0],
+    &[10.0, 3.0, 2.0, 3.0],
+    &[4.0, 4.0],
+];
 
 /// The colour of a revision.
 pub fn color(revision: Revision) -> RGBColor {
@@ -47,7 +55,10 @@ type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
 /// Draws a chart and encodes it as PNG.
 pub fn png(chart: &Chart) -> Result<Vec<u8>, DrawError> {
     let scale = f64::from(chart.scale.max(1));
-    let (width, height) = (chart.width * chart.scale.max(1), chart.height * chart.scale.max(1));
+    let (width, height) = (
+        chart.width * chart.scale.max(1),
+        chart.height * chart.scale.max(1),
+    );
     let mut pixels = vec![255u8; width as usize * height as usize * 3];
     let error = |message: String| DrawError {
         title: chart.title.clone(),
@@ -121,7 +132,17 @@ impl Canvas<'_, '_> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn text(&self, text: &str, x: f64, y: f64, size: f64, color: RGBColor, h: HPos, v: VPos, bold: bool) -> Drawn {
+    fn text(
+        &self,
+        text: &str,
+        x: f64,
+        y: f64,
+        size: f64,
+        color: RGBColor,
+        h: HPos,
+        v: VPos,
+        bold: bool,
+    ) -> Drawn {
         self.labels.borrow_mut().push(Label {
             text: text.to_owned(),
             x,
@@ -160,7 +181,13 @@ impl Canvas<'_, '_> {
         Ok(())
     }
 
-    fn rect(&self, (x0, y0): (f64, f64), (x1, y1): (f64, f64), color: RGBAColor, filled: bool) -> Drawn {
+    fn rect(
+        &self,
+        (x0, y0): (f64, f64),
+        (x1, y1): (f64, f64),
+        color: RGBAColor,
+        filled: bool,
+    ) -> Drawn {
         let style = if filled {
             ShapeStyle::from(&color).filled()
         } else {
@@ -174,7 +201,16 @@ impl Canvas<'_, '_> {
     }
 
     fn draw(&mut self, chart: &Chart) -> Drawn {
-        self.text(&chart.title, self.width / 2.0, self.px(10.0), layout::TITLE, TEXT, HPos::Center, VPos::Top, true)?;
+        self.text(
+            &chart.title,
+            self.width / 2.0,
+            self.px(10.0),
+            layout::TITLE,
+            TEXT,
+            HPos::Center,
+            VPos::Top,
+            true,
+        )?;
         self.legend(chart)?;
         match &chart.body {
             Body::Xy(xy) => self.xy(xy),
@@ -203,11 +239,30 @@ impl Canvas<'_, '_> {
             let color = color(entry.revision);
             if entry.mark == Mark::Points {
                 let center = ((x + sample / 2.0) as i32, y as i32);
-                self.area.draw(&Circle::new(center, self.px(4.0) as i32, color.mix(0.8).filled()))?;
+                self.area.draw(&Circle::new(
+                    center,
+                    self.px(4.0) as i32,
+                    color.mix(0.8).filled(),
+                ))?;
             } else {
-                self.dashed(&[(x, y), (x + sample, y)], color.to_rgba(), self.px(2.5), entry.dash, None)?;
+                self.dashed(
+                    &[(x, y), (x + sample, y)],
+                    color.to_rgba(),
+                    self.px(2.5),
+                    entry.dash,
+                    None,
+                )?;
             }
-            self.text(&entry.text, x + sample + gap, y, layout::LEGEND, TEXT, HPos::Left, VPos::Middle, false)?;
+            self.text(
+                &entry.text,
+                x + sample + gap,
+                y,
+                layout::LEGEND,
+                TEXT,
+                HPos::Left,
+                VPos::Middle,
+                false,
+            )?;
             x += width + spacing;
         }
         Ok(())
@@ -231,29 +286,91 @@ impl Canvas<'_, '_> {
         for (value, label) in &x.ticks {
             let px = rect.x(x, *value);
             self.line((px, rect.top), (px, rect.bottom), grid, thin)?;
-            self.line((px, rect.bottom), (px, rect.bottom + self.px(4.0)), FRAME.to_rgba(), thin)?;
-            self.text(label, px, rect.bottom + self.px(7.0), layout::TICK, MUTED, HPos::Center, VPos::Top, false)?;
+            self.line(
+                (px, rect.bottom),
+                (px, rect.bottom + self.px(4.0)),
+                FRAME.to_rgba(),
+                thin,
+            )?;
+            self.text(
+                label,
+                px,
+                rect.bottom + self.px(7.0),
+                layout::TICK,
+                MUTED,
+                HPos::Center,
+                VPos::Top,
+                false,
+            )?;
         }
         for (value, label) in &y.ticks {
             let py = rect.y(y, *value);
             self.line((rect.left, py), (rect.right, py), grid, thin)?;
-            self.line((rect.left - self.px(4.0), py), (rect.left, py), FRAME.to_rgba(), thin)?;
+            self.line(
+                (rect.left - self.px(4.0), py),
+                (rect.left, py),
+                FRAME.to_rgba(),
+                thin,
+            )?;
             if y_tick_labels {
-                self.text(label, rect.left - self.px(7.0), py, layout::TICK, MUTED, HPos::Right, VPos::Middle, false)?;
+                self.text(
+                    label,
+                    rect.left - self.px(7.0),
+                    py,
+                    layout::TICK,
+                    MUTED,
+                    HPos::Right,
+                    VPos::Middle,
+                    false,
+                )?;
             }
         }
-        self.line((rect.left, rect.bottom), (rect.right, rect.bottom), FRAME.to_rgba(), thin)?;
-        self.line((rect.left, rect.top), (rect.left, rect.bottom), FRAME.to_rgba(), thin)?;
-        self.text(&x.label, (rect.left + rect.right) / 2.0, self.height - self.px(8.0), layout::LABEL, TEXT, HPos::Center, VPos::Bottom, false)?;
-        self.vertical_text(&y.label, self.px(14.0), (rect.top + rect.bottom) / 2.0, layout::LABEL, TEXT)?;
+        self.line(
+            (rect.left, rect.bottom),
+            (rect.right, rect.bottom),
+            FRAME.to_rgba(),
+            thin,
+        )?;
+        self.line(
+            (rect.left, rect.top),
+            (rect.left, rect.bottom),
+            FRAME.to_rgba(),
+            thin,
+        )?;
+        self.text(
+            &x.label,
+            (rect.left + rect.right) / 2.0,
+            self.height - self.px(8.0),
+            layout::LABEL,
+            TEXT,
+            HPos::Center,
+            VPos::Bottom,
+            false,
+        )?;
+        self.vertical_text(
+            &y.label,
+            self.px(14.0),
+            (rect.top + rect.bottom) / 2.0,
+            layout::LABEL,
+            TEXT,
+        )?;
         Ok(rect)
     }
 
     fn xy(&self, chart: &XyChart) -> Drawn {
         let rect = self.axes(&chart.x, &chart.y, true)?;
         if let Some((from, to)) = chart.diagonal {
-            let points = [(rect.x(&chart.x, from.0), rect.y(&chart.y, from.1)), (rect.x(&chart.x, to.0), rect.y(&chart.y, to.1))];
-            self.dashed(&points, RGBAColor(0x8C, 0x95, 0x9F, 0.9), self.px(1.0), 2, Some(rect))?;
+            let points = [
+                (rect.x(&chart.x, from.0), rect.y(&chart.y, from.1)),
+                (rect.x(&chart.x, to.0), rect.y(&chart.y, to.1)),
+            ];
+            self.dashed(
+                &points,
+                RGBAColor(0x8C, 0x95, 0x9F, 0.9),
+                self.px(1.0),
+                2,
+                Some(rect),
+            )?;
         }
         for series in &chart.series {
             let base = color(series.revision);
@@ -263,14 +380,27 @@ impl Canvas<'_, '_> {
                 .map(|(x, y)| (rect.x(&chart.x, *x), rect.y(&chart.y, *y)))
                 .collect();
             match series.mark {
-                Mark::Line => self.dashed(&points, base.to_rgba(), self.px(2.0), series.dash, Some(rect))?,
-                Mark::FaintLine => self.dashed(&points, base.mix(0.28), self.px(1.0), series.dash, Some(rect))?,
+                Mark::Line => self.dashed(
+                    &points,
+                    base.to_rgba(),
+                    self.px(2.0),
+                    series.dash,
+                    Some(rect),
+                )?,
+                Mark::FaintLine => self.dashed(
+                    &points,
+                    base.mix(0.28),
+                    self.px(1.0),
+                    series.dash,
+                    Some(rect),
+                )?,
                 Mark::Points => {
                     let radius = self.px(2.6) as i32;
                     let style = base.mix(0.7).filled();
                     for (x, y) in points {
                         if x >= rect.left && x <= rect.right && y >= rect.top && y <= rect.bottom {
-                            self.area.draw(&Circle::new((x as i32, y as i32), radius, style))?;
+                            self.area
+                                .draw(&Circle::new((x as i32, y as i32), radius, style))?;
                         }
                     }
                 }
@@ -281,8 +411,18 @@ impl Canvas<'_, '_> {
 
     /// A polyline with a dash pattern, clipped to `clip`; each segment is drawn on its own so
     /// that thick lines on noisy data have no miter spikes.
-    fn dashed(&self, points: &[(f64, f64)], color: RGBAColor, width: f64, dash: usize, clip: Option<Rect>) -> Drawn {
-        let pattern: Vec<f64> = DASHES[dash % DASHES.len()].iter().map(|d| self.px(*d)).collect();
+    fn dashed(
+        &self,
+        points: &[(f64, f64)],
+        color: RGBAColor,
+        width: f64,
+        dash: usize,
+        clip: Option<Rect>,
+    ) -> Drawn {
+        let pattern: Vec<f64> = DASHES[dash % DASHES.len()]
+            .iter()
+            .map(|d| self.px(*d))
+            .collect();
         let mut phase = 0.0; // distance into the pattern
         for pair in points.windows(2) {
             let (mut a, mut b) = (pair[0], pair[1]);
@@ -338,7 +478,16 @@ impl Canvas<'_, '_> {
         for (value, label) in &chart.x.ticks {
             let px = rect.x(&chart.x, *value);
             self.line((px, rect.top), (px, rect.bottom), GRID.to_rgba(), thin)?;
-            self.text(label, px, rect.bottom + self.px(7.0), layout::TICK, MUTED, HPos::Center, VPos::Top, false)?;
+            self.text(
+                label,
+                px,
+                rect.bottom + self.px(7.0),
+                layout::TICK,
+                MUTED,
+                HPos::Center,
+                VPos::Top,
+                false,
+            )?;
         }
         let zero = rect.x(&chart.x, 0.0_f64.clamp(chart.x.min, chart.x.max));
         let rows = chart.categories.len().max(1) as f64;
@@ -347,20 +496,63 @@ impl Canvas<'_, '_> {
         let bar = (band * 0.8) / groups;
         for (row, category) in chart.categories.iter().enumerate() {
             let top = rect.top + band * row as f64 + band * 0.1;
-            self.text(&truncate(category, 28), rect.left - self.px(7.0), top + band * 0.4, layout::TICK, TEXT, HPos::Right, VPos::Middle, false)?;
+            self.text(
+                &truncate(category, 28),
+                rect.left - self.px(7.0),
+                top + band * 0.4,
+                layout::TICK,
+                TEXT,
+                HPos::Right,
+                VPos::Middle,
+                false,
+            )?;
             for (group, (revision, values)) in chart.bars.iter().enumerate() {
                 let Some(value) = values[row] else { continue };
                 let y0 = top + bar * group as f64;
                 let end = rect.x(&chart.x, value);
-                self.rect((zero.min(end), y0), (zero.max(end), y0 + bar * 0.92), color(*revision).to_rgba(), true)?;
+                self.rect(
+                    (zero.min(end), y0),
+                    (zero.max(end), y0 + bar * 0.92),
+                    color(*revision).to_rgba(),
+                    true,
+                )?;
                 let label = crate::render::format::general(value, 3);
-                self.text(&label, zero.max(end) + self.px(4.0), y0 + bar * 0.46, layout::TICK * 0.85, MUTED, HPos::Left, VPos::Middle, false)?;
+                self.text(
+                    &label,
+                    zero.max(end) + self.px(4.0),
+                    y0 + bar * 0.46,
+                    layout::TICK * 0.85,
+                    MUTED,
+                    HPos::Left,
+                    VPos::Middle,
+                    false,
+                )?;
             }
         }
         self.line((zero, rect.top), (zero, rect.bottom), FRAME.to_rgba(), thin)?;
-        self.line((rect.left, rect.bottom), (rect.right, rect.bottom), FRAME.to_rgba(), thin)?;
-        self.text(&chart.x.label, (rect.left + rect.right) / 2.0, self.height - self.px(8.0), layout::LABEL, TEXT, HPos::Center, VPos::Bottom, false)?;
-        self.vertical_text(&chart.y_label, self.px(14.0), (rect.top + rect.bottom) / 2.0, layout::LABEL, TEXT)?;
+        self.line(
+            (rect.left, rect.bottom),
+            (rect.right, rect.bottom),
+            FRAME.to_rgba(),
+            thin,
+        )?;
+        self.text(
+            &chart.x.label,
+            (rect.left + rect.right) / 2.0,
+            self.height - self.px(8.0),
+            layout::LABEL,
+            TEXT,
+            HPos::Center,
+            VPos::Bottom,
+            false,
+        )?;
+        self.vertical_text(
+            &chart.y_label,
+            self.px(14.0),
+            (rect.top + rect.bottom) / 2.0,
+            layout::LABEL,
+            TEXT,
+        )?;
         Ok(())
     }
 
@@ -382,11 +574,30 @@ impl Canvas<'_, '_> {
         let size = side / n as f64;
         for (index, panel) in chart.panels.iter().enumerate() {
             let (row, column) = (index / columns, index % columns);
-            let origin_x = self.px(40.0) + cell_w * column as f64 + (cell_w - side - label_width) / 2.0 + label_width;
+            let origin_x = self.px(40.0)
+                + cell_w * column as f64
+                + (cell_w - side - label_width) / 2.0
+                + label_width;
             let origin_y = top + cell_h * row as f64 + self.px(24.0);
-            self.text(&panel.title, origin_x + side / 2.0, origin_y - self.px(6.0), layout::LABEL, color(panel.revision), HPos::Center, VPos::Bottom, true)?;
+            self.text(
+                &panel.title,
+                origin_x + side / 2.0,
+                origin_y - self.px(6.0),
+                layout::LABEL,
+                color(panel.revision),
+                HPos::Center,
+                VPos::Bottom,
+                true,
+            )?;
             let totals: Vec<u64> = panel.counts.iter().map(|r| r.iter().sum()).collect();
-            let max = panel.counts.iter().flatten().copied().max().unwrap_or(0).max(1);
+            let max = panel
+                .counts
+                .iter()
+                .flatten()
+                .copied()
+                .max()
+                .unwrap_or(0)
+                .max(1);
             for (actual, counts) in panel.counts.iter().enumerate() {
                 for (predicted, count) in counts.iter().enumerate() {
                     let fraction = if totals[actual] > 0 {
@@ -394,31 +605,86 @@ impl Canvas<'_, '_> {
                     } else {
                         0.0
                     };
-                    let intensity = if chart.normalized { fraction } else { *count as f64 / max as f64 };
+                    let intensity = if chart.normalized {
+                        fraction
+                    } else {
+                        *count as f64 / max as f64
+                    };
                     // x: actual, y: predicted (DVC's confusion template).
                     let x0 = origin_x + size * actual as f64;
                     let y0 = origin_y + size * predicted as f64;
                     let fill = heat(intensity);
                     self.rect((x0, y0), (x0 + size, y0 + size), fill.to_rgba(), true)?;
-                    self.rect((x0, y0), (x0 + size, y0 + size), RGBColor(255, 255, 255).to_rgba(), false)?;
+                    self.rect(
+                        (x0, y0),
+                        (x0 + size, y0 + size),
+                        RGBColor(255, 255, 255).to_rgba(),
+                        false,
+                    )?;
                     let text = if chart.normalized {
                         format!("{:.2}", fraction)
                     } else {
                         count.to_string()
                     };
-                    let ink = if intensity > 0.55 { RGBColor(255, 255, 255) } else { TEXT };
+                    let ink = if intensity > 0.55 {
+                        RGBColor(255, 255, 255)
+                    } else {
+                        TEXT
+                    };
                     let font = (layout::TICK * 1.05).min(size / self.scale / 2.5).max(7.0);
-                    self.text(&text, x0 + size / 2.0, y0 + size / 2.0, font, ink, HPos::Center, VPos::Middle, false)?;
+                    self.text(
+                        &text,
+                        x0 + size / 2.0,
+                        y0 + size / 2.0,
+                        font,
+                        ink,
+                        HPos::Center,
+                        VPos::Middle,
+                        false,
+                    )?;
                 }
             }
             for (i, label) in chart.labels.iter().enumerate() {
                 let label = truncate(label, 12);
                 let center = size * (i as f64 + 0.5);
-                self.text(&label, origin_x + center, origin_y + side + self.px(6.0), layout::TICK, MUTED, HPos::Center, VPos::Top, false)?;
-                self.text(&label, origin_x - self.px(6.0), origin_y + center, layout::TICK, MUTED, HPos::Right, VPos::Middle, false)?;
+                self.text(
+                    &label,
+                    origin_x + center,
+                    origin_y + side + self.px(6.0),
+                    layout::TICK,
+                    MUTED,
+                    HPos::Center,
+                    VPos::Top,
+                    false,
+                )?;
+                self.text(
+                    &label,
+                    origin_x - self.px(6.0),
+                    origin_y + center,
+                    layout::TICK,
+                    MUTED,
+                    HPos::Right,
+                    VPos::Middle,
+                    false,
+                )?;
             }
-            self.text(&chart.x_label, origin_x + side / 2.0, origin_y + side + self.px(26.0), layout::LABEL, TEXT, HPos::Center, VPos::Top, false)?;
-            self.vertical_text(&chart.y_label, origin_x - label_width - self.px(22.0), origin_y + side / 2.0, layout::LABEL, TEXT)?;
+            self.text(
+                &chart.x_label,
+                origin_x + side / 2.0,
+                origin_y + side + self.px(26.0),
+                layout::LABEL,
+                TEXT,
+                HPos::Center,
+                VPos::Top,
+                false,
+            )?;
+            self.vertical_text(
+                &chart.y_label,
+                origin_x - label_width - self.px(22.0),
+                origin_y + side / 2.0,
+                layout::LABEL,
+                TEXT,
+            )?;
         }
         Ok(())
     }

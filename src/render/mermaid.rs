@@ -16,15 +16,23 @@ pub const MAX_POINTS: usize = 100;
 pub fn chart(chart: &Chart) -> Option<String> {
     match &chart.body {
         Body::Xy(xy) => {
-            let lines: Vec<_> = xy.series.iter().filter(|s| s.mark != Mark::FaintLine && !s.points.is_empty()).collect();
+            let lines: Vec<_> = xy
+                .series
+                .iter()
+                .filter(|s| s.mark != Mark::FaintLine && !s.points.is_empty())
+                .collect();
             if lines.is_empty() {
                 return None;
             }
             let (lo, hi) = lines
                 .iter()
                 .flat_map(|s| s.points.iter().map(|p| p.0))
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(x), b.max(x)));
-            let count = MAX_POINTS.min(lines.iter().map(|s| s.points.len()).max().unwrap_or(0)).max(2);
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+                    (a.min(x), b.max(x))
+                });
+            let count = MAX_POINTS
+                .min(lines.iter().map(|s| s.points.len()).max().unwrap_or(0))
+                .max(2);
             let grid: Vec<f64> = (0..count)
                 .map(|i| lo + (hi - lo) * i as f64 / (count - 1) as f64)
                 .collect();
@@ -46,7 +54,10 @@ pub fn chart(chart: &Chart) -> Option<String> {
             for series in &lines {
                 let mut sorted = series.points.clone();
                 sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
-                let values: Vec<String> = grid.iter().map(|x| number(interpolate(&sorted, *x))).collect();
+                let values: Vec<String> = grid
+                    .iter()
+                    .map(|x| number(interpolate(&sorted, *x)))
+                    .collect();
                 let _ = writeln!(out, "    line [{}]", values.join(", "));
             }
             out.push_str("```\n");
@@ -58,11 +69,26 @@ pub fn chart(chart: &Chart) -> Option<String> {
                 return None;
             }
             let mut out = header(chart, bars.bars.iter().map(|(r, _)| *r), true);
-            let categories: Vec<String> = bars.categories.iter().take(MAX_POINTS).map(|c| format!("\"{}\"", text(c))).collect();
+            let categories: Vec<String> = bars
+                .categories
+                .iter()
+                .take(MAX_POINTS)
+                .map(|c| format!("\"{}\"", text(c)))
+                .collect();
             let _ = writeln!(out, "    x-axis [{}]", categories.join(", "));
-            let _ = writeln!(out, "    y-axis \"{}\" {} --> {}", text(&bars.x.label), number(bars.x.min), number(bars.x.max));
+            let _ = writeln!(
+                out,
+                "    y-axis \"{}\" {} --> {}",
+                text(&bars.x.label),
+                number(bars.x.min),
+                number(bars.x.max)
+            );
             for (_, values) in &bars.bars {
-                let values: Vec<String> = values.iter().take(MAX_POINTS).map(|v| number(v.unwrap_or(0.0))).collect();
+                let values: Vec<String> = values
+                    .iter()
+                    .take(MAX_POINTS)
+                    .map(|v| number(v.unwrap_or(0.0)))
+                    .collect();
                 let _ = writeln!(out, "    bar [{}]", values.join(", "));
             }
             out.push_str("```\n");
@@ -72,7 +98,13 @@ pub fn chart(chart: &Chart) -> Option<String> {
         Body::Confusion(confusion) => {
             let mut out = String::new();
             for panel in &confusion.panels {
-                let _ = writeln!(out, "**{}** (rows: {}, columns: {})\n", escape::inline(&panel.title), escape::inline(&confusion.x_label), escape::inline(&confusion.y_label));
+                let _ = writeln!(
+                    out,
+                    "**{}** (rows: {}, columns: {})\n",
+                    escape::inline(&panel.title),
+                    escape::inline(&confusion.x_label),
+                    escape::inline(&confusion.y_label)
+                );
                 out.push('|');
                 out.push_str(" |");
                 for label in &confusion.labels {
@@ -104,7 +136,11 @@ pub fn chart(chart: &Chart) -> Option<String> {
 fn header(chart: &Chart, revisions: impl Iterator<Item = Revision>, horizontal: bool) -> String {
     let palette: Vec<String> = revisions
         .map(|r| {
-            let c = if r == Revision::Base { BASE_COLOR } else { HEAD_COLOR };
+            let c = if r == Revision::Base {
+                BASE_COLOR
+            } else {
+                HEAD_COLOR
+            };
             format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2)
         })
         .collect();
@@ -115,7 +151,11 @@ fn header(chart: &Chart, revisions: impl Iterator<Item = Revision>, horizontal: 
         palette.join(", ")
     );
     let orientation = if horizontal { " horizontal" } else { "" };
-    let _ = writeln!(out, "xychart-beta{orientation}\n    title \"{}\"", text(&chart.title));
+    let _ = writeln!(
+        out,
+        "xychart-beta{orientation}\n    title \"{}\"",
+        text(&chart.title)
+    );
     out
 }
 
@@ -127,7 +167,11 @@ fn legend(chart: &Chart) -> String {
         .legend
         .iter()
         .map(|entry| {
-            let mark = if entry.revision == Revision::Base { "🟦" } else { "🟧" };
+            let mark = if entry.revision == Revision::Base {
+                "🟦"
+            } else {
+                "🟧"
+            };
             format!("{mark} {}", escape::inline(&entry.text))
         })
         .collect();

@@ -51,7 +51,8 @@ pub fn sections(
     options: &ChartOptions,
     mode: ImageMode,
 ) -> Result<(Vec<PlotSection>, Vec<Asset>), DrawError> {
-    let charts: Vec<Option<chart::Chart>> = plots.iter().map(|p| chart::chart(p, options)).collect();
+    let charts: Vec<Option<chart::Chart>> =
+        plots.iter().map(|p| chart::chart(p, options)).collect();
     let pngs = if mode == ImageMode::Files {
         draw_all(&charts)?
     } else {
@@ -87,7 +88,7 @@ pub fn sections(
         sections.push(PlotSection {
             title,
             body,
-            summary: escape::inline(&chart::summary(plot, options)),
+            summary: escape::inline(&chart::summary(plot, chart)),
         });
     }
     Ok((sections, assets))
@@ -155,7 +156,10 @@ type ImageSide<'a> = Option<(&'a str, Result<&'a [u8], String>)>;
 
 /// `None` for a data plot; otherwise the image at base and at head.
 fn image_pair(plot: &PlotDiff) -> Option<(ImageSide<'_>, ImageSide<'_>)> {
-    Some((image_side(plot.base.as_ref())?, image_side(plot.head.as_ref())?))
+    Some((
+        image_side(plot.base.as_ref())?,
+        image_side(plot.head.as_ref())?,
+    ))
 }
 
 fn image_side(plot: Option<&Plot>) -> Option<ImageSide<'_>> {
@@ -210,7 +214,10 @@ fn images_body(
         });
         // Side by side, each image fills its half; alone, it keeps its own size.
         let width = if fill { " width=\"100%\"" } else { "" };
-        format!("<img src=\"{}\" alt=\"{side}\"{width}>", escape::html(&path))
+        format!(
+            "<img src=\"{}\" alt=\"{side}\"{width}>",
+            escape::html(&path)
+        )
     };
     let base_label = escape::inline(&options.base_label);
     let head_label = escape::inline(&options.head_label);
@@ -228,8 +235,13 @@ fn images_body(
             );
             text
         }
-        (None, Some((file, h))) => format!("Added in {head_label}.\n\n{}", link("head", file, h, false)),
-        (Some((file, b)), None) => format!("Removed in {head_label}.\n\n{}", link("base", file, b, false)),
+        (None, Some((file, h))) => {
+            format!("Added in {head_label}.\n\n{}", link("head", file, h, false))
+        }
+        (Some((file, b)), None) => format!(
+            "Removed in {head_label}.\n\n{}",
+            link("base", file, b, false)
+        ),
         (None, None) => {
             let why = problem(&head)
                 .or_else(|| problem(&base))

@@ -70,7 +70,11 @@ fn faces() -> &'static Faces {
 }
 
 fn face(bold: bool) -> &'static FontRef<'static> {
-    if bold { &faces().bold } else { &faces().regular }
+    if bold {
+        &faces().bold
+    } else {
+        &faces().regular
+    }
 }
 
 /// Glyphs and their pen positions along the line, with kerning.
@@ -194,9 +198,21 @@ mod tests {
             .flat_map(|y| (0..w).map(move |x| (x, y)))
             .filter(|(x, y)| pixels[((y * w + x) * 3) as usize] < 128)
             .collect();
-        let (min_x, max_x) = (dark.iter().map(|p| p.0).min().unwrap(), dark.iter().map(|p| p.0).max().unwrap());
-        let (min_y, max_y) = (dark.iter().map(|p| p.1).min().unwrap(), dark.iter().map(|p| p.1).max().unwrap());
-        assert!(((min_x + max_x) / 2).abs_diff(100) <= 2, "centred horizontally: {min_x}..{max_x}");
-        assert!(((min_y + max_y) / 2).abs_diff(50) <= 4, "centred vertically: {min_y}..{max_y}");
+        let (min_x, max_x) = (
+            dark.iter().map(|p| p.0).min().unwrap(),
+            dark.iter().map(|p| p.0).max().unwrap(),
+        );
+        let (min_y, max_y) = (
+            dark.iter().map(|p| p.1).min().unwrap(),
+            dark.iter().map(|p| p.1).max().unwrap(),
+        );
+        assert!(
+            ((min_x + max_x) / 2).abs_diff(100) <= 2,
+            "centred horizontally: {min_x}..{max_x}"
+        );
+        assert!(
+            ((min_y + max_y) / 2).abs_diff(50) <= 4,
+            "centred vertically: {min_y}..{max_y}"
+        );
     }
 }

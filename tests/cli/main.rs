@@ -7,6 +7,7 @@
 )]
 
 mod dvc_compat;
+mod plots;
 mod report;
 mod revisions;
 mod support;
