@@ -587,7 +587,9 @@ fn plots_diff(args: PlotsDiffArgs, dir: &Path, ci: &CiContext) -> anyhow::Result
             PlotSelection::Targets(targets.iter().map(|t| paths::join(&cwd, t)).collect())
         },
     };
+    let started = std::time::Instant::now();
     let (base, head) = collect_both(&plan, a.source(), b.source())?;
+    log::debug!("read both revisions in {:?}", started.elapsed());
     let comparison = diff::compare(&base, &head);
     let revision = |label: &str, commit: Option<&str>| Revision {
         name: label.to_owned(),
@@ -612,6 +614,7 @@ fn plots_diff(args: PlotsDiffArgs, dir: &Path, ci: &CiContext) -> anyhow::Result
     };
     let (sections, assets) =
         render::plots::sections(&comparison.plots, &options, image_mode(images))?;
+    log::debug!("drew the charts in {:?}", started.elapsed());
     let index = render::markdown::plots_page(&a_label, &b_label, &sections);
     let path = publish::local::write_plots(&out, &index, &assets)?;
     Ok(Outcome {

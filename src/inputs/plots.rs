@@ -232,7 +232,14 @@ pub fn collect(
     }
     files.sort();
     files.dedup();
+    let started = std::time::Instant::now();
     let contents = source.read_many(&files);
+    log::debug!(
+        "read {} plot files from {} in {:?}",
+        files.len(),
+        source.describe(),
+        started.elapsed()
+    );
     let mut tables: BTreeMap<String, Result<Arc<Table>, Problem>> = BTreeMap::new();
     let mut images: BTreeMap<String, Result<Arc<Vec<u8>>, Problem>> = BTreeMap::new();
     for (file, read) in files.into_iter().zip(contents) {
@@ -253,6 +260,11 @@ pub fn collect(
         }
     }
 
+    log::debug!(
+        "parsed plot files of {} in {:?}",
+        source.describe(),
+        started.elapsed()
+    );
     let mut plots = BTreeMap::new();
     for definition in definitions {
         let Definition {

@@ -66,6 +66,9 @@ pub struct Axis {
 pub enum Mark {
     /// Connected by a line.
     Line,
+    /// A light band between `points` (the lows) and `upper` (the highs) of each pixel
+    /// column: how a series denser than the pixels keeps its peaks.
+    Band,
     /// A thin, light line (the raw data under a moving average).
     FaintLine,
     /// Dots.
@@ -85,6 +88,8 @@ pub struct Series {
     pub mark: Mark,
     /// The points to draw (already reduced to what the pixels can show).
     pub points: Vec<(f64, f64)>,
+    /// For a band, the high of each point's column.
+    pub upper: Vec<f64>,
     /// How many points the data had.
     pub original_points: usize,
 }
@@ -372,24 +377,50 @@ fn source_index(sources: &[(Revision, &PlotSource)], source: &PlotSource) -> usi
 
 /// The x and y values of a source: the x field, or the row index (`step`).
 pub fn xy_values(source: &PlotSource) -> Vec<(f64, f64)> {
-    let Ok(table) = &source.table else {
-        return Vec::new();
-    };
+    let rows = source.table.as_ref().map_or(0, |t| t.rows);
+    let mut points = Vec::with_capacity(rows);
+    for_each_point(source, |x, y| points.push((x, y)));
+    points
+}
+
+/// Calls `f` with each finite (x, y) of a source, without collecting them.
+fn for_each_point(source: &PlotSource, mut f: impl FnMut(f64, f64)) {
+    let Ok(table) = &source.table else { return };
     let Some(y) = table.column(&source.y) else {
-        return Vec::new();
+        return;
     };
     let ys = y.numbers();
-    let xs: Vec<f64> = match &source.x {
-        Some(field) => match table.column(field) {
-            Some(column) => column.numbers().into_owned(),
-            None => return Vec::new(),
-        },
-        None => (0..ys.len()).map(|i| i as f64).collect(),
-    };
-    xs.into_iter()
-        .zip(ys.iter().copied())
-        .filter(|(x, y)| x.is_finite() && y.is_finite())
-        .collect()
+    match &source.x {
+        Some(field) => {
+            let Some(column) = table.column(field) else {
+                return;
+            };
+            let xs = column.numbers();
+            for (x, y) in xs.iter().zip(ys.iter()) {
+                if x.is_finite() && y.is_finite() {
+                    f(*x, *y);
+                }
+            }
+        }
+        None => {
+            for (i, y) in ys.iter().enumerate() {
+                if y.is_finite() {
+                    f(i as f64, *y);
+                }
+            }
+        }
+    }
+}
+
+/// The last, lowest and highest y of a source, in one pass.
+fn y_extremes(source: &PlotSource) -> (Option<f64>, f64, f64) {
+    let (mut last, mut low, mut high) = (None, f64::INFINITY, f64::NEG_INFINITY);
+    for_each_point(source, |_, y| {
+        last = Some(y);
+        low = low.min(y);
+        high = high.max(y);
+    });
+    (last, low, high)
 }
 
 fn is_unit_field(field: Option<&str>) -> bool {
@@ -425,35 +456,58 @@ fn xy(
     let plot_width = f64::from(options.width) - 90.0;
     let plot_height = f64::from(options.height) - layout::TOP - layout::BOTTOM;
 
-    let mut raw: Vec<SideSeries<(f64, f64)>> = sources
+    // Each source's points (and bounds) on its own core: a million-point series costs a few
+    // milliseconds per pass.
+    let large = sources
         .iter()
-        .map(|(revision, source)| (*revision, source_index(sources, source), xy_values(source)))
-        .collect();
+        .map(|(_, s)| s.table.as_ref().map_or(0, |t| t.rows))
+        .sum::<usize>()
+        > PARALLEL_POINTS;
+    let mut raw: Vec<SideSeries<(f64, f64)>> = par_map(large, sources, |(revision, source)| {
+        (*revision, source_index(sources, source), xy_values(source))
+    });
     raw.sort_by_key(|(revision, dash, _)| (*revision, *dash));
 
     let (x_range, y_range) = if unit {
         // Rates live on [0, 1]; a little margin keeps a curve along an edge off the frame.
         ((-0.02, 1.02), (-0.02, 1.02))
     } else {
-        let bounds = |pick: fn(&(f64, f64)) -> f64| {
-            let values = raw.iter().flat_map(|(_, _, p)| p.iter().map(pick));
-            values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-                (lo.min(v), hi.max(v))
-            })
-        };
-        (pad(bounds(|p| p.0), 0.02), pad(bounds(|p| p.1), 0.06))
+        let bounds: Vec<(f64, f64, f64, f64)> = par_map(large, &raw, |(_, _, points)| {
+            points.iter().fold(
+                (
+                    f64::INFINITY,
+                    f64::NEG_INFINITY,
+                    f64::INFINITY,
+                    f64::NEG_INFINITY,
+                ),
+                |(a, b, c, d), (px, py)| (a.min(*px), b.max(*px), c.min(*py), d.max(*py)),
+            )
+        });
+        let all = bounds.iter().fold(
+            (
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+            ),
+            |(a, b, c, d), (e, f, g, h)| (a.min(*e), b.max(*f), c.min(*g), d.max(*h)),
+        );
+        (pad((all.0, all.1), 0.02), pad((all.2, all.3), 0.06))
     };
     let x = axis(x_label, x_range, plot_width, true);
     let y = axis(y_label, y_range, plot_height, false);
 
-    let mut series = Vec::new();
-    for (revision, dash, points) in raw {
+    let series: Vec<Series> = par_map(large, &raw, |(revision, dash, points)| {
+        let (revision, dash) = (*revision, *dash);
+        let mut series = Vec::new();
         let name = names.get(dash).cloned().unwrap_or_default();
         let original_points = points.len();
         match template {
             Template::Scatter | Template::ScatterJitter => {
-                let points = if template == Template::ScatterJitter {
-                    jitter(&points, &x, &y)
+                let jittered;
+                let points: &[(f64, f64)] = if template == Template::ScatterJitter {
+                    jittered = jitter(points, &x, &y);
+                    &jittered
                 } else {
                     points
                 };
@@ -462,39 +516,76 @@ fn xy(
                     revision,
                     dash,
                     mark: Mark::Points,
-                    points: thin_scatter(&points, &x, &y, plot_width, plot_height),
+                    points: thin_scatter(points, &x, &y, plot_width, plot_height),
+                    upper: Vec::new(),
                     original_points,
                 });
             }
-            Template::Smooth => {
-                let smoothed = moving_average(&points);
-                series.push(Series {
-                    label: None,
-                    revision,
-                    dash,
-                    mark: Mark::FaintLine,
-                    points: downsample(&points, &x, plot_width),
-                    original_points,
-                });
-                series.push(Series {
-                    label: Some(name),
-                    revision,
-                    dash,
-                    mark: Mark::Line,
-                    points: downsample(&smoothed, &x, plot_width),
-                    original_points,
-                });
+            _ => {
+                // Denser than the pixels: each column's range as a band, its mean as the line.
+                if let Some(columns) = columns(points, &x, plot_width) {
+                    series.push(Series {
+                        label: None,
+                        revision,
+                        dash,
+                        mark: Mark::Band,
+                        points: columns.iter().map(|c| (c.x, c.low)).collect(),
+                        upper: columns.iter().map(|c| c.high).collect(),
+                        original_points,
+                    });
+                    let means: Vec<(f64, f64)> = columns.iter().map(|c| (c.x, c.mean)).collect();
+                    let line = if template == Template::Smooth {
+                        moving_average(&means)
+                    } else {
+                        means
+                    };
+                    series.push(Series {
+                        label: Some(name),
+                        revision,
+                        dash,
+                        mark: Mark::Line,
+                        points: line,
+                        upper: Vec::new(),
+                        original_points,
+                    });
+                } else if template == Template::Smooth {
+                    let smoothed = moving_average(points);
+                    series.push(Series {
+                        label: None,
+                        revision,
+                        dash,
+                        mark: Mark::FaintLine,
+                        points: points.clone(),
+                        upper: Vec::new(),
+                        original_points,
+                    });
+                    series.push(Series {
+                        label: Some(name),
+                        revision,
+                        dash,
+                        mark: Mark::Line,
+                        points: smoothed,
+                        upper: Vec::new(),
+                        original_points,
+                    });
+                } else {
+                    series.push(Series {
+                        label: Some(name),
+                        revision,
+                        dash,
+                        mark: Mark::Line,
+                        points: downsample(points, &x, plot_width),
+                        upper: Vec::new(),
+                        original_points,
+                    });
+                }
             }
-            _ => series.push(Series {
-                label: Some(name),
-                revision,
-                dash,
-                mark: Mark::Line,
-                points: downsample(&points, &x, plot_width),
-                original_points,
-            }),
         }
-    }
+        series
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     let diagonal = match (x_field.as_deref(), y_fields.as_slice()) {
         (Some("fpr"), ["tpr"]) | (Some("prob_pred"), ["prob_true"]) => {
             Some(((0.0, 0.0), (1.0, 1.0)))
@@ -507,6 +598,27 @@ fn xy(
         series,
         diagonal,
     }
+}
+
+/// Above this many points in a chart, its series are prepared on separate threads.
+const PARALLEL_POINTS: usize = 100_000;
+
+/// `items.iter().map(f)`, on one thread per item when `parallel`, keeping the order.
+fn par_map<T: Sync, R: Send>(parallel: bool, items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    if !parallel || items.len() < 2 {
+        return items.iter().map(f).collect();
+    }
+    std::thread::scope(|scope| {
+        let f = &f;
+        let handles: Vec<_> = items
+            .iter()
+            .map(|item| scope.spawn(move || f(item)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("chart preparation does not panic"))
+            .collect()
+    })
 }
 
 /// One source at one revision: the revision, the source's index (its dash), its values.
@@ -709,6 +821,51 @@ pub fn downsample(points: &[(f64, f64)], x: &Axis, pixels: f64) -> Vec<(f64, f64
         start = end;
     }
     out
+}
+
+/// One pixel column of a dense series.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct ColumnSummary {
+    x: f64,
+    low: f64,
+    high: f64,
+    mean: f64,
+}
+
+/// Aggregates a series with increasing x and more than two points per device column into
+/// one low/high/mean per column; `None` for series that fit the pixels (or wander back in x).
+fn columns(points: &[(f64, f64)], x: &Axis, pixels: f64) -> Option<Vec<ColumnSummary>> {
+    let count = (pixels.max(1.0) as usize) * 2;
+    if points.len() <= count * 2 || !points.windows(2).all(|w| w[1].0 >= w[0].0) {
+        return None;
+    }
+    let span = x.max - x.min;
+    let mut out: Vec<ColumnSummary> = Vec::with_capacity(count);
+    let (mut current, mut sum, mut n) = (usize::MAX, 0.0, 0usize);
+    for &(px, py) in points {
+        let column = (((px - x.min) / span) * count as f64).clamp(0.0, count as f64 - 1.0) as usize;
+        if column != current {
+            if let Some(last) = out.last_mut() {
+                last.mean = sum / n as f64;
+            }
+            out.push(ColumnSummary {
+                x: x.min + (column as f64 + 0.5) / count as f64 * span,
+                low: py,
+                high: py,
+                mean: py,
+            });
+            (current, sum, n) = (column, 0.0, 0);
+        }
+        let last = out.last_mut().expect("pushed above");
+        last.low = last.low.min(py);
+        last.high = last.high.max(py);
+        sum += py;
+        n += 1;
+    }
+    if let Some(last) = out.last_mut() {
+        last.mean = sum / n as f64;
+    }
+    Some(out)
 }
 
 /// Keeps one point per pixel: a million points become at most the plot's pixel count.
@@ -1046,8 +1203,8 @@ pub fn summary(plot: &PlotDiff, chart: &Chart) -> String {
                     continue;
                 } else {
                     let last = |s: &Option<PlotSource>| {
-                        s.as_ref()
-                            .and_then(|s| xy_values(s).last().map(|p| format::general(p.1, 4)))
+                        let (last, _, _) = y_extremes(s.as_ref()?);
+                        last.map(|y| format::general(y, 4))
                     };
                     let mut text = format!("{name} last {}", pair(last(&b), last(&h)));
                     // The field's name says which way is better, else the axis title or the
@@ -1066,15 +1223,12 @@ pub fn summary(plot: &PlotDiff, chart: &Chart) -> String {
                         });
                     if let Some(direction) = hint {
                         let best = |s: &Option<PlotSource>| {
-                            s.as_ref().and_then(|s| {
-                                let values = xy_values(s);
-                                let ys = values.iter().map(|p| p.1);
-                                let best = match direction {
-                                    Direction::Higher => ys.fold(f64::NEG_INFINITY, f64::max),
-                                    Direction::Lower => ys.fold(f64::INFINITY, f64::min),
-                                };
-                                best.is_finite().then(|| format::general(best, 4))
-                            })
+                            let (_, low, high) = y_extremes(s.as_ref()?);
+                            let best = match direction {
+                                Direction::Higher => high,
+                                Direction::Lower => low,
+                            };
+                            best.is_finite().then(|| format::general(best, 4))
                         };
                         let _ = write!(text, ", best {}", pair(best(&b), best(&h)));
                     }

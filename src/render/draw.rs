@@ -172,12 +172,23 @@ impl Canvas<'_, '_> {
         Ok(())
     }
 
+    /// A segment `width` pixels thick, as that many one-pixel lines side by side (offset
+    /// across the segment's main direction): as fast as a thin line, and with no miter
+    /// spikes on noisy data.
     fn line(&self, from: (f64, f64), to: (f64, f64), color: RGBAColor, width: f64) -> Drawn {
-        let style = ShapeStyle::from(&color).stroke_width(width.round().max(1.0) as u32);
-        self.area.draw(&PathElement::new(
-            vec![(from.0 as i32, from.1 as i32), (to.0 as i32, to.1 as i32)],
-            style,
-        ))?;
+        let style = ShapeStyle::from(&color).stroke_width(1);
+        let width = width.round().max(1.0) as i32;
+        let horizontal = (to.0 - from.0).abs() >= (to.1 - from.1).abs();
+        let (a, b) = ((from.0 as i32, from.1 as i32), (to.0 as i32, to.1 as i32));
+        for k in 0..width {
+            let offset = k - width / 2;
+            let (a, b) = if horizontal {
+                ((a.0, a.1 + offset), (b.0, b.1 + offset))
+            } else {
+                ((a.0 + offset, a.1), (b.0 + offset, b.1))
+            };
+            self.area.draw(&PathElement::new(vec![a, b], style))?;
+        }
         Ok(())
     }
 
@@ -380,6 +391,22 @@ impl Canvas<'_, '_> {
                 .map(|(x, y)| (rect.x(&chart.x, *x), rect.y(&chart.y, *y)))
                 .collect();
             match series.mark {
+                Mark::Band => {
+                    // One translucent vertical stroke per column, from its low to its high,
+                    // as wide as the column so that neighbours neither gap nor overlap.
+                    let fill = base.mix(0.22);
+                    let width = ((rect.right - rect.left) / series.points.len().max(1) as f64)
+                        .round()
+                        .max(1.0);
+                    for ((x, low), high) in points.iter().zip(&series.upper) {
+                        let high = rect.y(&chart.y, *high).max(rect.top);
+                        let low = low.min(rect.bottom);
+                        if *x < rect.left || *x > rect.right || high > low {
+                            continue;
+                        }
+                        self.line((x.round(), high), (x.round(), low), fill, width)?;
+                    }
+                }
                 Mark::Line => self.dashed(
                     &points,
                     base.to_rgba(),

@@ -19,7 +19,7 @@ pub fn chart(chart: &Chart) -> Option<String> {
             let lines: Vec<_> = xy
                 .series
                 .iter()
-                .filter(|s| s.mark != Mark::FaintLine && !s.points.is_empty())
+                .filter(|s| matches!(s.mark, Mark::Line | Mark::Points) && !s.points.is_empty())
                 .collect();
             if lines.is_empty() {
                 return None;
