@@ -214,6 +214,40 @@ fn inferred(
     }
 }
 
+/// Files to parse on separate threads when there is this much data.
+const PARALLEL_BYTES: usize = 1 << 20;
+
+/// Parses data files, several at a time when they are large.
+fn parse_tables(
+    files: Vec<(String, Result<Vec<u8>, Problem>)>,
+) -> Vec<(String, Result<Arc<Table>, Problem>)> {
+    let parse = |(file, bytes): (String, Result<Vec<u8>, Problem>)| {
+        let table = bytes.and_then(|bytes| {
+            records::read(&file, &bytes)
+                .map(Arc::new)
+                .map_err(Problem::from)
+        });
+        (file, table)
+    };
+    let total: usize = files
+        .iter()
+        .map(|(_, b)| b.as_ref().map_or(0, Vec::len))
+        .sum();
+    if total < PARALLEL_BYTES || files.len() < 2 {
+        return files.into_iter().map(parse).collect();
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .into_iter()
+            .map(|file| scope.spawn(move || parse(file)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("parsing does not panic"))
+            .collect()
+    })
+}
+
 /// Reads the plots of one revision.
 pub fn collect(
     source: &dyn FileSource,
@@ -242,22 +276,16 @@ pub fn collect(
     );
     let mut tables: BTreeMap<String, Result<Arc<Table>, Problem>> = BTreeMap::new();
     let mut images: BTreeMap<String, Result<Arc<Vec<u8>>, Problem>> = BTreeMap::new();
+    let mut data: Vec<(String, Result<Vec<u8>, Problem>)> = Vec::new();
     for (file, read) in files.into_iter().zip(contents) {
         if is_image(&file) {
-            let bytes = match read {
-                Ok(Some(bytes)) => Ok(Arc::new(bytes)),
-                Ok(None) => Err(Problem::Missing),
-                Err(error) => Err(Problem::Unreadable(error.to_string())),
-            };
-            images.insert(file, bytes);
+            images.insert(file, parse_read_bytes(read).map(Arc::new));
         } else {
-            let table = parse_read_bytes(read).and_then(|bytes| {
-                records::read(&file, &bytes)
-                    .map(Arc::new)
-                    .map_err(Problem::from)
-            });
-            tables.insert(file, table);
+            data.push((file, parse_read_bytes(read)));
         }
+    }
+    for (file, table) in parse_tables(data) {
+        tables.insert(file, table);
     }
 
     log::debug!(

@@ -36,9 +36,16 @@ impl Column {
 
     /// The cells as labels (numbers written the short way: `1`, not `1.0`).
     pub fn labels(&self) -> Vec<String> {
+        (0..self.len())
+            .map(|i| self.label(i).into_owned())
+            .collect()
+    }
+
+    /// One cell as a label.
+    pub fn label(&self, index: usize) -> Cow<'_, str> {
         match self {
-            Column::Numbers(v) => v.iter().map(|x| label_of(*x)).collect(),
-            Column::Texts(v) => v.clone(),
+            Column::Numbers(v) => Cow::Owned(label_of(v[index])),
+            Column::Texts(v) => Cow::Borrowed(&v[index]),
         }
     }
 }
@@ -75,7 +82,7 @@ pub fn read(path: &str, bytes: &[u8]) -> Result<Table, ParseError> {
     } else if lower.ends_with(".tsv") {
         delimited(bytes, b'\t')
     } else {
-        Ok(from_value(&parse(Format::of(path), bytes)?))
+        Ok(from_value(parse(Format::of(path), bytes)?))
     }
 }
 
@@ -360,64 +367,59 @@ fn csv_error(text: &str, error: &csv::Error) -> ParseError {
 
 /// The records of a document: every list found at the top or under (nested) map keys whose
 /// items are all maps with the first item's keys; several such lists are merged index-wise.
-pub fn from_value(value: &Value) -> Table {
-    let mut lists: Vec<&Vec<Value>> = Vec::new();
+pub fn from_value(value: Value) -> Table {
+    let mut lists: Vec<Vec<Value>> = Vec::new();
     collect_lists(value, &mut lists);
-    let mut merged: Vec<Vec<(&str, &Value)>> = Vec::new();
+    // Cells by field, moved out of the document (no copy of any string).
+    let mut fields: Vec<String> = Vec::new();
+    let mut cells: Vec<Vec<Value>> = Vec::new();
+    let mut rows = 0;
     for list in lists {
-        if !is_datapoints(list) {
+        if !is_datapoints(&list) {
             continue;
         }
-        for (index, item) in list.iter().enumerate() {
-            if merged.len() <= index {
-                merged.push(Vec::new());
-            }
-            if let Value::Map(entries) = item {
-                for (key, value) in entries {
-                    let row = &mut merged[index];
-                    match row.iter_mut().find(|(k, _)| *k == key) {
-                        Some(slot) => slot.1 = value,
-                        None => row.push((key, value)),
+        rows = rows.max(list.len());
+        for (index, item) in list.into_iter().enumerate() {
+            let Value::Map(entries) = item else { continue };
+            for (key, value) in entries {
+                let field = match fields.iter().position(|f| *f == key) {
+                    Some(field) => field,
+                    None => {
+                        fields.push(key);
+                        cells.push(Vec::new());
+                        fields.len() - 1
                     }
+                };
+                let column = &mut cells[field];
+                if column.len() <= index {
+                    column.resize(index + 1, Value::Null);
                 }
-            }
-        }
-    }
-    let mut fields: Vec<&str> = Vec::new();
-    for row in &merged {
-        for (key, _) in row {
-            if !fields.contains(key) {
-                fields.push(key);
+                column[index] = value;
             }
         }
     }
     let columns = fields
-        .iter()
-        .map(|field| {
-            let cells: Vec<Option<&Value>> = merged
-                .iter()
-                .map(|row| row.iter().find(|(k, _)| k == field).map(|(_, v)| *v))
-                .collect();
-            let all_numbers = cells.iter().all(|cell| match cell {
-                None | Some(Value::Null | Value::Int(_) | Value::Float(_) | Value::Bool(_)) => true,
-                Some(Value::Str(s)) => parse_number(s).is_some(),
+        .into_iter()
+        .zip(cells)
+        .map(|(field, mut column)| {
+            column.resize(rows, Value::Null);
+            let all_numbers = column.iter().all(|cell| match cell {
+                Value::Null | Value::Int(_) | Value::Float(_) | Value::Bool(_) => true,
+                Value::Str(s) => parse_number(s).is_some(),
                 _ => false,
             });
             let column = if all_numbers {
-                Column::Numbers(cells.iter().map(|cell| number(*cell)).collect())
+                Column::Numbers(column.iter().map(number).collect())
             } else {
-                Column::Texts(cells.iter().map(|cell| text(*cell)).collect())
+                Column::Texts(column.into_iter().map(text).collect())
             };
-            ((*field).to_owned(), column)
+            (field, column)
         })
         .collect();
-    Table {
-        columns,
-        rows: merged.len(),
-    }
+    Table { columns, rows }
 }
 
-fn collect_lists<'a>(value: &'a Value, out: &mut Vec<&'a Vec<Value>>) {
+fn collect_lists(value: Value, out: &mut Vec<Vec<Value>>) {
     match value {
         Value::List(items) => out.push(items),
         Value::Map(entries) => {
@@ -445,21 +447,21 @@ fn is_datapoints(list: &[Value]) -> bool {
     })
 }
 
-fn number(cell: Option<&Value>) -> f64 {
+fn number(cell: &Value) -> f64 {
     match cell {
-        Some(Value::Int(i)) => *i as f64,
-        Some(Value::Float(f)) => *f,
-        Some(Value::Bool(b)) => f64::from(u8::from(*b)),
-        Some(Value::Str(s)) => parse_number(s).unwrap_or(f64::NAN),
+        Value::Int(i) => *i as f64,
+        Value::Float(f) => *f,
+        Value::Bool(b) => f64::from(u8::from(*b)),
+        Value::Str(s) => parse_number(s).unwrap_or(f64::NAN),
         _ => f64::NAN,
     }
 }
 
-fn text(cell: Option<&Value>) -> String {
+fn text(cell: Value) -> String {
     match cell {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::Str(s)) => s.clone(),
-        Some(other) => other.python_str(),
+        Value::Null => String::new(),
+        Value::Str(s) => s,
+        other => other.python_str(),
     }
 }
 

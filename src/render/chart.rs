@@ -942,38 +942,37 @@ fn confusion(
     label: &dyn Fn(Revision) -> String,
     template: Template,
 ) -> ConfusionChart {
-    let pairs: Vec<SideSeries<(String, String)>> = sources
+    // Each source's (actual, predicted) as indices into its own label list; tens of
+    // thousands of records, but only a handful of distinct labels.
+    let coded: Vec<(Revision, usize, Coded)> = sources
         .iter()
-        .map(|(revision, source)| {
-            let pairs = match &source.table {
-                Ok(table) => {
-                    let actual = source
-                        .x
-                        .as_deref()
-                        .and_then(|f| table.column(f))
-                        .map(Column::labels)
-                        .unwrap_or_default();
-                    let predicted = table
-                        .column(&source.y)
-                        .map(Column::labels)
-                        .unwrap_or_default();
-                    actual.into_iter().zip(predicted).collect()
-                }
-                Err(_) => Vec::new(),
-            };
-            (*revision, source_index(sources, source), pairs)
-        })
+        .map(|(revision, source)| (*revision, source_index(sources, source), code_pairs(source)))
         .collect();
-    let mut labels: Vec<String> = pairs
+    let mut labels: Vec<String> = coded
         .iter()
-        .flat_map(|(_, _, p)| p.iter().flat_map(|(a, b)| [a.clone(), b.clone()]))
+        .flat_map(|(_, _, c)| c.labels.iter().cloned())
         .collect();
     labels.sort_by(|a, b| match (a.parse::<f64>(), b.parse::<f64>()) {
         (Ok(x), Ok(y)) => x.total_cmp(&y),
         _ => a.cmp(b),
     });
     labels.dedup();
-    let index = |l: &str| labels.iter().position(|x| x == l).unwrap_or(0);
+    let pairs: Vec<SideSeries<(usize, usize)>> = coded
+        .into_iter()
+        .map(|(revision, dash, coded)| {
+            let global: Vec<usize> = coded
+                .labels
+                .iter()
+                .map(|l| labels.iter().position(|x| x == l).unwrap_or(0))
+                .collect();
+            let pairs = coded
+                .pairs
+                .iter()
+                .map(|(a, p)| (global[*a as usize], global[*p as usize]))
+                .collect();
+            (revision, dash, pairs)
+        })
+        .collect();
     let revisions: Vec<Revision> = {
         let mut r: Vec<Revision> = pairs.iter().map(|(r, _, _)| *r).collect();
         r.sort();
@@ -987,7 +986,7 @@ fn confusion(
         .map(|(revision, dash, pairs)| {
             let mut counts = vec![vec![0u64; labels.len()]; labels.len()];
             for (actual, predicted) in &pairs {
-                counts[index(actual)][index(predicted)] += 1;
+                counts[*actual][*predicted] += 1;
             }
             let name = names.get(dash).filter(|n| !n.is_empty());
             Panel {
@@ -1014,6 +1013,45 @@ fn confusion(
         labels,
         panels,
     }
+}
+
+/// A source's (actual, predicted) records coded as indices into its distinct labels.
+struct Coded {
+    labels: Vec<String>,
+    pairs: Vec<(u32, u32)>,
+}
+
+fn code_pairs<'a>(source: &'a PlotSource) -> Coded {
+    let mut coded = Coded {
+        labels: Vec::new(),
+        pairs: Vec::new(),
+    };
+    let Ok(table) = &source.table else {
+        return coded;
+    };
+    let (Some(actual), Some(predicted)) = (
+        source.x.as_deref().and_then(|f| table.column(f)),
+        table.column(&source.y),
+    ) else {
+        return coded;
+    };
+    let mut index: std::collections::HashMap<std::borrow::Cow<'a, str>, u32> =
+        std::collections::HashMap::new();
+    let mut code = |label: std::borrow::Cow<'a, str>, labels: &mut Vec<String>| -> u32 {
+        let next = index.len() as u32;
+        *index.entry(label).or_insert_with_key(|label| {
+            labels.push(label.to_string());
+            next
+        })
+    };
+    let rows = actual.len().min(predicted.len());
+    coded.pairs.reserve(rows);
+    for row in 0..rows {
+        let a = code(actual.label(row), &mut coded.labels);
+        let p = code(predicted.label(row), &mut coded.labels);
+        coded.pairs.push((a, p));
+    }
+    coded
 }
 
 fn bars(
@@ -1278,17 +1316,15 @@ pub fn trapezoid(points: &[(f64, f64)]) -> Option<f64> {
 
 /// The fraction of records whose actual and predicted labels agree.
 fn confusion_accuracy(source: &PlotSource) -> Option<f64> {
-    let table = source.table.as_ref().ok()?;
-    let actual = table.column(source.x.as_deref()?)?.labels();
-    let predicted = table.column(&source.y)?.labels();
-    let total = actual.len().min(predicted.len());
+    let coded = code_pairs(source);
+    let total = coded.pairs.len();
     (total > 0).then(|| {
-        actual
+        let agree = coded
+            .pairs
             .iter()
-            .zip(&predicted)
-            .filter(|(a, p)| a == p)
-            .count() as f64
-            / total as f64
+            .filter(|(a, p)| coded.labels[*a as usize] == coded.labels[*p as usize])
+            .count();
+        agree as f64 / total as f64
     })
 }
 

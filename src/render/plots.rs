@@ -3,6 +3,8 @@
 //! Charts are drawn in parallel; nothing here touches the disk.
 
 use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::diff::PlotDiff;
 use crate::model::{Plot, PlotContent};
@@ -51,17 +53,11 @@ pub fn sections(
     options: &ChartOptions,
     mode: ImageMode,
 ) -> Result<(Vec<PlotSection>, Vec<Asset>), DrawError> {
-    let charts: Vec<Option<chart::Chart>> =
-        plots.iter().map(|p| chart::chart(p, options)).collect();
-    let pngs = if mode == ImageMode::Files {
-        draw_all(&charts)?
-    } else {
-        charts.iter().map(|_| None).collect()
-    };
+    let rendered = render_all(plots, options, mode)?;
     let mut used_names = Vec::new();
     let mut sections = Vec::new();
     let mut assets = Vec::new();
-    for ((plot, chart), png) in plots.iter().zip(&charts).zip(pngs) {
+    for (plot, (chart, png)) in plots.iter().zip(rendered) {
         let title = plot_title(plot);
         let name = unique_name(&plot.id, &mut used_names);
         if let Some(images) = image_pair(plot) {
@@ -74,7 +70,9 @@ pub fn sections(
             assets.extend(files);
             continue;
         }
-        let Some(chart) = chart else { continue };
+        let Some(chart) = chart.as_ref() else {
+            continue;
+        };
         let body = match (mode, png) {
             (ImageMode::Files, Some(png)) => {
                 let path = format!("{ASSET_DIR}/{name}.png");
@@ -102,29 +100,53 @@ fn plot_title(plot: &PlotDiff) -> String {
         .unwrap_or_else(|| plot.id.clone())
 }
 
-/// Draws the charts on every core: each chart is independent.
-fn draw_all(charts: &[Option<chart::Chart>]) -> Result<Vec<Option<Vec<u8>>>, DrawError> {
+/// A chart and, in file mode, its PNG.
+type Rendered = (Option<chart::Chart>, Option<Vec<u8>>);
+
+/// Describes and draws every chart, on every core: each worker takes the next plot until
+/// none is left, so one heavy plot does not hold up the others.
+fn render_all(
+    plots: &[PlotDiff],
+    options: &ChartOptions,
+    mode: ImageMode,
+) -> Result<Vec<Rendered>, DrawError> {
+    let render = |plot: &PlotDiff| -> Result<Rendered, DrawError> {
+        let chart = chart::chart(plot, options);
+        let png = match (&chart, mode) {
+            (Some(chart), ImageMode::Files) => Some(draw::png(chart)?),
+            _ => None,
+        };
+        Ok((chart, png))
+    };
     let workers = std::thread::available_parallelism()
         .map_or(1, usize::from)
-        .min(charts.len().max(1));
-    let chunk = charts.len().div_ceil(workers).max(1);
+        .min(plots.len());
+    if workers <= 1 {
+        return plots.iter().map(render).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let results: Vec<Mutex<Option<Result<Rendered, DrawError>>>> =
+        plots.iter().map(|_| Mutex::new(None)).collect();
     std::thread::scope(|scope| {
-        let handles: Vec<_> = charts
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|c| c.as_ref().map(draw::png).transpose())
-                        .collect::<Result<Vec<_>, _>>()
-                })
-            })
-            .collect();
-        let mut out = Vec::with_capacity(charts.len());
-        for handle in handles {
-            out.extend(handle.join().expect("drawing does not panic")?);
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(plot) = plots.get(index) else { break };
+                    let result = render(plot);
+                    *results[index].lock().unwrap_or_else(|p| p.into_inner()) = Some(result);
+                }
+            });
         }
-        Ok(out)
-    })
+    });
+    results
+        .into_iter()
+        .map(|slot| {
+            slot.into_inner()
+                .unwrap_or_else(|p| p.into_inner())
+                .expect("every plot was rendered")
+        })
+        .collect()
 }
 
 /// A file name from a plot id: lower-case letters, digits and dashes, unique in the report.
