@@ -106,50 +106,10 @@ pub fn parse_number(text: &str) -> Option<f64> {
 /// below 2⁵³, so one correctly rounded division gives the correctly rounded result, the same
 /// as `str::parse`. Anything else returns `None` for the general parser.
 fn fast_decimal(bytes: &[u8]) -> Option<f64> {
-    let (negative, digits) = match bytes.first()? {
-        b'-' => (true, &bytes[1..]),
-        b'+' => (false, &bytes[1..]),
-        _ => (false, bytes),
-    };
-    let mut mantissa: u64 = 0;
-    let mut i = 0;
-    while i < digits.len() {
-        let digit = digits[i].wrapping_sub(b'0');
-        if digit > 9 {
-            break;
-        }
-        mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(digit));
-        i += 1;
+    match scan_decimal(bytes, 0) {
+        (Some(value), end) if end == bytes.len() => Some(value),
+        _ => None,
     }
-    let integer_digits = i;
-    let mut decimals = 0;
-    if i < digits.len() && digits[i] == b'.' {
-        i += 1;
-        let start = i;
-        while i < digits.len() {
-            let digit = digits[i].wrapping_sub(b'0');
-            if digit > 9 {
-                break;
-            }
-            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(digit));
-            i += 1;
-        }
-        decimals = i - start;
-    }
-    // 19 digits cannot overflow a u64; leading zeros count, which only sends more
-    // numbers to the general parser.
-    if i != digits.len() || integer_digits + decimals == 0 || integer_digits + decimals > 19 {
-        return None;
-    }
-    if mantissa >= 1 << 53 || decimals > 22 {
-        return None;
-    }
-    const POWERS: [f64; 23] = [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-    ];
-    let value = mantissa as f64 / POWERS[decimals];
-    Some(if negative { -value } else { value })
 }
 
 /// A CSV or TSV file with a header row. Short rows are padded (dvclive's `timestamp` toggle
@@ -321,14 +281,30 @@ fn parse_rows(body: &[u8], delimiter: u8, width: usize) -> Option<(Vec<Vec<f64>>
                 continue;
             }
             let start = pos;
-            while pos < len && body[pos] != delimiter && body[pos] != b'\n' {
-                pos += 1;
+            // The common cell, a plain decimal, is converted while it is scanned.
+            let (value, end) = scan_decimal(body, pos);
+            let ends_cell = |at: usize| {
+                at >= len
+                    || body[at] == delimiter
+                    || body[at] == b'\n'
+                    || (body[at] == b'\r' && (at + 1 >= len || body[at + 1] == b'\n'))
+            };
+            if let Some(value) = value.filter(|_| ends_cell(end)) {
+                column.push(value);
+                pos = end;
+                if pos < len && body[pos] == b'\r' {
+                    pos += 1;
+                }
+            } else {
+                while pos < len && body[pos] != delimiter && body[pos] != b'\n' {
+                    pos += 1;
+                }
+                let mut cell = &body[start..pos];
+                if let [rest @ .., b'\r'] = cell {
+                    cell = rest;
+                }
+                column.push(cell_value(cell)?);
             }
-            let mut cell = &body[start..pos];
-            if let [rest @ .., b'\r'] = cell {
-                cell = rest;
-            }
-            column.push(cell_value(cell)?);
             if pos < len && body[pos] == delimiter {
                 pos += 1;
             } else {
@@ -343,6 +319,46 @@ fn parse_rows(body: &[u8], delimiter: u8, width: usize) -> Option<(Vec<Vec<f64>>
         rows += 1;
     }
     Some((columns, rows))
+}
+
+/// Reads `[-+]digits[.digits]` from `at`; returns the value (when the fast path applies:
+/// see [`fast_decimal`]) and where the scan stopped.
+fn scan_decimal(body: &[u8], at: usize) -> (Option<f64>, usize) {
+    let mut pos = at;
+    let negative = match body.get(pos) {
+        Some(b'-') => {
+            pos += 1;
+            true
+        }
+        Some(b'+') => {
+            pos += 1;
+            false
+        }
+        _ => false,
+    };
+    let (mut mantissa, mut digits, mut decimals, mut point) = (0u64, 0usize, 0usize, false);
+    while let Some(&b) = body.get(pos) {
+        let digit = b.wrapping_sub(b'0');
+        if digit <= 9 {
+            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(digit));
+            digits += 1;
+            decimals += usize::from(point);
+        } else if b == b'.' && !point {
+            point = true;
+        } else {
+            break;
+        }
+        pos += 1;
+    }
+    if digits == 0 || digits > 19 || mantissa >= 1 << 53 || decimals > 22 {
+        return (None, pos);
+    }
+    const POWERS: [f64; 23] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ];
+    let value = mantissa as f64 / POWERS[decimals];
+    (Some(if negative { -value } else { value }), pos)
 }
 
 /// A cell's number; empty is NaN; `None` for text.

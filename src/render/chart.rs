@@ -92,6 +92,19 @@ pub struct Series {
     pub upper: Vec<f64>,
     /// How many points the data had.
     pub original_points: usize,
+    /// The data's last, lowest and highest y (before any reduction).
+    pub stats: SeriesStats,
+}
+
+/// Numbers about a series' data, kept for the report's summary line.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct SeriesStats {
+    /// The last y, if any point.
+    pub last: Option<f64>,
+    /// The lowest y.
+    pub low: f64,
+    /// The highest y.
+    pub high: f64,
 }
 
 /// A line or scatter chart.
@@ -412,17 +425,6 @@ fn for_each_point(source: &PlotSource, mut f: impl FnMut(f64, f64)) {
     }
 }
 
-/// The last, lowest and highest y of a source, in one pass.
-fn y_extremes(source: &PlotSource) -> (Option<f64>, f64, f64) {
-    let (mut last, mut low, mut high) = (None, f64::INFINITY, f64::NEG_INFINITY);
-    for_each_point(source, |_, y| {
-        last = Some(y);
-        low = low.min(y);
-        high = high.max(y);
-    });
-    (last, low, high)
-}
-
 fn is_unit_field(field: Option<&str>) -> bool {
     field.is_some_and(|f| UNIT_FIELDS.contains(&f.to_ascii_lowercase().as_str()))
 }
@@ -468,21 +470,21 @@ fn xy(
     });
     raw.sort_by_key(|(revision, dash, _)| (*revision, *dash));
 
+    let bounds: Vec<(f64, f64, f64, f64)> = par_map(large, &raw, |(_, _, points)| {
+        points.iter().fold(
+            (
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+            ),
+            |(a, b, c, d), (px, py)| (a.min(*px), b.max(*px), c.min(*py), d.max(*py)),
+        )
+    });
     let (x_range, y_range) = if unit {
         // Rates live on [0, 1]; a little margin keeps a curve along an edge off the frame.
         ((-0.02, 1.02), (-0.02, 1.02))
     } else {
-        let bounds: Vec<(f64, f64, f64, f64)> = par_map(large, &raw, |(_, _, points)| {
-            points.iter().fold(
-                (
-                    f64::INFINITY,
-                    f64::NEG_INFINITY,
-                    f64::INFINITY,
-                    f64::NEG_INFINITY,
-                ),
-                |(a, b, c, d), (px, py)| (a.min(*px), b.max(*px), c.min(*py), d.max(*py)),
-            )
-        });
         let all = bounds.iter().fold(
             (
                 f64::INFINITY,
@@ -497,8 +499,20 @@ fn xy(
     let x = axis(x_label, x_range, plot_width, true);
     let y = axis(y_label, y_range, plot_height, false);
 
-    let series: Vec<Series> = par_map(large, &raw, |(revision, dash, points)| {
-        let (revision, dash) = (*revision, *dash);
+    let with_bounds: Vec<(&SideSeries<(f64, f64)>, SeriesStats)> = raw
+        .iter()
+        .zip(&bounds)
+        .map(|(raw, b)| {
+            let stats = SeriesStats {
+                last: raw.2.last().map(|p| p.1),
+                low: b.2,
+                high: b.3,
+            };
+            (raw, stats)
+        })
+        .collect();
+    let series: Vec<Series> = par_map(large, &with_bounds, |((revision, dash, points), stats)| {
+        let (revision, dash, stats) = (*revision, *dash, *stats);
         let mut series = Vec::new();
         let name = names.get(dash).cloned().unwrap_or_default();
         let original_points = points.len();
@@ -519,6 +533,7 @@ fn xy(
                     points: thin_scatter(points, &x, &y, plot_width, plot_height),
                     upper: Vec::new(),
                     original_points,
+                    stats,
                 });
             }
             _ => {
@@ -532,6 +547,7 @@ fn xy(
                         points: columns.iter().map(|c| (c.x, c.low)).collect(),
                         upper: columns.iter().map(|c| c.high).collect(),
                         original_points,
+                        stats,
                     });
                     let means: Vec<(f64, f64)> = columns.iter().map(|c| (c.x, c.mean)).collect();
                     let line = if template == Template::Smooth {
@@ -547,6 +563,7 @@ fn xy(
                         points: line,
                         upper: Vec::new(),
                         original_points,
+                        stats,
                     });
                 } else if template == Template::Smooth {
                     let smoothed = moving_average(points);
@@ -558,6 +575,7 @@ fn xy(
                         points: points.clone(),
                         upper: Vec::new(),
                         original_points,
+                        stats,
                     });
                     series.push(Series {
                         label: Some(name),
@@ -567,6 +585,7 @@ fn xy(
                         points: smoothed,
                         upper: Vec::new(),
                         original_points,
+                        stats,
                     });
                 } else {
                     series.push(Series {
@@ -577,6 +596,7 @@ fn xy(
                         points: downsample(points, &x, plot_width),
                         upper: Vec::new(),
                         original_points,
+                        stats,
                     });
                 }
             }
@@ -1240,9 +1260,34 @@ pub fn summary(plot: &PlotDiff, chart: &Chart) -> String {
                 } else if is_unit_field(x) {
                     continue;
                 } else {
-                    let last = |s: &Option<PlotSource>| {
-                        let (last, _, _) = y_extremes(s.as_ref()?);
-                        last.map(|y| format::general(y, 4))
+                    let dash = keys
+                        .iter()
+                        .map(|k| (&k.0, &k.1))
+                        .fold(Vec::new(), |mut seen: Vec<(&String, &String)>, k| {
+                            if !seen.contains(&k) {
+                                seen.push(k);
+                            }
+                            seen
+                        })
+                        .iter()
+                        .position(|k| *k == (&key.0, &key.1))
+                        .unwrap_or(0);
+                    let stats = |revision: Revision, present: bool| -> Option<SeriesStats> {
+                        let Body::Xy(xy) = &chart.body else {
+                            return None;
+                        };
+                        present.then_some(())?;
+                        xy.series
+                            .iter()
+                            .find(|s| s.revision == revision && s.dash == dash)
+                            .map(|s| s.stats)
+                    };
+                    let (b, h) = (
+                        stats(Revision::Base, b.is_some()),
+                        stats(Revision::Head, h.is_some()),
+                    );
+                    let last = |s: &Option<SeriesStats>| {
+                        s.and_then(|s| s.last).map(|y| format::general(y, 4))
                     };
                     let mut text = format!("{name} last {}", pair(last(&b), last(&h)));
                     // The field's name says which way is better, else the axis title or the
@@ -1260,11 +1305,11 @@ pub fn summary(plot: &PlotDiff, chart: &Chart) -> String {
                                 .and_then(direction)
                         });
                     if let Some(direction) = hint {
-                        let best = |s: &Option<PlotSource>| {
-                            let (_, low, high) = y_extremes(s.as_ref()?);
+                        let best = |s: &Option<SeriesStats>| {
+                            let s = (*s)?;
                             let best = match direction {
-                                Direction::Higher => high,
-                                Direction::Lower => low,
+                                Direction::Higher => s.high,
+                                Direction::Lower => s.low,
                             };
                             best.is_finite().then(|| format::general(best, 4))
                         };
