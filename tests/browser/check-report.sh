@@ -38,6 +38,12 @@ tables = re.findall(r"<table>.*?</table>", dom, re.S)
 assert len(tables) >= 2, f"expected the metrics and params tables, found {len(tables)}"
 assert "test.loss" in dom and "train.hidden" in dom, "table rows are missing from the DOM"
 assert "<summary>" in dom and "mlci report" in dom
+import os
+images = re.findall(r'<img[^>]+src="([^"]+)"', dom)
+assert len(images) >= 8, f"expected the charts and images, found {len(images)}"
+report_dir = os.path.dirname(sys.argv[1]) + "/report"
+missing = [src for src in images if not os.path.isfile(os.path.join(report_dir, src))]
+assert not missing, f"images the page links but that are not there: {missing}"
 
 # Decode the PNG with the standard library only.
 data = open(sys.argv[2], "rb").read()
@@ -80,6 +86,6 @@ assert (width, height) == (1000, 1400), (width, height)
 assert len(colors) > 20, "the screenshot is (nearly) one colour"
 assert dark > 2000, f"too little text drawn ({dark} dark samples)"
 assert border > 1000, f"no table borders drawn ({border} border samples)"
-print(f"browser check: {len(tables)} tables in the DOM; screenshot {width}x{height}, "
+print(f"browser check: {len(tables)} tables and {len(images)} images in the DOM; screenshot {width}x{height}, "
       f"{len(colors)} colours, {dark} text samples, {border} border samples")
 PY
