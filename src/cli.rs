@@ -59,6 +59,119 @@ pub enum Command {
         #[command(subcommand)]
         command: PlotsCommand,
     },
+    /// Post a bundle written by `report --collect` (for pull requests from forks: run this in
+    /// a `workflow_run` job, which has a token that can write).
+    Publish(PublishArgs),
+    /// Post a markdown file you wrote as the sticky report (CML's `cml comment create`),
+    /// hosting the local images it links.
+    Comment(CommentArgs),
+}
+
+/// Where and how to post on GitHub; shared by `report`, `publish` and `comment`.
+#[derive(Debug, Args)]
+pub struct PostArgs {
+    /// Token [default: MLCI_TOKEN, else GITHUB_TOKEN]. Never printed.
+    #[arg(long, value_name = "TOKEN", hide_env_values = true)]
+    pub token: Option<crate::ci::Secret>,
+
+    /// Repository, OWNER/NAME [default: GITHUB_REPOSITORY].
+    #[arg(long, env = "MLCI_REPO", value_name = "OWNER/NAME")]
+    pub repo: Option<String>,
+
+    /// Pull request to comment on [default: the event's].
+    #[arg(long, env = "MLCI_PR", value_name = "N", conflicts_with = "commit")]
+    pub pr: Option<u64>,
+
+    /// Commit to comment on instead of a pull request [default on push: the pushed commit].
+    #[arg(long, env = "MLCI_COMMIT", value_name = "SHA")]
+    pub commit: Option<String>,
+
+    /// GitHub API root (GitHub Enterprise Server: https://HOST/api/v3) [default:
+    /// GITHUB_API_URL, else https://api.github.com].
+    #[arg(long, env = "MLCI_GITHUB_API_URL", value_name = "URL")]
+    pub github_api_url: Option<String>,
+
+    /// GitHub web root, for links [default: GITHUB_SERVER_URL, else https://github.com].
+    #[arg(long, env = "MLCI_GITHUB_SERVER_URL", value_name = "URL")]
+    pub github_server_url: Option<String>,
+
+    /// Login that posts the report, to tell our comments from quotes of them [default:
+    /// github-actions[bot] with the workflow token].
+    #[arg(long, env = "MLCI_AUTHOR", value_name = "LOGIN")]
+    pub author: Option<String>,
+
+    /// Also create a check run named `mlci (ID)` on the head commit.
+    #[arg(long, env = "MLCI_CHECK")]
+    pub check: bool,
+
+    /// Git ref that --images git-ref commits charts to [default: refs/mlci/pr-N, or
+    /// refs/mlci/commit-SHA]; a branch works too (refs/heads/mlci-assets).
+    #[arg(long, env = "MLCI_IMAGE_REF", value_name = "REF")]
+    pub image_ref: Option<String>,
+
+    /// URL of an uploaded chart, for --images url-template: `{path}` is its path under
+    /// --out (plots/roc.png), `{name}` its file name.
+    #[arg(long, env = "MLCI_IMAGE_URL_TEMPLATE", value_name = "URL")]
+    pub image_url_template: Option<String>,
+
+    /// Longest wait for one GitHub response, in seconds.
+    #[arg(
+        long,
+        env = "MLCI_NETWORK_TIMEOUT",
+        value_name = "SECONDS",
+        default_value = "30"
+    )]
+    pub network_timeout: f64,
+
+    /// Longest time for all GitHub requests, retries and waits included, in seconds.
+    #[arg(
+        long,
+        env = "MLCI_NETWORK_DEADLINE",
+        value_name = "SECONDS",
+        default_value = "300"
+    )]
+    pub network_deadline: f64,
+}
+
+/// Options of `mlci publish`.
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// The directory `report --collect` wrote.
+    #[arg(value_name = "DIR")]
+    pub bundle: PathBuf,
+
+    /// How charts reach the reader.
+    #[arg(long, env = "MLCI_IMAGES", value_name = "MODE", default_value = "auto")]
+    pub images: ImagesArg,
+
+    /// Where and how to post.
+    #[command(flatten)]
+    pub post: PostArgs,
+}
+
+/// Options of `mlci comment`.
+#[derive(Debug, Args)]
+pub struct CommentArgs {
+    /// The markdown file; it is posted byte for byte, with its local images hosted.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Report id: the comment replaces the earlier one with the same id.
+    #[arg(long, env = "MLCI_ID", value_name = "ID", default_value = "default")]
+    pub id: String,
+
+    /// Where: `pr` (the event's pull request, or --pr), `commit` (or --commit), `issue/N`.
+    #[arg(long, value_name = "TARGET", default_value = "pr")]
+    pub target: String,
+
+    /// How local images reach the reader: `git-ref`, `url-template`, or `none` (links
+    /// left as they are).
+    #[arg(long, env = "MLCI_IMAGES", value_name = "MODE", default_value = "auto")]
+    pub images: ImagesArg,
+
+    /// Where and how to post.
+    #[command(flatten)]
+    pub post: PostArgs,
 }
 
 /// `mlci plots ...`
@@ -166,25 +279,41 @@ pub struct ReportArgs {
     #[arg(long, env = "MLCI_ID", value_name = "ID")]
     pub id: Option<String>,
 
-    /// How charts reach the reader: PNG files, inline mermaid charts, or none.
-    #[arg(
-        long,
-        env = "MLCI_IMAGES",
-        value_name = "MODE",
-        default_value = "files"
-    )]
+    /// How charts reach the reader [default: git-ref when posting to GitHub, files with
+    /// --dry-run].
+    #[arg(long, env = "MLCI_IMAGES", value_name = "MODE", default_value = "auto")]
     pub images: ImagesArg,
 
     /// Chart size in CSS pixels (drawn at twice that for sharp display).
     #[arg(long, env = "MLCI_CHART_SIZE", value_name = "WxH", default_value = "800x440", value_parser = parse_size)]
     pub chart_size: (u32, u32),
+
+    /// Write the report's inputs and a manifest to DIR instead of posting (no token needed;
+    /// for pull requests from forks, post it with `mlci publish DIR` in a `workflow_run` job).
+    #[arg(
+        long,
+        env = "MLCI_COLLECT",
+        value_name = "DIR",
+        conflicts_with = "dry_run"
+    )]
+    pub collect: Option<PathBuf>,
+
+    /// Where and how to post.
+    #[command(flatten)]
+    pub post: PostArgs,
 }
 
 /// `--images`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ImagesArg {
-    /// PNG files next to the report (the links are rewritten when a publisher hosts them).
+    /// git-ref when posting to GitHub, files otherwise.
+    Auto,
+    /// PNG files next to the report, linked relatively (local preview, artifacts).
     Files,
+    /// Commit the charts to a hidden ref of the repository and link them there.
+    GitRef,
+    /// Link charts at --image-url-template (you upload --out/plots yourself).
+    UrlTemplate,
     /// ```mermaid xychart-beta blocks inside the markdown: no hosting at all.
     Mermaid,
     /// No charts; the numbers under each plot remain.

@@ -292,6 +292,17 @@ impl Repo {
         }
     }
 
+    /// Whether `ancestor` is an ancestor of (or equal to) `descendant`.
+    pub fn is_ancestor(&self, ancestor: &str, descendant: &str) -> bool {
+        self.command()
+            .args(["merge-base", "--is-ancestor", ancestor, descendant])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
     /// The files of a commit.
     pub fn tree(&self, commit: &Commit, label: String) -> Result<GitTree, GitError> {
         let listing = self

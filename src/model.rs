@@ -226,9 +226,27 @@ pub struct Snapshot {
     pub plots: BTreeMap<String, Plot>,
     /// Pipeline files (`dvc.yaml`) that could not be read, so their declarations are unknown.
     pub pipeline_problems: BTreeMap<String, Problem>,
+    /// Pipeline files read.
+    pub pipelines: Vec<String>,
 }
 
 impl Snapshot {
+    /// Every file this snapshot was read from: pipelines, metrics, params, plot data, images.
+    pub fn files_read(&self) -> Vec<String> {
+        let mut files: Vec<String> = self.pipelines.clone();
+        files.extend(self.metrics.keys().cloned());
+        files.extend(self.params.keys().cloned());
+        for plot in self.plots.values() {
+            match &plot.content {
+                PlotContent::Data(sources) => files.extend(sources.iter().map(|s| s.file.clone())),
+                PlotContent::Image { file, .. } => files.push(file.clone()),
+            }
+        }
+        files.sort();
+        files.dedup();
+        files
+    }
+
     /// Whether any file at this revision failed to load (DVC's "failed to load" revisions).
     pub fn has_problems(&self) -> bool {
         !self.pipeline_problems.is_empty()

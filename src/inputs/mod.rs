@@ -215,6 +215,7 @@ pub fn collect(plan: &Plan, source: &dyn FileSource) -> Result<Snapshot, SourceE
     if needs_declarations {
         let pipelines = source.files_named(DVC_YAML)?;
         has_pipeline = !pipelines.is_empty();
+        snapshot.pipelines = pipelines.clone();
         let contents = source.read_many(&pipelines);
         for (path, bytes) in pipelines.into_iter().zip(contents) {
             match parse_read(&path, bytes) {

@@ -36,6 +36,49 @@ pub fn write(dir: &Path, report: &Report) -> Result<PathBuf, WriteError> {
     Ok(markdown)
 }
 
+/// Appends text to a file (a GitHub Actions step summary or output file).
+pub fn append(path: &Path, text: &str) -> Result<(), WriteError> {
+    use std::io::Write as _;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(error(path))?;
+    file.write_all(text.as_bytes()).map_err(error(path))
+}
+
+/// The manifest of a `report --collect` bundle.
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+/// Writes a bundle: the manifest, and for each side the files it was read from (copied
+/// through its source, so a symlink out of the repository is still refused).
+pub fn write_bundle<'a>(
+    dir: &Path,
+    manifest: &str,
+    sides: impl IntoIterator<Item = (&'a str, &'a dyn crate::inputs::FileSource, Vec<String>)>,
+) -> Result<(), WriteError> {
+    if dir.is_dir() {
+        std::fs::remove_dir_all(dir).map_err(error(dir))?;
+    }
+    std::fs::create_dir_all(dir).map_err(error(dir))?;
+    for (name, source, files) in sides {
+        let reads = source.read_many(&files);
+        for (file, read) in files.iter().zip(reads) {
+            let Ok(Some(bytes)) = read else { continue };
+            if !crate::inputs::paths::is_inside(file) {
+                continue;
+            }
+            let path = dir.join(name).join(file);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(error(parent))?;
+            }
+            std::fs::write(&path, bytes).map_err(error(&path))?;
+        }
+    }
+    let path = dir.join(MANIFEST_FILE);
+    std::fs::write(&path, manifest).map_err(error(&path))
+}
+
 /// The index file of `mlci plots diff`.
 pub const INDEX_FILE: &str = "index.md";
 

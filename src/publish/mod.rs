@@ -1,7 +1,9 @@
 //! Publish: where a rendered report goes. The only module besides `git` that does I/O.
 //!
-//! - [`local`]: `--dry-run`, files in a directory.
+//! - [`local`]: `--dry-run`, files in a directory;
+//! - [`github`]: the sticky comment, the check run, charts hosted in the repository.
 
+pub mod github;
 pub mod local;
 
 /// A report ready to publish: what the renderers returned.

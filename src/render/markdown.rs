@@ -24,22 +24,161 @@ pub struct ReportContext<'a> {
     pub machine: Option<&'a Machine>,
     /// The plots, rendered.
     pub plots: &'a [PlotSection],
+    /// Where the full report is when this one is shortened (the job summary).
+    pub full_report: Option<&'a str>,
 }
 
 /// Renders the whole report.
 pub fn report(comparison: &Comparison, context: &ReportContext<'_>) -> String {
+    report_at(comparison, context, Detail::Full)
+}
+
+/// How much of the report to render, for bodies with a size limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// Everything.
+    Full,
+    /// Without the folded tables (unchanged values, environment) and inline mermaid charts.
+    Compact,
+    /// The summary line, warnings and at most this many changed metrics in one table.
+    Summary(usize),
+}
+
+/// How a limit counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// Unicode characters (GitHub comment bodies).
+    Chars,
+    /// UTF-8 bytes (check run summaries, job summaries).
+    Bytes,
+}
+
+/// The most detailed text that fits `limit`: `render` at full detail, then compact, then
+/// the summary table with as many of the `changed` rows as fit (a binary search), then the
+/// summary line alone. Tables and fences are never cut: whole sections and whole rows are
+/// left out, and a note says where the rest is. `render` may post-process the markdown (to
+/// put hosted image URLs in), so the size is measured on what will be sent.
+pub fn fit(
+    render: &dyn Fn(Detail) -> String,
+    changed: usize,
+    limit: usize,
+    unit: Unit,
+) -> (String, Detail) {
+    let size = |text: &str| match unit {
+        Unit::Chars => text.chars().count(),
+        Unit::Bytes => text.len(),
+    };
+    for detail in [Detail::Full, Detail::Compact] {
+        let text = render(detail);
+        if size(&text) <= limit {
+            return (text, detail);
+        }
+    }
+    let (mut low, mut high) = (0, changed);
+    while low < high {
+        let middle = (low + high).div_ceil(2);
+        if size(&render(Detail::Summary(middle))) <= limit {
+            low = middle;
+        } else {
+            high = middle - 1;
+        }
+    }
+    (render(Detail::Summary(low)), Detail::Summary(low))
+}
+
+/// The number of changed metrics (the rows a summary table can hold).
+pub fn changed_metrics(comparison: &Comparison) -> usize {
+    comparison
+        .metrics
+        .iter()
+        .flat_map(|f| &f.rows)
+        .filter(|r| r.is_changed())
+        .count()
+}
+
+/// Renders the report at a level of detail.
+pub fn report_at(comparison: &Comparison, context: &ReportContext<'_>, detail: Detail) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## {}\n", escape::inline(context.title));
     out.push_str(&summary(comparison));
     out.push_str("\n\n");
     warnings(&mut out, comparison, context);
-    metrics(&mut out, &comparison.metrics);
-    plots(&mut out, context.plots);
-    params(&mut out, &comparison.params);
-    footer(&mut out, context);
+    match detail {
+        Detail::Full | Detail::Compact => {
+            let full = detail == Detail::Full;
+            metrics(&mut out, &comparison.metrics, full);
+            plots(&mut out, context.plots, full);
+            params(&mut out, &comparison.params, full);
+            if !full {
+                pointer(
+                    &mut out,
+                    context,
+                    "Unchanged values and inline charts are left out here",
+                );
+            }
+            footer(&mut out, context, full);
+        }
+        Detail::Summary(rows) => {
+            changed_table(&mut out, comparison, rows);
+            pointer(&mut out, context, "This comment shows the summary only");
+            footer(&mut out, context, false);
+        }
+    }
     out.push_str(&marker(context.id, context.head.commit.as_deref()));
     out.push('\n');
     out
+}
+
+/// Where the rest of a shortened report is.
+fn pointer(out: &mut String, context: &ReportContext<'_>, what: &str) {
+    match context.full_report {
+        Some(url) => {
+            let _ = writeln!(
+                out,
+                "> [!NOTE]\n> {what} to stay within the size limit; the [full report]({}) has everything.\n",
+                escape::html(url)
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "> [!NOTE]\n> {what} to stay within the size limit; the job's log and summary have the full report.\n"
+            );
+        }
+    }
+}
+
+/// One table of changed metrics across files, at most `rows` rows.
+fn changed_table(out: &mut String, comparison: &Comparison, rows: usize) {
+    let changed: Vec<(&str, &Row)> = comparison
+        .metrics
+        .iter()
+        .flat_map(|f| f.rows.iter().map(move |r| (f.path.as_str(), r)))
+        .filter(|(_, r)| r.is_changed())
+        .collect();
+    if changed.is_empty() || rows == 0 {
+        return;
+    }
+    out.push_str("| File | Metric | Base | Head | Change |\n|:--|:--|--:|--:|--:|\n");
+    for (path, row) in changed.iter().take(rows) {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            escape::inline(path),
+            key(row),
+            format::value(row.base.as_ref()),
+            format::value(row.head.as_ref()),
+            change(row),
+        );
+    }
+    if changed.len() > rows {
+        let _ = writeln!(
+            out,
+            "\n… and {} more changed metrics.",
+            changed.len() - rows
+        );
+    }
+    out.push('\n');
 }
 
 /// Counts for the summary line.
@@ -169,7 +308,7 @@ fn side_name(side: Side) -> &'static str {
     }
 }
 
-fn metrics(out: &mut String, files: &[FileDiff]) {
+fn metrics(out: &mut String, files: &[FileDiff], full: bool) {
     if files.is_empty() {
         return;
     }
@@ -194,7 +333,7 @@ fn metrics(out: &mut String, files: &[FileDiff]) {
             }
             out.push('\n');
         }
-        if !unchanged.is_empty() {
+        if !unchanged.is_empty() && full {
             let _ = writeln!(
                 out,
                 "<details><summary>{}</summary>\n",
@@ -225,18 +364,19 @@ pub fn plots_page(a_label: &str, b_label: &str, sections: &[PlotSection]) -> Str
         out.push_str("No plots found at either revision.\n");
         return out;
     }
-    plots(&mut out, sections);
+    plots(&mut out, sections, true);
     out.replacen("### Plots\n\n", "", 1)
 }
 
-fn plots(out: &mut String, sections: &[PlotSection]) {
+fn plots(out: &mut String, sections: &[PlotSection], full: bool) {
     if sections.is_empty() {
         return;
     }
     out.push_str("### Plots\n\n");
     for section in sections {
         let _ = writeln!(out, "#### {}\n", escape::inline(&section.title));
-        if !section.body.is_empty() {
+        // Inline mermaid charts are large; images are links.
+        if !section.body.is_empty() && (full || !section.body.starts_with("```")) {
             out.push_str(section.body.trim_end());
             out.push_str("\n\n");
         }
@@ -280,7 +420,7 @@ fn relative(row: &Row) -> String {
     }
 }
 
-fn params(out: &mut String, files: &[FileDiff]) {
+fn params(out: &mut String, files: &[FileDiff], full: bool) {
     if files.is_empty() {
         return;
     }
@@ -310,7 +450,7 @@ fn params(out: &mut String, files: &[FileDiff]) {
         }
         out.push('\n');
     }
-    if !unchanged.is_empty() {
+    if !unchanged.is_empty() && full {
         let _ = writeln!(
             out,
             "<details><summary>{}</summary>\n",
@@ -330,7 +470,7 @@ fn params(out: &mut String, files: &[FileDiff]) {
     }
 }
 
-fn footer(out: &mut String, context: &ReportContext<'_>) {
+fn footer(out: &mut String, context: &ReportContext<'_>, full: bool) {
     out.push_str("---\n");
     let _ = writeln!(
         out,
@@ -339,7 +479,7 @@ fn footer(out: &mut String, context: &ReportContext<'_>) {
         escape::inline(&context.head.describe()),
         env!("CARGO_PKG_VERSION"),
     );
-    if let Some(machine) = context.machine {
+    if let Some(machine) = context.machine.filter(|_| full) {
         out.push_str("<details><summary>Environment</summary>\n\n| | |\n|:--|:--|\n");
         let _ = writeln!(out, "| OS | {} |", escape::inline(&machine.os));
         let cpu = machine.cpu.as_deref().unwrap_or("unknown");
@@ -403,6 +543,7 @@ mod tests {
             head,
             machine: None,
             plots: &[],
+            full_report: None,
         }
     }
 
@@ -517,6 +658,50 @@ mod tests {
             "| a\\|b&lt;script&gt;@\u{2060}octocat &#96;x&#96;<br>\\| injected \\| row \\| \
              | &lt;img src=x onerror=alert(1)&gt; | &lt;\\!-- mlci:report id=default --&gt; | changed |  |"
         );
+    }
+
+    #[test]
+    fn fitting_keeps_whole_tables_and_says_where_the_rest_is() {
+        let rows: Vec<Row> = (0..400)
+            .map(|i| {
+                row(
+                    &format!("metric_{i:03}_with_a_rather_long_name"),
+                    Some(Scalar::Float(f64::from(i))),
+                    Some(Scalar::Float(f64::from(i) + 0.5)),
+                    Status::Changed,
+                )
+            })
+            .collect();
+        let comparison = Comparison {
+            metrics: vec![FileDiff {
+                path: "m.json".into(),
+                rows,
+            }],
+            ..Comparison::default()
+        };
+        let (base, head) = revisions();
+        let context = ReportContext {
+            full_report: Some("https://github.com/o/r/actions/runs/1"),
+            ..context(&base, &head)
+        };
+        let render = |detail| report_at(&comparison, &context, detail);
+        let full = render(Detail::Full);
+        let (text, detail) = fit(&render, changed_metrics(&comparison), 10_000, Unit::Chars);
+        assert!(full.chars().count() > 10_000);
+        assert!(text.chars().count() <= 10_000, "{}", text.len());
+        let Detail::Summary(shown) = detail else {
+            panic!("{detail:?}")
+        };
+        assert!(shown > 50 && shown < 400, "{shown} rows");
+        assert!(text.contains(&format!("… and {} more changed metrics.", 400 - shown)));
+        assert!(text.contains("[full report](https://github.com/o/r/actions/runs/1)"));
+        assert!(text.trim_end().ends_with("-->"), "the marker stays last");
+        for line in text.lines().filter(|l| l.starts_with("| ")) {
+            assert_eq!(line.matches(" | ").count(), 4, "a whole row: {line}");
+        }
+        let (small, detail) = fit(&render, 400, 700, Unit::Chars);
+        assert!(matches!(detail, Detail::Summary(n) if n < 10), "{detail:?}");
+        assert!(small.chars().count() <= 700);
     }
 
     #[test]

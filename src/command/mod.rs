@@ -1,0 +1,266 @@
+//! The commands: each reads as the pipeline it runs, using the stages. Shared here: how
+//! the two sides of a comparison are found (repository, working tree, directories, the CI
+//! event), the configuration file, and reading both sides at once.
+
+pub mod dvc;
+pub mod post;
+pub mod report;
+
+use std::path::Path;
+
+use crate::ci::{CiContext, Event};
+use crate::config::{self, Settings};
+use crate::diff::{Comparison, Side};
+use crate::fail;
+use crate::git::{Directory, GitError, Repo};
+use crate::inputs::{self, FileSource, Plan};
+use crate::model::Snapshot;
+use crate::render::{Revision, RevisionKind};
+
+/// The `[[plots]]` of `.mlci.toml` as `dvc.yaml` declarations.
+pub(crate) fn plot_declarations(
+    settings: &[config::PlotSetting],
+) -> anyhow::Result<Vec<inputs::dvcyaml::PlotDeclaration>> {
+    settings
+        .iter()
+        .map(|setting| {
+            setting.declaration().map_err(|message| {
+                fail(
+                    format!("invalid configuration `.mlci.toml`: {message}"),
+                    "see the `.mlci.toml` section of the README",
+                )
+            })
+        })
+        .collect()
+}
+
+/// `base (1a2b3c4)`, `head (working tree)`; just `base` for a directory called `base`.
+pub(crate) fn legend_label(side: &str, revision: &Revision) -> String {
+    let tag = revision.tag();
+    if tag == side {
+        side.to_owned()
+    } else {
+        format!("{side} ({tag})")
+    }
+}
+
+/// One side of a comparison: where its files are, and how the report names it.
+pub(crate) struct Input {
+    /// Where its files are read.
+    pub(crate) source: Box<dyn FileSource>,
+    /// How the report names it.
+    pub(crate) revision: Revision,
+}
+
+/// The repository around `dir`; not needed when both sides are directories, and optional
+/// when the base is a directory (then the head may be a plain directory too).
+pub(crate) fn open_repository(
+    dir: &Path,
+    ci: &CiContext,
+    both_directories: bool,
+    base_is_directory: bool,
+) -> anyhow::Result<Option<Repo>> {
+    if both_directories {
+        return Ok(None);
+    }
+    match Repo::discover(dir, ci.trusted_workspace.clone()) {
+        Ok(repo) => Ok(Some(repo)),
+        Err(GitError::NotARepository(_)) if base_is_directory => Ok(None),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// The head: `--head-dir`, else the working tree (of the repository, or of `dir`). Its
+/// commit is the pull request's head in a pull request's run (the checkout is a test merge
+/// commit), else `HEAD`.
+pub(crate) fn head_side(
+    repo: Option<&Repo>,
+    head_dir: Option<&Path>,
+    dir: &Path,
+    event: Option<&Event>,
+) -> anyhow::Result<Input> {
+    Ok(match (head_dir, repo) {
+        (Some(path), _) => Input {
+            source: Box::new(directory_source(path, "head")?),
+            revision: Revision {
+                name: path.display().to_string(),
+                commit: None,
+                kind: RevisionKind::Directory,
+            },
+        },
+        (None, Some(repo)) => {
+            let commit = match event {
+                Some(Event::PullRequest { head_sha, .. }) if !head_sha.is_empty() => {
+                    Some(head_sha.clone())
+                }
+                _ => repo
+                    .has_commits()
+                    .then(|| repo.resolve("HEAD"))
+                    .transpose()?
+                    .map(|c| c.sha),
+            };
+            Input {
+                source: Box::new(repo.work_tree("working tree".into())),
+                revision: Revision {
+                    name: "working tree".into(),
+                    commit,
+                    kind: RevisionKind::WorkingTree,
+                },
+            }
+        }
+        (None, None) => Input {
+            source: Box::new(Directory::new(dir.to_path_buf(), "working tree".into())),
+            revision: Revision {
+                name: dir.display().to_string(),
+                commit: None,
+                kind: RevisionKind::WorkingTree,
+            },
+        },
+    })
+}
+
+/// The base: `--base-dir`, else `--base REF` (or `base` in .mlci.toml) exactly, else what
+/// the CI event says (a pull request: the merge-base of its base and head commits; a push:
+/// the commit before it), else the merge-base of `HEAD` and the default branch.
+pub(crate) fn base_side(
+    repo: Option<&Repo>,
+    base_dir: Option<&Path>,
+    base: Option<String>,
+    event: Option<&Event>,
+) -> anyhow::Result<Input> {
+    let repo = match (base_dir, repo) {
+        (Some(path), _) => {
+            return Ok(Input {
+                source: Box::new(directory_source(path, "base")?),
+                revision: Revision {
+                    name: path.display().to_string(),
+                    commit: None,
+                    kind: RevisionKind::Directory,
+                },
+            });
+        }
+        (None, Some(repo)) => repo,
+        (None, None) => {
+            return Err(fail(
+                "a base revision needs a git repository",
+                "run inside the repository, or pass `--base-dir`",
+            ));
+        }
+    };
+    let (name, commit) = match (base, event) {
+        (Some(revision), _) => {
+            let commit = repo.resolve(&revision)?;
+            (revision, commit)
+        }
+        (
+            None,
+            Some(Event::PullRequest {
+                base_sha, head_sha, ..
+            }),
+        ) if !base_sha.is_empty() && !head_sha.is_empty() => {
+            let base = repo.resolve(base_sha)?;
+            let head = repo.resolve(head_sha)?;
+            (
+                "pull request base".to_owned(),
+                repo.merge_base(&base, &head)?,
+            )
+        }
+        (None, Some(Event::Push { before, .. }))
+            if !before.is_empty() && before.bytes().any(|b| b != b'0') =>
+        {
+            ("before the push".to_owned(), repo.resolve(before)?)
+        }
+        (None, Some(Event::Push { .. })) => ("parent".to_owned(), repo.resolve("HEAD~1")?),
+        (None, _) => {
+            let branch = repo.default_branch()?;
+            let head = repo.resolve("HEAD")?;
+            let tip = repo.resolve(&branch)?;
+            (
+                format!("merge-base with {branch}"),
+                repo.merge_base(&head, &tip)?,
+            )
+        }
+    };
+    let label = format!("{name} ({})", commit.short());
+    Ok(Input {
+        source: Box::new(repo.tree(&commit, label)?),
+        revision: Revision {
+            name,
+            commit: Some(commit.sha),
+            kind: RevisionKind::Commit,
+        },
+    })
+}
+
+pub(crate) fn directory_source(path: &Path, side: &str) -> anyhow::Result<Directory> {
+    if !path.is_dir() {
+        return Err(fail(
+            format!("the {side} directory `{}` does not exist", path.display()),
+            "pass an existing directory (for a CI artifact, download it first)",
+        ));
+    }
+    Ok(Directory::new(
+        path.to_path_buf(),
+        path.display().to_string(),
+    ))
+}
+
+pub(crate) fn read_settings(
+    source: &dyn FileSource,
+    config: Option<&Path>,
+) -> anyhow::Result<Settings> {
+    let explicit = config.is_some();
+    let path = config
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_else(|| ".mlci.toml".to_owned());
+    match source.read(&path) {
+        Ok(Some(bytes)) => Ok(Settings::parse(&path, &bytes)?),
+        Ok(None) if !explicit => Ok(Settings::default()),
+        Ok(None) => Err(fail(
+            format!("the configuration file `{path}` does not exist"),
+            "the path is relative to the repository root",
+        )),
+        Err(error) => Err(fail(
+            format!("cannot read `{path}`: {error}"),
+            "check the file",
+        )),
+    }
+}
+
+/// Reads both sides at once: base from git objects while head comes from the disk.
+pub(crate) fn collect_both(
+    plan: &Plan,
+    base: &dyn FileSource,
+    head: &dyn FileSource,
+) -> anyhow::Result<(Snapshot, Snapshot)> {
+    let (base, head) = std::thread::scope(|scope| {
+        let base = scope.spawn(|| inputs::collect(plan, base));
+        let head = inputs::collect(plan, head);
+        (base.join().expect("collecting does not panic"), head)
+    });
+    Ok((base?, head?))
+}
+
+pub(crate) fn log_warnings(comparison: &Comparison, base: &Revision, head: &Revision) {
+    for warning in &comparison.warnings {
+        let revision = match warning.side {
+            Side::Base => base,
+            Side::Head => head,
+        };
+        log::warn!(
+            "cannot read `{}` at {}: {}",
+            warning.path,
+            revision.describe(),
+            warning.problem
+        );
+    }
+}
+
+/// The directory `dir` relative to the repository root, `/`-separated (`""` at the root).
+pub(crate) fn relative_dir(root: &Path, dir: &Path) -> String {
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    dir.strip_prefix(&root)
+        .map(|rel| rel.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_default()
+}

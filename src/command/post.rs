@@ -1,0 +1,719 @@
+//! Posting to GitHub: where the report goes (from the Actions event or the flags), the job
+//! summary and step outputs, chart hosting, the sticky comment within GitHub's size limit,
+//! the check run; and the `publish` and `comment` commands, which post what `report
+//! --collect` gathered or a markdown file the user wrote.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::ci::{ACTIONS_BOT, CiContext, Event, Secret};
+use crate::cli::{CommentArgs, ImagesArg, PostArgs, PublishArgs};
+use crate::command::report::{Draft, bundle_inputs, id_and_title, is_newer, plan};
+use crate::command::{collect_both, log_warnings, read_settings};
+use crate::diff;
+use crate::git::Repo;
+use crate::publish::github::{GitHub, Identity, Network, Posted, Thread, upsert};
+use crate::publish::local;
+use crate::render::markdown::{self, Detail, Unit};
+use crate::render::plots::{Asset, ImageMode};
+use crate::render::{escape, marker};
+use crate::{Outcome, fail};
+
+/// GitHub rejects issue and commit comment bodies longer than this many characters
+/// (`422 Body is too long (maximum is 65536 characters)`; not in the OpenAPI description,
+/// seen in danger/danger#424, reg-viz/reg-actions#123; `shared/api/README.md` Part B).
+pub const COMMENT_LIMIT: usize = 65_536;
+/// Check run `output.summary` is at most this many bytes (`maxLength: 65535` in the
+/// description of `checks/create`).
+pub const CHECK_SUMMARY_LIMIT: usize = 65_535;
+/// A step summary is at most 1 MiB; over it GitHub drops the upload (workflow commands
+/// documentation, "Step isolation and limits").
+pub const STEP_SUMMARY_LIMIT: usize = 1 << 20;
+
+/// Where a report goes on GitHub, and what the event says about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Destination {
+    /// REST API root.
+    pub api_url: String,
+    /// Web root.
+    pub server_url: String,
+    /// `owner/name`.
+    pub repository: String,
+    /// The conversation the comment goes to.
+    pub thread: Thread,
+    /// The event, for the default base and head.
+    pub event: Event,
+    /// The token, if any.
+    pub token: Option<Secret>,
+    /// The login that posts (known for the workflow token).
+    pub login: Option<String>,
+    /// The workflow run's page (where the job summary is).
+    pub run_url: Option<String>,
+    /// `GITHUB_STEP_SUMMARY`.
+    pub step_summary: Option<PathBuf>,
+    /// `GITHUB_OUTPUT`.
+    pub output: Option<PathBuf>,
+}
+
+impl Destination {
+    /// The pull request number, if the report goes to one.
+    pub fn pull_request(&self) -> Option<u64> {
+        match self.thread {
+            Thread::PullRequest(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// The commit, if the report goes to one.
+    pub fn commit(&self) -> Option<String> {
+        match &self.thread {
+            Thread::Commit(sha) => Some(sha.clone()),
+            _ => None,
+        }
+    }
+
+    /// The head commit the report is about (a pull request's head, not its merge commit).
+    pub fn head_sha(&self) -> Option<String> {
+        match &self.event {
+            Event::PullRequest { head_sha, .. } if !head_sha.is_empty() => Some(head_sha.clone()),
+            Event::Push { after, .. } if !after.is_empty() => Some(after.clone()),
+            _ => self.commit(),
+        }
+    }
+
+    /// A pull request from a fork runs with a read-only token.
+    pub fn is_fork(&self) -> bool {
+        matches!(
+            self.event,
+            Event::PullRequest {
+                from_fork: true,
+                ..
+            }
+        )
+    }
+}
+
+/// Where the report goes, from the flags and the Actions environment; `None` when nothing
+/// says (a laptop without `--repo`).
+pub fn destination(ci: &CiContext, post: &PostArgs) -> anyhow::Result<Option<Destination>> {
+    let github = ci.github.as_ref();
+    let repository = post.repo.clone().or_else(|| {
+        github
+            .map(|g| g.repository.clone())
+            .filter(|r| !r.is_empty())
+    });
+    let Some(repository) = repository else {
+        return Ok(None);
+    };
+    let mut event = github.map(|g| g.event.clone()).unwrap_or_default();
+    let thread = match (post.pr, &post.commit, &event) {
+        (Some(n), _, _) => Thread::PullRequest(n),
+        (None, Some(sha), _) => {
+            event = Event::Other;
+            Thread::Commit(sha.clone())
+        }
+        (None, None, Event::PullRequest { number, .. }) => Thread::PullRequest(*number),
+        (None, None, Event::Push { after, .. }) if !after.is_empty() => {
+            Thread::Commit(after.clone())
+        }
+        (None, None, _) => match github.map(|g| g.sha.clone()).filter(|s| !s.is_empty()) {
+            Some(sha) => Thread::Commit(sha),
+            None => {
+                return Err(fail(
+                    format!("nothing to comment on in {repository}"),
+                    "pass --pr N or --commit SHA",
+                ));
+            }
+        },
+    };
+    let token = post.token.clone().or_else(|| ci.token.clone());
+    let workflow_token = post.token.is_none() && ci.token_is_workflow_token;
+    let api_url = post
+        .github_api_url
+        .clone()
+        .or_else(|| github.map(|g| g.api_url.clone()))
+        .unwrap_or_else(|| "https://api.github.com".to_owned());
+    let server_url = post
+        .github_server_url
+        .clone()
+        .or_else(|| github.map(|g| g.server_url.clone()))
+        .unwrap_or_else(|| "https://github.com".to_owned());
+    let run_url = github.filter(|g| !g.run_id.is_empty()).map(|g| {
+        format!(
+            "{}/{}/actions/runs/{}",
+            server_url.trim_end_matches('/'),
+            repository,
+            g.run_id
+        )
+    });
+    Ok(Some(Destination {
+        api_url,
+        server_url,
+        repository,
+        thread,
+        event,
+        token,
+        login: post
+            .author
+            .clone()
+            .or_else(|| workflow_token.then(|| ACTIONS_BOT.to_owned())),
+        run_url,
+        step_summary: github.and_then(|g| g.step_summary.clone()),
+        output: github.and_then(|g| g.output.clone()),
+    }))
+}
+
+fn network(post: &PostArgs) -> Network {
+    let seconds = |s: f64| Duration::from_secs_f64(s.clamp(0.05, 3600.0));
+    Network {
+        request_timeout: seconds(post.network_timeout),
+        deadline: seconds(post.network_deadline),
+        ..Network::default()
+    }
+}
+
+fn client(destination: &Destination, post: &PostArgs) -> anyhow::Result<GitHub> {
+    let token = destination.token.as_ref().ok_or_else(|| {
+        fail(
+            "no GitHub token",
+            "pass --token, or set MLCI_TOKEN or GITHUB_TOKEN (in a workflow: `env: GITHUB_TOKEN: ${{ github.token }}`)",
+        )
+    })?;
+    Ok(GitHub::new(
+        &destination.api_url,
+        &destination.server_url,
+        &destination.repository,
+        token,
+        network(post),
+    )?)
+}
+
+/// Posts a report: the job summary (always, full), the charts, the sticky comment, the
+/// check run, the step outputs. A local copy is written to `out` first.
+pub fn post_report(
+    draft: &Draft<'_>,
+    destination: &Destination,
+    post: &PostArgs,
+    images: ImagesArg,
+    out: &Path,
+    repo: Option<&Repo>,
+) -> anyhow::Result<Outcome> {
+    let local_copy = draft.local(ImageMode::Files)?;
+    let report_path = local::write(out, &local_copy)?;
+    let counts = markdown::Counts::of(draft.comparison);
+    let changed = markdown::changed_metrics(draft.comparison);
+    let mut outputs = vec![
+        ("report-path", report_path.display().to_string()),
+        (
+            "changed",
+            (counts.changed + counts.added + counts.removed).to_string(),
+        ),
+        ("regressions", counts.worsened.to_string()),
+    ];
+
+    if destination.is_fork() {
+        // A fork's pull_request run gets a read-only token: writes fail with 403. Charts go
+        // inline, the report to the job summary; the two-workflow recipe posts it.
+        let (plots, _) = draft.plots(ImageMode::Mermaid)?;
+        let render = |detail| draft.markdown(&plots, detail, None);
+        write_step_summary(destination, &render, changed)?;
+        log::warn!(
+            "pull request from a fork: its token cannot comment, so the report is in the job summary only. \
+To comment, run `mlci report --collect DIR` here and `mlci publish DIR` in a `workflow_run` job (README: \"Pull requests from forks\")"
+        );
+        write_outputs(destination, &outputs)?;
+        return Ok(Outcome::default());
+    }
+
+    let github = client(destination, post)?;
+    let mode = match images {
+        ImagesArg::Auto | ImagesArg::GitRef => ImageMode::Files,
+        ImagesArg::Files | ImagesArg::UrlTemplate => ImageMode::Files,
+        ImagesArg::Mermaid => ImageMode::Mermaid,
+        ImagesArg::None => ImageMode::None,
+    };
+    let (mut plots, assets) = draft.plots(mode)?;
+    let urls = match images {
+        ImagesArg::Auto | ImagesArg::GitRef => {
+            let reference = post
+                .image_ref
+                .clone()
+                .unwrap_or_else(|| default_image_ref(&destination.thread));
+            match github.host_files(&assets, &reference) {
+                Ok(urls) => urls,
+                Err(error) if error.is_forbidden() => {
+                    log::warn!(
+                        "{error}; charts go inline as mermaid instead. To host them, give the job `contents: write`"
+                    );
+                    plots = draft.plots(ImageMode::Mermaid)?.0;
+                    BTreeMap::new()
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        ImagesArg::UrlTemplate => {
+            let template = post.image_url_template.as_deref().ok_or_else(|| {
+                fail(
+                    "--images url-template needs --image-url-template",
+                    "for example --image-url-template 'https://my-bucket.s3.amazonaws.com/reports/{path}', after uploading --out",
+                )
+            })?;
+            assets
+                .iter()
+                .map(|a| (a.path.clone(), url_from_template(template, &a.path)))
+                .collect()
+        }
+        // Files linked relatively do not show on GitHub; the job summary still has them.
+        _ => BTreeMap::new(),
+    };
+    let render = |detail| {
+        rewrite_links(
+            &draft.markdown(&plots, detail, destination.run_url.as_deref()),
+            &urls,
+        )
+    };
+    write_step_summary(
+        destination,
+        &|detail| rewrite_links(&draft.markdown(&plots, detail, None), &urls),
+        changed,
+    )?;
+
+    let (body, detail) = markdown::fit(&render, changed, COMMENT_LIMIT, Unit::Chars);
+    if detail != Detail::Full {
+        log::warn!("the report is longer than a comment can be; posting it at {detail:?} detail");
+    }
+    let identity = Identity {
+        id: draft.id.clone(),
+        login: destination.login.clone(),
+    };
+    let head = destination.head_sha();
+    let newer = |theirs: &str| {
+        head.as_deref()
+            .is_some_and(|ours| is_newer(repo, ours, theirs))
+    };
+    let posted = upsert(
+        &github,
+        &destination.thread,
+        &body,
+        &identity,
+        head.as_deref(),
+        &newer,
+    )?;
+    match &posted {
+        Posted::Created(c) => log::info!("created {}", c.url),
+        Posted::Updated(c) => log::info!("updated {}", c.url),
+        Posted::Skipped {
+            comment,
+            newer_head,
+        } => log::warn!(
+            "left {} as it is: it reports {}, a newer commit than this run's",
+            comment.url,
+            &newer_head[..newer_head.len().min(12)]
+        ),
+    }
+    outputs.push(("comment-url", posted.url().to_owned()));
+
+    if post.check {
+        if let Some(head) = &head {
+            let (summary, _) = markdown::fit(&render, changed, CHECK_SUMMARY_LIMIT, Unit::Bytes);
+            let name = format!("mlci ({})", draft.id);
+            let title = summary_line(draft);
+            let url = github.check_run(&name, head, "neutral", &title, &summary)?;
+            log::info!("check run {url}");
+        } else {
+            log::warn!("no head commit to attach the check run to (pass --commit)");
+        }
+    }
+    for line in github.transcript() {
+        log::debug!("{line}");
+    }
+    write_outputs(destination, &outputs)?;
+    Ok(Outcome::default())
+}
+
+/// The one-line summary, for a check run's title.
+fn summary_line(draft: &Draft<'_>) -> String {
+    let counts = markdown::Counts::of(draft.comparison);
+    let text = format!(
+        "{} metrics changed ({} improved, {} worsened), {} params changed",
+        counts.changed, counts.improved, counts.worsened, counts.params_changed
+    );
+    text.chars().take(250).collect()
+}
+
+/// `refs/mlci/pr-12`, `refs/mlci/commit-1a2b3c4`, `refs/mlci/issue-7`.
+fn default_image_ref(thread: &Thread) -> String {
+    match thread {
+        Thread::PullRequest(n) => format!("refs/mlci/pr-{n}"),
+        Thread::Issue(n) => format!("refs/mlci/issue-{n}"),
+        Thread::Commit(sha) => format!("refs/mlci/commit-{}", &sha[..sha.len().min(12)]),
+    }
+}
+
+fn url_from_template(template: &str, path: &str) -> String {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    template.replace("{path}", path).replace("{name}", name)
+}
+
+/// Replaces the relative links of hosted files (`](plots/x.png)`, `src="plots/x.png"`)
+/// with their URLs; nothing else in the markdown changes.
+pub fn rewrite_links(markdown: &str, urls: &BTreeMap<String, String>) -> String {
+    let mut text = markdown.to_owned();
+    for (path, url) in urls {
+        text = text
+            .replace(&format!("]({path})"), &format!("]({url})"))
+            .replace(
+                &format!("src=\"{}\"", escape::html(path)),
+                &format!("src=\"{}\"", escape::html(url)),
+            );
+    }
+    text
+}
+
+/// Appends the report to `$GITHUB_STEP_SUMMARY` (within its 1 MiB).
+fn write_step_summary(
+    destination: &Destination,
+    render: &dyn Fn(Detail) -> String,
+    changed: usize,
+) -> anyhow::Result<()> {
+    let Some(path) = &destination.step_summary else {
+        return Ok(());
+    };
+    let (text, _) = markdown::fit(render, changed, STEP_SUMMARY_LIMIT, Unit::Bytes);
+    local::append(path, &text)?;
+    Ok(())
+}
+
+/// Appends `name=value` lines to `$GITHUB_OUTPUT`.
+fn write_outputs(destination: &Destination, outputs: &[(&str, String)]) -> anyhow::Result<()> {
+    let Some(path) = &destination.output else {
+        return Ok(());
+    };
+    let mut text = String::new();
+    for (name, value) in outputs {
+        // A value never holds a newline here; if it did, the heredoc form would be needed.
+        text.push_str(&format!("{name}={}\n", value.replace('\n', " ")));
+    }
+    local::append(path, &text)?;
+    Ok(())
+}
+
+/// What `report --collect` writes next to the inputs, for `publish`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Manifest {
+    /// Format version.
+    pub version: u32,
+    /// `owner/name`.
+    pub repository: String,
+    /// The pull request the report is for.
+    pub pull_request: Option<u64>,
+    /// The commit the report is for (push events).
+    pub commit: Option<String>,
+    /// The base commit.
+    pub base_sha: Option<String>,
+    /// The head commit the report describes.
+    pub head_sha: Option<String>,
+    /// How the report names the base.
+    pub base_name: String,
+    /// How the report names the head.
+    pub head_name: String,
+    /// Report id.
+    pub id: String,
+    /// Report title.
+    pub title: String,
+}
+
+impl Manifest {
+    /// The manifest as JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a manifest always serialises") + "\n"
+    }
+}
+
+/// `mlci publish DIR`: posts what `report --collect` gathered in a fork's run, after checking
+/// that the pull request's head is still the commit the bundle describes.
+pub fn publish(args: PublishArgs, _dir: &Path, ci: &CiContext) -> anyhow::Result<Outcome> {
+    let PublishArgs {
+        bundle,
+        images,
+        post,
+    } = args;
+    let manifest_path = bundle.join(local::MANIFEST_FILE);
+    let text = std::fs::read_to_string(&manifest_path).map_err(|error| {
+        fail(
+            format!("cannot read `{}`: {error}", manifest_path.display()),
+            "pass the directory `mlci report --collect DIR` wrote (download the artifact first)",
+        )
+    })?;
+    let manifest: Manifest = serde_json::from_str(&text).map_err(|error| {
+        fail(
+            format!("invalid manifest `{}`: {error}", manifest_path.display()),
+            "write the bundle with the same mlci version",
+        )
+    })?;
+    if manifest.version != 1 {
+        return Err(fail(
+            format!("manifest version {} is not supported", manifest.version),
+            "use the same mlci version for --collect and publish",
+        ));
+    }
+    let mut post = post;
+    post.repo = post.repo.or(Some(manifest.repository.clone()));
+    post.pr = post.pr.or(manifest.pull_request);
+    post.commit = post.commit.or(manifest.commit.clone());
+    // The event of a workflow_run job is not the pull request's: the manifest is.
+    let mut destination = destination(
+        &CiContext {
+            github: ci.github.clone().map(|mut g| {
+                g.event = Event::Other;
+                g
+            }),
+            ..ci.clone()
+        },
+        &post,
+    )?
+    .ok_or_else(|| fail("the manifest names no repository", "pass --repo OWNER/NAME"))?;
+    if let (Some(number), Some(head)) = (destination.pull_request(), &manifest.head_sha) {
+        destination.event = Event::PullRequest {
+            number,
+            base_sha: manifest.base_sha.clone().unwrap_or_default(),
+            head_sha: head.clone(),
+            from_fork: false,
+        };
+        let github = client(&destination, &post)?;
+        let now = github.pull_request_head(number)?;
+        if !now.is_empty() && &now != head {
+            log::warn!(
+                "not publishing: pull request #{number} has moved on to {} since this report of {}; the newer commit's run reports it",
+                &now[..now.len().min(12)],
+                &head[..head.len().min(12)]
+            );
+            return Ok(Outcome::default());
+        }
+    }
+    let (base, head) = bundle_inputs(&bundle, &manifest)?;
+    let settings = read_settings(head.source.as_ref(), None)?;
+    let (id, title) = id_and_title(
+        Some(manifest.id.clone()),
+        Some(manifest.title.clone()),
+        &settings,
+    )?;
+    let plan = plan(&settings, Vec::new())?;
+    let (base_snapshot, head_snapshot) =
+        collect_both(&plan, base.source.as_ref(), head.source.as_ref())?;
+    let comparison = diff::compare(&base_snapshot, &head_snapshot);
+    log_warnings(&comparison, &base.revision, &head.revision);
+    let draft = Draft::new(
+        &comparison,
+        title,
+        id,
+        base.revision,
+        head.revision,
+        (800, 440),
+    );
+    post_report(
+        &draft,
+        &destination,
+        &post,
+        images,
+        &bundle.join("report"),
+        None,
+    )
+}
+
+/// `mlci comment FILE.md`: the user's markdown, byte for byte, with local images hosted and
+/// the marker appended, as the sticky report.
+pub fn comment(args: CommentArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<Outcome> {
+    let CommentArgs {
+        file,
+        id,
+        target,
+        images,
+        post,
+    } = args;
+    let id = crate::config::validate_id(&id)
+        .map_err(|m| fail(m, "use letters, digits, `-`, `_`, `.`"))?;
+    let markdown = std::fs::read_to_string(&file).map_err(|error| {
+        fail(
+            format!("cannot read `{}`: {error}", file.display()),
+            "pass a markdown file",
+        )
+    })?;
+    let mut post = post;
+    match target.as_str() {
+        "pr" => {}
+        "commit" => {
+            if post.commit.is_none() {
+                post.commit = ci
+                    .github
+                    .as_ref()
+                    .map(|g| g.sha.clone())
+                    .filter(|s| !s.is_empty());
+            }
+            post.pr = None;
+        }
+        other => match other
+            .strip_prefix("issue/")
+            .and_then(|n| n.parse::<u64>().ok())
+        {
+            Some(_) => {}
+            None => {
+                return Err(fail(
+                    format!("unknown --target `{other}`"),
+                    "use pr, commit or issue/N",
+                ));
+            }
+        },
+    }
+    let mut destination = destination(ci, &post)?.ok_or_else(|| {
+        fail(
+            "nothing to comment on: not in GitHub Actions, and no --repo",
+            "pass --repo OWNER/NAME with --pr N, --commit SHA or --target issue/N",
+        )
+    })?;
+    if let Some(n) = target
+        .strip_prefix("issue/")
+        .and_then(|n| n.parse::<u64>().ok())
+    {
+        destination.thread = Thread::Issue(n);
+    }
+    let github = client(&destination, &post)?;
+    let base_dir = file
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| dir.to_path_buf());
+    let assets = local_images(&markdown, &base_dir);
+    let urls = match images {
+        ImagesArg::Auto | ImagesArg::GitRef if !assets.is_empty() => {
+            let reference = post
+                .image_ref
+                .clone()
+                .unwrap_or_else(|| default_image_ref(&destination.thread));
+            github.host_files(&assets, &reference)?
+        }
+        ImagesArg::UrlTemplate => {
+            let template = post.image_url_template.as_deref().ok_or_else(|| {
+                fail(
+                    "--images url-template needs --image-url-template",
+                    "for example --image-url-template 'https://host/{path}'",
+                )
+            })?;
+            assets
+                .iter()
+                .map(|a| (a.path.clone(), url_from_template(template, &a.path)))
+                .collect()
+        }
+        _ => BTreeMap::new(),
+    };
+    let head = destination.head_sha();
+    let mut body = rewrite_links(&markdown, &urls);
+    if !body.ends_with('\n') {
+        body.push('\n');
+    }
+    body.push('\n');
+    body.push_str(&marker(&id, head.as_deref()));
+    body.push('\n');
+    if body.chars().count() > COMMENT_LIMIT {
+        return Err(fail(
+            format!(
+                "`{}` is longer than a GitHub comment can be ({COMMENT_LIMIT} characters)",
+                file.display()
+            ),
+            "shorten the file, or let `mlci report` fit the report for you",
+        ));
+    }
+    let identity = Identity {
+        id,
+        login: destination.login.clone(),
+    };
+    let repo = Repo::discover(dir, ci.trusted_workspace.clone()).ok();
+    let newer = |theirs: &str| {
+        head.as_deref()
+            .is_some_and(|ours| is_newer(repo.as_ref(), ours, theirs))
+    };
+    let posted = upsert(
+        &github,
+        &destination.thread,
+        &body,
+        &identity,
+        head.as_deref(),
+        &newer,
+    )
+    .map_err(anyhow::Error::from)?;
+    log::info!("{}", posted.url());
+    write_outputs(&destination, &[("comment-url", posted.url().to_owned())])?;
+    Ok(Outcome {
+        stdout: format!("{}\n", posted.url()),
+        gate_failed: false,
+    })
+}
+
+/// The local images a markdown file links (`![..](path)`, `<img src="path">`), as assets
+/// keyed by the link text; remote URLs and missing files are left alone.
+fn local_images(markdown: &str, dir: &Path) -> Vec<Asset> {
+    let mut links: Vec<String> = Vec::new();
+    let mut rest = markdown;
+    while let Some(start) = rest.find("](") {
+        let after = &rest[start + 2..];
+        if let Some(end) = after.find(')') {
+            links.push(after[..end].trim().to_owned());
+        }
+        rest = after;
+    }
+    let mut rest = markdown;
+    while let Some(start) = rest.find("src=\"") {
+        let after = &rest[start + 5..];
+        if let Some(end) = after.find('"') {
+            links.push(after[..end].to_owned());
+        }
+        rest = after;
+    }
+    links.sort();
+    links.dedup();
+    links
+        .into_iter()
+        .filter(|link| !link.contains("://") && !link.starts_with('/') && !link.starts_with('#'))
+        .filter(|link| crate::inputs::plots::is_image(link))
+        .filter(|link| crate::inputs::paths::is_inside(&crate::inputs::paths::normalize(link)))
+        .filter_map(|link| {
+            let bytes = std::fs::read(dir.join(&link)).ok()?;
+            Some(Asset { path: link, bytes })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_of_hosted_files_are_rewritten_and_nothing_else() {
+        let urls: BTreeMap<String, String> = [(
+            "plots/roc.png".to_owned(),
+            "https://h/roc.png?raw=true".to_owned(),
+        )]
+        .into();
+        let text = "![ROC](plots/roc.png) <img src=\"plots/roc.png\" alt=\"x\"> plots/roc.png ![x](plots/other.png)";
+        assert_eq!(
+            rewrite_links(text, &urls),
+            "![ROC](https://h/roc.png?raw=true) <img src=\"https://h/roc.png?raw=true\" alt=\"x\"> plots/roc.png ![x](plots/other.png)"
+        );
+    }
+
+    #[test]
+    fn image_refs_and_templates() {
+        assert_eq!(
+            default_image_ref(&Thread::PullRequest(12)),
+            "refs/mlci/pr-12"
+        );
+        assert_eq!(
+            default_image_ref(&Thread::Commit("a".repeat(40))),
+            format!("refs/mlci/commit-{}", "a".repeat(12))
+        );
+        assert_eq!(
+            url_from_template("https://s3/r/{path}?n={name}", "plots/roc.png"),
+            "https://s3/r/plots/roc.png?n=roc.png"
+        );
+    }
+}
