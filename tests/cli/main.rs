@@ -7,6 +7,8 @@
 )]
 
 mod dvc_compat;
+mod github;
+mod github_fake;
 mod plots;
 mod report;
 mod revisions;

@@ -118,9 +118,15 @@ impl TestRepo {
 
     /// Runs `mlci` in `dir`.
     pub fn mlci_in(&self, dir: &Path, args: &[&str]) -> Run {
+        self.mlci_with(dir, args, &[])
+    }
+
+    /// Runs `mlci` in `dir` with extra environment variables (a CI job's).
+    pub fn mlci_with(&self, dir: &Path, args: &[&str], env: &[(String, String)]) -> Run {
         let output = self
             .command(env!("CARGO_BIN_EXE_mlci"), dir)
             .args(args)
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .output()
             .unwrap();
         let shas = self

@@ -1,0 +1,621 @@
+//! Posting to GitHub end to end: the real binary, with its real client (octocrab over
+//! hyper), against the fake GitHub of `github_fake`, which checks every request against
+//! GitHub's OpenAPI description.
+
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+
+use crate::github_fake::{BOT, FakeGitHub, Fault};
+use crate::support::{Run, TestRepo};
+
+/// The workflow token the jobs get; no output may ever show it.
+const TOKEN: &str = "ghs_fakeTokenThatMustNeverBePrinted0123";
+const PR: u64 = 7;
+
+/// A repository with a training run on `main` and a pull request that changes it, plus
+/// the fake GitHub and the files an Actions job gets.
+struct Job {
+    repo: TestRepo,
+    fake: FakeGitHub,
+    base: String,
+    head: String,
+}
+
+/// An event payload from `fixtures/github/events`, its `@NAME@` placeholders filled.
+fn event(name: &str, values: &[(&str, &str)]) -> Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/github/events")
+        .join(format!("{name}.json"));
+    let mut text = std::fs::read_to_string(path).unwrap();
+    for (key, value) in values {
+        text = text.replace(&format!("@{key}@"), value);
+    }
+    let parts: Vec<&str> = text.split('@').collect();
+    let left = parts[1..parts.len() - 1]
+        .iter()
+        .find(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'));
+    assert!(left.is_none(), "@{left:?}@ left in {name}.json");
+    serde_json::from_str(&text).unwrap()
+}
+
+fn metrics(acc: f64, loss: f64) -> String {
+    format!(r#"{{"acc": {acc}, "loss": {loss}}}"#)
+}
+
+fn loss_curve(scale: f64) -> String {
+    let mut text = String::from("step\tloss\n");
+    for step in 0..20 {
+        text.push_str(&format!("{step}\t{:.4}\n", scale / f64::from(step + 1)));
+    }
+    text
+}
+
+impl Job {
+    fn new() -> Job {
+        Job::at("")
+    }
+
+    /// `prefix` is the API's path (`/api/v3` on GitHub Enterprise Server).
+    fn at(prefix: &str) -> Job {
+        let repo = TestRepo::new();
+        repo.write("dvclive/metrics.json", metrics(0.81, 0.52))
+            .write("dvclive/plots/metrics/loss.tsv", loss_curve(1.0))
+            .write("params.yaml", "lr: 0.01\n");
+        let base = repo.commit("base");
+        repo.git(&["checkout", "-q", "-b", "feature"]);
+        repo.write("dvclive/metrics.json", metrics(0.85, 0.48))
+            .write("dvclive/plots/metrics/loss.tsv", loss_curve(0.8))
+            .write("params.yaml", "lr: 0.001\n");
+        let head = repo.commit("lower the learning rate");
+        let fake = FakeGitHub::start(prefix);
+        fake.pull(PR, &head);
+        Job {
+            repo,
+            fake,
+            base,
+            head,
+        }
+    }
+
+    /// A new commit on the pull request.
+    fn push(&mut self, acc: f64) {
+        self.repo.write("dvclive/metrics.json", metrics(acc, 0.47));
+        self.head = self.repo.commit("train longer");
+        self.fake.pull(PR, &self.head);
+    }
+
+    fn summary_path(&self) -> PathBuf {
+        self.repo.temp().join("step_summary.md")
+    }
+
+    fn output_path(&self) -> PathBuf {
+        self.repo.temp().join("github_output")
+    }
+
+    /// The environment of a `pull_request` job (`fork`: the head repository differs).
+    fn pull_request_env(&self, fork: bool) -> Vec<(String, String)> {
+        let (author, head_repo) = if fork {
+            ("someone", "someone/repo")
+        } else {
+            ("owner", "owner/repo")
+        };
+        self.env(
+            "pull_request",
+            &event(
+                "pull_request",
+                &[
+                    ("HEAD", &self.head),
+                    ("BASE", &self.base),
+                    ("AUTHOR", author),
+                    ("HEAD_REPO", head_repo),
+                    ("FORK", if fork { "true" } else { "false" }),
+                ],
+            ),
+        )
+    }
+
+    fn env(&self, event_name: &str, payload: &Value) -> Vec<(String, String)> {
+        let event_path = self.repo.temp().join("event.json");
+        std::fs::write(&event_path, payload.to_string()).unwrap();
+        [
+            ("GITHUB_ACTIONS", "true".to_owned()),
+            ("CI", "true".to_owned()),
+            ("GITHUB_EVENT_NAME", event_name.to_owned()),
+            ("GITHUB_EVENT_PATH", event_path.display().to_string()),
+            ("GITHUB_REPOSITORY", "owner/repo".to_owned()),
+            ("GITHUB_API_URL", self.fake.url.clone()),
+            ("GITHUB_SERVER_URL", "https://github.com".to_owned()),
+            // For a pull request this is the test merge commit, never the head.
+            (
+                "GITHUB_SHA",
+                "0123456789abcdef0123456789abcdef01234567".to_owned(),
+            ),
+            ("GITHUB_RUN_ID", "42".to_owned()),
+            ("GITHUB_TOKEN", TOKEN.to_owned()),
+            (
+                "GITHUB_STEP_SUMMARY",
+                self.summary_path().display().to_string(),
+            ),
+            ("GITHUB_OUTPUT", self.output_path().display().to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    }
+
+    /// Runs `mlci` in the job's checkout with `env`; checks that the token never shows.
+    fn run(&self, args: &[&str], env: &[(String, String)]) -> Run {
+        let run = self.repo.mlci_with(&self.repo.root(), args, env);
+        for text in [run.stdout(), run.stderr()] {
+            assert!(!text.contains(TOKEN), "the token was printed:\n{text}");
+        }
+        for path in [self.summary_path(), self.output_path()] {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            assert!(!text.contains(TOKEN), "the token was written:\n{text}");
+        }
+        run
+    }
+
+    /// `mlci report` as the action runs it on a pull request.
+    fn report(&self, extra: &[&str]) -> Run {
+        let mut args = vec!["report", "--out", "../report"];
+        args.extend_from_slice(extra);
+        self.run(&args, &self.pull_request_env(false))
+    }
+
+    /// Our comments on the pull request.
+    fn ours(&self) -> Vec<(u64, String, String)> {
+        self.fake
+            .comments(PR)
+            .into_iter()
+            .filter(|(_, author, _)| author == BOT)
+            .collect()
+    }
+
+    /// The request transcript with this job's commits named.
+    fn transcript(&self) -> String {
+        let mut text = self.fake.transcript();
+        for (sha, name) in [(&self.head, "[HEAD]"), (&self.base, "[BASE]")] {
+            text = text.replace(sha.as_str(), name);
+        }
+        text
+    }
+}
+
+#[test]
+fn a_pull_request_gets_one_comment_updated_in_place_on_every_push() {
+    let mut job = Job::new();
+    let first = job.report(&[]);
+    assert_eq!(first.code(), 0, "{}", first.stderr());
+    let ours = job.ours();
+    assert_eq!(ours.len(), 1, "one comment: {ours:?}");
+    let (id, _, body) = &ours[0];
+    assert!(body.contains("| acc"), "the metrics table: {body}");
+    assert!(
+        body.trim_end().ends_with(&format!(
+            "<!-- mlci:report id=default head={} -->",
+            job.head
+        )),
+        "the marker is the last line and names the head, not the merge commit: {body}"
+    );
+    // Charts are committed to refs/mlci/pr-7 and linked by commit, so they render on GitHub.
+    let refs = job.fake.refs();
+    let charts = refs.get("refs/mlci/pr-7").expect("the charts' ref").clone();
+    let files = job.fake.commit_files(&charts);
+    assert!(
+        files.iter().any(|f| f.ends_with(".png")),
+        "PNG charts: {files:?}"
+    );
+    assert!(
+        body.contains(&format!(
+            "https://github.com/owner/repo/blob/{charts}/{}?raw=true",
+            files[0]
+        )),
+        "the comment links the hosted chart: {body}"
+    );
+    assert!(!body.contains("](plots/"), "no relative links left: {body}");
+    // The job summary has the report; the outputs name the comment.
+    let summary = std::fs::read_to_string(job.summary_path()).unwrap();
+    assert!(summary.contains("| acc"), "{summary}");
+    let outputs = std::fs::read_to_string(job.output_path()).unwrap();
+    assert!(
+        outputs.contains(&format!(
+            "comment-url=https://github.com/owner/repo/pull/7#issuecomment-{id}"
+        )),
+        "{outputs}"
+    );
+    assert!(
+        outputs.contains("regressions=0") && outputs.contains("changed="),
+        "{outputs}"
+    );
+    assert!(job.repo.temp().join("report/report.md").is_file());
+    let first_requests = job.transcript();
+
+    // A new push: the same comment, updated; the charts' ref moves on with the old commit
+    // as parent, so the first report's links still resolve.
+    job.push(0.9);
+    let second = job.report(&[]);
+    assert_eq!(second.code(), 0, "{}", second.stderr());
+    let ours = job.ours();
+    assert_eq!(ours.len(), 1, "still one comment: {ours:?}");
+    assert_eq!(ours[0].0, *id, "updated in place");
+    assert!(ours[0].2.contains(&format!("head={}", job.head)));
+    assert!(ours[0].2.contains("0.9"), "{}", ours[0].2);
+    let moved = job.fake.refs()["refs/mlci/pr-7"].clone();
+    assert_ne!(moved, charts);
+    assert_eq!(job.fake.commit_parents(&moved), vec![charts]);
+    job.fake.assert_valid();
+    let all = job.transcript();
+    insta::assert_snapshot!(format!(
+        "--- first run\n{first_requests}--- second run\n{}",
+        &all[first_requests.len()..]
+    ));
+}
+
+#[test]
+fn our_comment_is_found_past_the_first_page_and_quotes_of_it_are_left_alone() {
+    let job = Job::new();
+    for i in 0..250 {
+        job.fake.comment(PR, "reviewer", &format!("comment {i}"));
+    }
+    // A reviewer quoting an old report: the marker is there, but quoted and not theirs.
+    let quoted = "> see this\n> <!-- mlci:report id=default head=abc -->\n";
+    job.fake.comment(PR, "reviewer", quoted);
+    // The same marker text by someone else, unquoted, is not ours either.
+    let impostor = "<!-- mlci:report id=default head=abc -->\n";
+    job.fake.comment(PR, "someone", impostor);
+    for i in 0..10 {
+        job.fake.comment(PR, "reviewer", &format!("later {i}"));
+    }
+    // Ours, at position 263: on the third page of 100.
+    let old_report = "old report\n<!-- mlci:report id=default head=abc -->\n";
+    let ours = job.fake.comment(PR, BOT, old_report);
+
+    let run = job.report(&[]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let comments = job.fake.comments(PR);
+    assert_eq!(comments.len(), 263, "nothing created");
+    assert!(comments.iter().any(|(_, _, b)| b == quoted));
+    assert!(comments.iter().any(|(_, _, b)| b == impostor));
+    let mine: Vec<_> = comments.iter().filter(|(_, a, _)| a == BOT).collect();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].0, ours);
+    assert!(mine[0].2.contains("| acc"));
+    let transcript = job.transcript();
+    for page in [
+        "per_page=100 ",
+        "per_page=100&page=2 ",
+        "per_page=100&page=3 ",
+    ] {
+        assert!(
+            transcript.contains(&format!("GET /issues/7/comments?{page}")),
+            "pages followed: {transcript}"
+        );
+    }
+    job.fake.assert_valid();
+}
+
+#[test]
+fn two_runs_posting_at_once_leave_one_comment() {
+    let job = Job::new();
+    job.fake.race(2);
+    let env = job.pull_request_env(false);
+    let runs: Vec<Run> = std::thread::scope(|scope| {
+        let handles: Vec<_> = ["../a", "../b"]
+            .into_iter()
+            .map(|out| {
+                let env = env.clone();
+                let job = &job;
+                scope.spawn(move || job.run(&["report", "--out", out], &env))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for run in &runs {
+        assert_eq!(run.code(), 0, "{}", run.stderr());
+    }
+    let transcript = job.transcript();
+    assert_eq!(
+        transcript.matches("POST /issues/7/comments -> 201").count(),
+        2,
+        "both runs created one, at the same moment: {transcript}"
+    );
+    let ours = job.ours();
+    assert_eq!(ours.len(), 1, "converged on one: {ours:?}\n{transcript}");
+    assert!(ours[0].2.contains("| acc"));
+    job.fake.assert_valid();
+}
+
+#[test]
+fn server_errors_and_rate_limits_are_retried_without_a_duplicate() {
+    let job = Job::new();
+    job.fake
+        .fault("GET", "/issues/7/comments", Fault::Status(502));
+    job.fake.fault(
+        "POST",
+        "/git/blobs",
+        Fault::SecondaryRateLimit { retry_after: 1 },
+    );
+    job.fake.fault(
+        "POST",
+        "/git/trees",
+        Fault::PrimaryRateLimit { reset_in: 1 },
+    );
+    // A 500 on the create: GitHub may have made the comment, so the client looks first.
+    job.fake
+        .fault("POST", "/issues/7/comments", Fault::Status(500));
+    let run = job.report(&[]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert_eq!(job.ours().len(), 1);
+    let transcript = job.transcript();
+    assert!(transcript.contains("GET /issues/7/comments?per_page=100 -> 502"));
+    assert!(transcript.contains("POST /git/blobs -> 403"));
+    assert!(transcript.contains("POST /git/trees -> 429"));
+    assert!(transcript.contains("POST /issues/7/comments -> 500"));
+    assert!(
+        run.stderr().contains("retrying in"),
+        "the retry is logged: {}",
+        run.stderr()
+    );
+    job.fake.assert_valid();
+}
+
+#[test]
+fn a_create_that_times_out_is_looked_for_before_it_is_sent_again() {
+    let job = Job::new();
+    // GitHub makes the comment but answers too late.
+    job.fake.fault(
+        "POST",
+        "/issues/7/comments",
+        Fault::SlowAnswer(std::time::Duration::from_secs(3)),
+    );
+    let run = job.report(&["--network-timeout", "1"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let ours = job.ours();
+    assert_eq!(ours.len(), 1, "no duplicate: {ours:?}");
+    let transcript = job.transcript();
+    assert_eq!(
+        transcript.matches("POST /issues/7/comments").count(),
+        1,
+        "never sent twice: {transcript}"
+    );
+    job.fake.assert_valid();
+}
+
+#[test]
+fn a_fork_pull_request_reports_in_the_job_summary_and_sends_nothing() {
+    let job = Job::new();
+    *job.fake.read_only.lock().unwrap() = true;
+    let run = job.run(
+        &["report", "--out", "../report"],
+        &job.pull_request_env(true),
+    );
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(job.fake.seen().is_empty(), "{}", job.transcript());
+    let summary = std::fs::read_to_string(job.summary_path()).unwrap();
+    assert!(summary.contains("| acc"), "{summary}");
+    assert!(
+        summary.contains("```mermaid"),
+        "charts inline, as nothing can be hosted: {summary}"
+    );
+    assert!(
+        run.stderr().contains("workflow_run"),
+        "says how to comment: {}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn a_token_that_cannot_write_fails_with_the_permission_to_grant() {
+    let job = Job::new();
+    *job.fake.read_only.lock().unwrap() = true;
+    let run = job.report(&[]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    let stderr = run.stderr();
+    assert!(
+        stderr.contains("contents: write"),
+        "the charts fall back to mermaid with a hint: {stderr}"
+    );
+    assert!(
+        stderr.contains("pull-requests: write") && stderr.contains("hint:"),
+        "{stderr}"
+    );
+    assert!(job.fake.comments(PR).is_empty());
+    // The job summary was written before the comment was tried.
+    assert!(
+        std::fs::read_to_string(job.summary_path())
+            .unwrap()
+            .contains("| acc")
+    );
+    job.fake.assert_valid();
+}
+
+#[test]
+fn a_report_over_the_comment_limit_is_fitted_under_it() {
+    let job = Job::new();
+    let many = |value: f64| {
+        let fields: Vec<String> = (0..4000)
+            .map(|i| {
+                format!(
+                    "\"a_rather_long_metric_name_number_{i:05}\": {}",
+                    value + f64::from(i) / 1e4
+                )
+            })
+            .collect();
+        format!("{{{}}}", fields.join(", "))
+    };
+    job.repo.git(&["checkout", "-q", "main"]);
+    job.repo.write("dvclive/metrics.json", many(0.1));
+    job.repo.commit("many metrics");
+    job.repo.git(&["checkout", "-q", "feature"]);
+    job.repo
+        .git(&["merge", "-q", "--no-edit", "-X", "theirs", "main"]);
+    job.repo.write("dvclive/metrics.json", many(0.2));
+    let head = job.repo.commit("change them all");
+    job.fake.pull(PR, &head);
+    let job = Job { head, ..job };
+    let run = job.report(&[]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let ours = job.ours();
+    assert_eq!(ours.len(), 1);
+    let chars = ours[0].2.chars().count();
+    assert!(chars <= 65_536, "{chars} characters");
+    assert!(chars > 10_000, "as much as fits is kept: {chars}");
+    assert!(
+        ours[0].2.contains("actions/runs/42"),
+        "points to the full report in the job summary"
+    );
+    assert!(run.stderr().contains("longer than a comment can be"));
+    let summary = std::fs::read_to_string(job.summary_path()).unwrap();
+    assert!(summary.len() > ours[0].2.len(), "the job summary has more");
+    job.fake.assert_valid();
+}
+
+#[test]
+fn github_enterprise_server_is_reached_under_its_api_prefix() {
+    let job = Job::at("/api/v3");
+    let run = job.report(&[]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert_eq!(job.ours().len(), 1);
+    assert!(!job.fake.seen().is_empty());
+    job.fake.assert_valid();
+}
+
+#[test]
+fn a_push_comments_on_the_pushed_commit_against_the_one_before() {
+    let job = Job::new();
+    let env = job.env(
+        "push",
+        &event("push", &[("BEFORE", &job.base), ("AFTER", &job.head)]),
+    );
+    let run = job.run(&["report", "--out", "../report", "--images", "none"], &env);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let comments = job.fake.commit_comments(&job.head);
+    assert_eq!(comments.len(), 1, "{}", job.transcript());
+    let body = &comments[0].2;
+    assert!(
+        body.contains(&job.base[..7]),
+        "the base is `before`: {body}"
+    );
+    assert!(body.contains("0.81") && body.contains("0.85"), "{body}");
+    assert!(job.fake.comments(PR).is_empty());
+    job.fake.assert_valid();
+}
+
+#[test]
+fn a_check_run_carries_the_report_on_the_head_commit() {
+    let job = Job::new();
+    let run = job.report(&["--check", "--images", "mermaid"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let runs = job.fake.check_runs();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0]["head_sha"], json!(job.head));
+    assert_eq!(runs[0]["conclusion"], json!("neutral"));
+    assert!(
+        runs[0]["output"]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("| acc")
+    );
+    assert!(job.fake.refs().is_empty(), "mermaid hosts nothing");
+    job.fake.assert_valid();
+}
+
+#[test]
+fn a_fork_run_collects_and_a_workflow_run_job_publishes_unless_the_head_moved() {
+    let job = Job::new();
+    // The pull_request job of a fork: read-only, so it collects.
+    let collect = job.run(
+        &["report", "--collect", "../bundle"],
+        &job.pull_request_env(true),
+    );
+    assert_eq!(collect.code(), 0, "{}", collect.stderr());
+    assert!(job.fake.seen().is_empty());
+    // The workflow_run job: the base repository's token, run from the default branch.
+    let bundle = job.repo.temp().join("bundle");
+    let publish_env = job.env(
+        "workflow_run",
+        &json!({ "workflow_run": { "pull_requests": [] } }),
+    );
+    let bundle_arg = bundle.display().to_string();
+    let run = job.run(&["publish", &bundle_arg], &publish_env);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let ours = job.ours();
+    assert_eq!(ours.len(), 1, "{}", job.transcript());
+    assert!(ours[0].2.contains(&format!("head={}", job.head)));
+    assert!(ours[0].2.contains("0.85"));
+
+    // The pull request moved on: an older bundle is not published over a newer report.
+    job.fake.pull(PR, &"f".repeat(40));
+    let before = ours[0].2.clone();
+    let run = job.run(&["publish", &bundle_arg], &publish_env);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(run.stderr().contains("has moved on"), "{}", run.stderr());
+    assert_eq!(job.ours()[0].2, before);
+    job.fake.assert_valid();
+}
+
+#[test]
+fn mlci_comment_posts_a_markdown_file_with_its_images_as_the_sticky_report() {
+    let job = Job::new();
+    let png = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/golden/curves_loss.tsv.png"),
+    )
+    .unwrap();
+    job.repo.write("notes/chart.png", &png);
+    job.repo.write(
+        "notes/summary.md",
+        "## Eval notes\n\n![chart](chart.png)\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",
+    );
+    let env = job.pull_request_env(false);
+    let run = job.run(&["comment", "notes/summary.md", "--id", "notes"], &env);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let ours = job.ours();
+    assert_eq!(ours.len(), 1);
+    let body = &ours[0].2;
+    assert!(body.starts_with("## Eval notes\n"), "{body}");
+    assert!(body.contains("?raw=true)"), "the image is hosted: {body}");
+    assert!(body.trim_end().ends_with("-->") && body.contains("id=notes"));
+    assert_eq!(
+        run.stdout().trim(),
+        format!(
+            "https://github.com/owner/repo/pull/7#issuecomment-{}",
+            ours[0].0
+        )
+    );
+    // A second report id does not touch the first.
+    let report = job.report(&["--images", "none"]);
+    assert_eq!(report.code(), 0, "{}", report.stderr());
+    assert_eq!(job.ours().len(), 2);
+    job.fake.assert_valid();
+}
+
+#[test]
+fn a_run_for_an_older_commit_leaves_the_newer_report_alone() {
+    let mut job = Job::new();
+    let older = job.head.clone();
+    job.push(0.9);
+    let newer_run = job.report(&["--images", "none"]);
+    assert_eq!(newer_run.code(), 0, "{}", newer_run.stderr());
+    let newer_body = job.ours()[0].2.clone();
+    // The older commit's run finishes last (a slow runner, a re-run).
+    let stale = Job { head: older, ..job };
+    let run = stale.report(&["--images", "none"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(
+        run.stderr().contains("a newer commit"),
+        "says why: {}",
+        run.stderr()
+    );
+    let ours = stale.ours();
+    assert_eq!(ours.len(), 1);
+    assert_eq!(ours[0].2, newer_body, "the newer report stays");
+    assert!(
+        !stale.transcript().contains("PATCH"),
+        "{}",
+        stale.transcript()
+    );
+    stale.fake.assert_valid();
+}
