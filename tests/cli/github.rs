@@ -32,8 +32,10 @@ fn event(name: &str, values: &[(&str, &str)]) -> Value {
         text = text.replace(&format!("@{key}@"), value);
     }
     let parts: Vec<&str> = text.split('@').collect();
-    let left = parts[1..parts.len() - 1]
+    let left = parts
         .iter()
+        .skip(1)
+        .take(parts.len().saturating_sub(2))
         .find(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'));
     assert!(left.is_none(), "@{left:?}@ left in {name}.json");
     serde_json::from_str(&text).unwrap()
