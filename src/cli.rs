@@ -86,17 +86,17 @@ pub struct PostArgs {
     #[arg(long, env = "MLCI_COMMIT", value_name = "SHA")]
     pub commit: Option<String>,
 
-    /// GitHub API root (GitHub Enterprise Server: https://HOST/api/v3) [default:
-    /// GITHUB_API_URL, else https://api.github.com].
+    /// GitHub API root (GitHub Enterprise Server: `https://HOST/api/v3`) [default:
+    /// GITHUB_API_URL, else `https://api.github.com`].
     #[arg(long, env = "MLCI_GITHUB_API_URL", value_name = "URL")]
     pub github_api_url: Option<String>,
 
-    /// GitHub web root, for links [default: GITHUB_SERVER_URL, else https://github.com].
+    /// GitHub web root, for links [default: GITHUB_SERVER_URL, else `https://github.com`].
     #[arg(long, env = "MLCI_GITHUB_SERVER_URL", value_name = "URL")]
     pub github_server_url: Option<String>,
 
     /// Login that posts the report, to tell our comments from quotes of them [default:
-    /// github-actions[bot] with the workflow token].
+    /// `github-actions[bot]` with the workflow token].
     #[arg(long, env = "MLCI_AUTHOR", value_name = "LOGIN")]
     pub author: Option<String>,
 
