@@ -303,6 +303,17 @@ impl Repo {
             .is_ok_and(|s| s.success())
     }
 
+    /// Whether the object database has this commit (a shallow clone may not).
+    pub fn has_commit(&self, sha: &str) -> bool {
+        self.command()
+            .args(["cat-file", "-e", &format!("{sha}^{{commit}}")])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
     /// The files of a commit.
     pub fn tree(&self, commit: &Commit, label: String) -> Result<GitTree, GitError> {
         let listing = self

@@ -91,6 +91,15 @@ pub(crate) fn head_side(
         (None, Some(repo)) => {
             let commit = match event {
                 Some(Event::PullRequest { head_sha, .. }) if !head_sha.is_empty() => {
+                    // `pull_request` checks out a merge commit of the head; `pull_request_target`
+                    // checks out the base branch unless told otherwise.
+                    if repo.has_commit(head_sha) && !repo.is_ancestor(head_sha, "HEAD") {
+                        log::warn!(
+                            "the checkout does not contain the pull request's head {}: the report shows the working tree as it is. \
+With pull_request_target, check out `${{{{ github.event.pull_request.head.sha }}}}`",
+                            &head_sha[..head_sha.len().min(12)]
+                        );
+                    }
                     Some(head_sha.clone())
                 }
                 _ => repo

@@ -621,3 +621,40 @@ fn a_run_for_an_older_commit_leaves_the_newer_report_alone() {
     );
     stale.fake.assert_valid();
 }
+
+#[test]
+fn a_checkout_without_the_pull_requests_head_is_called_out() {
+    let job = Job::new();
+    // pull_request_target checks out the base branch unless the workflow says otherwise.
+    job.repo.git(&["checkout", "-q", "main"]);
+    let payload = event(
+        "pull_request",
+        &[
+            ("HEAD", &job.head),
+            ("BASE", &job.base),
+            ("AUTHOR", "owner"),
+            ("HEAD_REPO", "owner/repo"),
+            ("FORK", "false"),
+        ],
+    );
+    let env = job.env("pull_request_target", &payload);
+    let run = job.run(&["report", "--out", "../report", "--images", "none"], &env);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(
+        run.stderr().contains("github.event.pull_request.head.sha"),
+        "{}",
+        run.stderr()
+    );
+    // The checkout of a `pull_request` run (a merge commit of the head) is fine.
+    job.repo.git(&["checkout", "-q", "--detach", "main"]);
+    job.repo
+        .git(&["merge", "-q", "--no-ff", "--no-edit", "feature"]);
+    let run = job.report(&["--images", "none"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(
+        !run.stderr().contains("does not contain"),
+        "{}",
+        run.stderr()
+    );
+    job.fake.assert_valid();
+}
