@@ -26,7 +26,7 @@ use anyhow::Context as _;
 use crate::ci::CiContext;
 use crate::cli::{Cli, Command, MetricsCommand, ParamsCommand, PlotsCommand};
 use crate::git::GitError;
-use crate::publish::github::GitHubError;
+use crate::publish::http::ApiError;
 use crate::render::dvc;
 
 /// What a successful run leaves: data for stdout and whether a gate failed.
@@ -87,7 +87,7 @@ pub fn print_error(error: &anyhow::Error) {
             failure.hint.clone()
         } else if let Some(git) = cause.downcast_ref::<GitError>() {
             git.hint()
-        } else if let Some(github) = cause.downcast_ref::<GitHubError>() {
+        } else if let Some(github) = cause.downcast_ref::<ApiError>() {
             github.hint()
         } else if cause.downcast_ref::<config::ConfigError>().is_some() {
             Some("fix the file, or see the `.mlci.toml` section of the README".to_owned())

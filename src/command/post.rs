@@ -13,8 +13,11 @@ use crate::command::report::{Draft, bundle_inputs, id_and_title, is_newer, plan}
 use crate::command::{collect_both, log_warnings, read_settings};
 use crate::diff;
 use crate::git::Repo;
-use crate::publish::github::{GitHub, Identity, Network, Posted, Thread, upsert};
+use crate::publish::Thread;
+use crate::publish::github::GitHub;
+use crate::publish::http::Network;
 use crate::publish::local;
+use crate::publish::sticky::{Identity, Posted, upsert};
 use crate::render::markdown::{self, Detail, Unit};
 use crate::render::plots::{Asset, ImageMode};
 use crate::render::{escape, marker};
@@ -293,8 +296,7 @@ To comment, run `mlci report --collect DIR` here and `mlci publish DIR` in a `wo
             .is_some_and(|ours| is_newer(repo, ours, theirs))
     };
     let posted = upsert(
-        &github,
-        &destination.thread,
+        &github.conversation(&destination.thread),
         &body,
         &identity,
         head.as_deref(),
@@ -303,6 +305,7 @@ To comment, run `mlci report --collect DIR` here and `mlci publish DIR` in a `wo
     match &posted {
         Posted::Created(c) => log::info!("created {}", c.url),
         Posted::Updated(c) => log::info!("updated {}", c.url),
+        Posted::Kept(c) => log::info!("kept {}: comments here cannot be edited", c.url),
         Posted::Skipped {
             comment,
             newer_head,
@@ -633,8 +636,7 @@ pub fn comment(args: CommentArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<
             .is_some_and(|ours| is_newer(repo.as_ref(), ours, theirs))
     };
     let posted = upsert(
-        &github,
-        &destination.thread,
+        &github.conversation(&destination.thread),
         &body,
         &identity,
         head.as_deref(),

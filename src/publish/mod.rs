@@ -1,10 +1,25 @@
 //! Publish: where a rendered report goes. The only module besides `git` that does I/O.
 //!
 //! - [`local`]: `--dry-run`, files in a directory;
-//! - [`github`]: the sticky comment, the check run, charts hosted in the repository.
+//! - [`github`]: the sticky comment, the check run, charts hosted in the repository;
+//! - [`sticky`]: the sticky-comment logic every forge shares; [`http`]: their retry policy
+//!   and errors.
 
 pub mod github;
+pub mod http;
 pub mod local;
+pub mod sticky;
+
+/// The conversation a report goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Thread {
+    /// A pull request's (GitHub) or merge request's (GitLab) conversation, by number.
+    PullRequest(u64),
+    /// An issue.
+    Issue(u64),
+    /// A commit's comments (push pipelines).
+    Commit(String),
+}
 
 /// A report ready to publish: what the renderers returned.
 #[derive(Debug, Clone, PartialEq, Eq)]
