@@ -38,6 +38,38 @@ pub const GITHUB_TOKEN: &str = "GITHUB_TOKEN";
 pub const MLCI_TOKEN: &str = "MLCI_TOKEN";
 /// Set to `true` by GitLab CI.
 pub const GITLAB_CI: &str = "GITLAB_CI";
+/// GitLab's REST root, `https://gitlab.example.com/api/v4` (a sub-path on some instances).
+pub const CI_API_V4_URL: &str = "CI_API_V4_URL";
+/// GitLab's web root.
+pub const CI_SERVER_URL: &str = "CI_SERVER_URL";
+/// The project's numeric id.
+pub const CI_PROJECT_ID: &str = "CI_PROJECT_ID";
+/// `namespace/project`.
+pub const CI_PROJECT_PATH: &str = "CI_PROJECT_PATH";
+/// The project's web page.
+pub const CI_PROJECT_URL: &str = "CI_PROJECT_URL";
+/// The merge request's number (`!N`), in merge request pipelines.
+pub const CI_MERGE_REQUEST_IID: &str = "CI_MERGE_REQUEST_IID";
+/// The merge request diff's base: the merge-base of source and target.
+pub const CI_MERGE_REQUEST_DIFF_BASE_SHA: &str = "CI_MERGE_REQUEST_DIFF_BASE_SHA";
+/// The source branch's head, in merged-results pipelines only.
+pub const CI_MERGE_REQUEST_SOURCE_BRANCH_SHA: &str = "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA";
+/// The merge request's target project.
+pub const CI_MERGE_REQUEST_PROJECT_ID: &str = "CI_MERGE_REQUEST_PROJECT_ID";
+/// The merge request's source project (differs for a fork).
+pub const CI_MERGE_REQUEST_SOURCE_PROJECT_ID: &str = "CI_MERGE_REQUEST_SOURCE_PROJECT_ID";
+/// The commit the pipeline builds (a temporary merge commit in merged-results pipelines).
+pub const CI_COMMIT_SHA: &str = "CI_COMMIT_SHA";
+/// The previous tip of the branch; zeros in merge request pipelines.
+pub const CI_COMMIT_BEFORE_SHA: &str = "CI_COMMIT_BEFORE_SHA";
+/// `push`, `merge_request_event`, `schedule`, ...
+pub const CI_PIPELINE_SOURCE: &str = "CI_PIPELINE_SOURCE";
+/// The job's page, for links.
+pub const CI_JOB_URL: &str = "CI_JOB_URL";
+/// The job token: it cannot create notes or uploads.
+pub const CI_JOB_TOKEN: &str = "CI_JOB_TOKEN";
+/// A GitLab access token with the `api` scope (a masked CI/CD variable).
+pub const GITLAB_TOKEN: &str = "GITLAB_TOKEN";
 /// Set by most CI systems.
 pub const CI: &str = "CI";
 
@@ -90,6 +122,8 @@ pub struct CiContext {
     pub trusted_workspace: Option<PathBuf>,
     /// GitHub Actions' variables and event, when running there.
     pub github: Option<GitHubEnv>,
+    /// GitLab CI's variables, when running there.
+    pub gitlab: Option<GitLabEnv>,
     /// `MLCI_TOKEN`, else the forge's token variable.
     pub token: Option<Secret>,
     /// Whether the token came from the workflow's own `GITHUB_TOKEN`.
@@ -131,6 +165,32 @@ pub struct GitHubEnv {
     pub event: Event,
     /// `INPUT_*` variables of a container action, by input name (hyphens kept).
     pub inputs: BTreeMap<String, String>,
+}
+
+/// GitLab CI's environment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GitLabEnv {
+    /// `CI_API_V4_URL`.
+    pub api_url: String,
+    /// `CI_SERVER_URL`.
+    pub server_url: String,
+    /// `CI_PROJECT_ID`.
+    pub project_id: String,
+    /// `CI_PROJECT_PATH`.
+    pub project_path: String,
+    /// `CI_PROJECT_URL`.
+    pub project_url: String,
+    /// `CI_JOB_URL`.
+    pub job_url: String,
+    /// `CI_PIPELINE_SOURCE`.
+    pub pipeline_source: String,
+    /// `CI_COMMIT_SHA`.
+    pub commit_sha: String,
+    /// What the pipeline is for, in the terms [`Event`] shares with GitHub: a merge request
+    /// (its iid, the diff's base, the source branch's head, fork or not) or a push.
+    pub event: Event,
+    /// Only `CI_JOB_TOKEN` is there: nothing can be posted with it.
+    pub job_token_only: bool,
 }
 
 /// The parts of the event payload mlci uses.
@@ -196,7 +256,12 @@ impl CiContext {
                     .collect(),
             }
         });
-        let (token, token_is_workflow_token) = match (var(MLCI_TOKEN), var(GITHUB_TOKEN)) {
+        let gitlab = (provider == Provider::GitLab).then(|| gitlab_env(&var));
+        let forge_token = match provider {
+            Provider::GitLab => var(GITLAB_TOKEN),
+            _ => var(GITHUB_TOKEN),
+        };
+        let (token, token_is_workflow_token) = match (var(MLCI_TOKEN), forge_token) {
             (Some(token), _) => (Some(Secret::new(token)), false),
             (None, Some(token)) => (
                 Some(Secret::new(token)),
@@ -204,6 +269,10 @@ impl CiContext {
             ),
             (None, None) => (None, false),
         };
+        let gitlab = gitlab.map(|mut g| {
+            g.job_token_only = token.is_none() && var(CI_JOB_TOKEN).is_some();
+            g
+        });
         let trusted_workspace = match provider {
             Provider::GitHubActions => var(GITHUB_WORKSPACE).map(PathBuf::from),
             _ => None,
@@ -212,9 +281,57 @@ impl CiContext {
             provider,
             trusted_workspace,
             github,
+            gitlab,
             token,
             token_is_workflow_token,
         }
+    }
+}
+
+/// GitLab CI's variables (`var` reads one, empty as absent).
+pub fn gitlab_env(var: &dyn Fn(&str) -> Option<String>) -> GitLabEnv {
+    let get = |name: &str| var(name).unwrap_or_default();
+    let commit_sha = get(CI_COMMIT_SHA);
+    let event = match var(CI_MERGE_REQUEST_IID).and_then(|n| n.parse::<u64>().ok()) {
+        Some(number) => Event::PullRequest {
+            number,
+            base_sha: get(CI_MERGE_REQUEST_DIFF_BASE_SHA),
+            // In merged-results pipelines CI_COMMIT_SHA is a temporary merge commit.
+            head_sha: var(CI_MERGE_REQUEST_SOURCE_BRANCH_SHA).unwrap_or_else(|| commit_sha.clone()),
+            from_fork: matches!(
+                (var(CI_MERGE_REQUEST_SOURCE_PROJECT_ID), var(CI_MERGE_REQUEST_PROJECT_ID)),
+                (Some(source), Some(target)) if source != target
+            ),
+        },
+        None => Event::Push {
+            before: get(CI_COMMIT_BEFORE_SHA),
+            after: commit_sha.clone(),
+        },
+    };
+    let api_url = var(CI_API_V4_URL).unwrap_or_else(|| "https://gitlab.com/api/v4".into());
+    let server_url = var(CI_SERVER_URL).unwrap_or_else(|| {
+        api_url
+            .trim_end_matches('/')
+            .trim_end_matches("/api/v4")
+            .to_owned()
+    });
+    GitLabEnv {
+        project_url: var(CI_PROJECT_URL).unwrap_or_else(|| {
+            format!(
+                "{}/{}",
+                server_url.trim_end_matches('/'),
+                get(CI_PROJECT_PATH)
+            )
+        }),
+        api_url,
+        server_url,
+        project_id: get(CI_PROJECT_ID),
+        project_path: get(CI_PROJECT_PATH),
+        job_url: get(CI_JOB_URL),
+        pipeline_source: get(CI_PIPELINE_SOURCE),
+        commit_sha,
+        event,
+        job_token_only: false,
     }
 }
 
@@ -360,5 +477,44 @@ mod tests {
         );
         let push = serde_json::json!({"before": "1".repeat(40), "after": "2".repeat(40)});
         assert!(matches!(parse_event("push", &push), Event::Push { .. }));
+    }
+
+    #[test]
+    fn gitlab_merge_request_pipelines_name_the_source_head_and_the_diff_base() {
+        let vars: BTreeMap<&str, &str> = [
+            (CI_API_V4_URL, "https://host/gitlab/api/v4"),
+            (CI_PROJECT_ID, "42"),
+            (CI_PROJECT_PATH, "group/model"),
+            (CI_MERGE_REQUEST_IID, "12"),
+            (CI_MERGE_REQUEST_DIFF_BASE_SHA, "b"),
+            (CI_COMMIT_SHA, "merge"),
+            (CI_MERGE_REQUEST_SOURCE_BRANCH_SHA, "h"),
+            (CI_MERGE_REQUEST_PROJECT_ID, "42"),
+            (CI_MERGE_REQUEST_SOURCE_PROJECT_ID, "77"),
+        ]
+        .into();
+        let env = gitlab_env(&|name| vars.get(name).map(|v| (*v).to_owned()));
+        assert_eq!(
+            env.event,
+            Event::PullRequest {
+                number: 12,
+                base_sha: "b".into(),
+                head_sha: "h".into(),
+                from_fork: true
+            }
+        );
+        // A sub-path instance: the web root is the API root without /api/v4.
+        assert_eq!(env.server_url, "https://host/gitlab");
+        assert_eq!(env.project_url, "https://host/gitlab/group/model");
+        let branch: BTreeMap<&str, &str> =
+            [(CI_COMMIT_SHA, "c"), (CI_COMMIT_BEFORE_SHA, "p")].into();
+        let env = gitlab_env(&|name| branch.get(name).map(|v| (*v).to_owned()));
+        assert_eq!(
+            env.event,
+            Event::Push {
+                before: "p".into(),
+                after: "c".into()
+            }
+        );
     }
 }

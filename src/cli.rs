@@ -67,19 +67,31 @@ pub enum Command {
     Comment(CommentArgs),
 }
 
-/// Where and how to post on GitHub; shared by `report`, `publish` and `comment`.
+/// Where and how to post on GitHub or GitLab; shared by `report`, `publish` and `comment`.
 #[derive(Debug, Args)]
 pub struct PostArgs {
-    /// Token [default: MLCI_TOKEN, else GITHUB_TOKEN]. Never printed.
+    /// Token [default: MLCI_TOKEN, else GITHUB_TOKEN on GitHub, GITLAB_TOKEN on GitLab].
+    /// Never printed.
     #[arg(long, value_name = "TOKEN", hide_env_values = true)]
     pub token: Option<crate::ci::Secret>,
 
-    /// Repository, OWNER/NAME [default: GITHUB_REPOSITORY].
+    /// Where to post [default: the CI system's forge, else github].
+    #[arg(long, env = "MLCI_FORGE", value_name = "FORGE")]
+    pub forge: Option<ForgeArg>,
+
+    /// Repository: OWNER/NAME on GitHub, GROUP/PROJECT or a project id on GitLab [default:
+    /// GITHUB_REPOSITORY, CI_PROJECT_ID].
     #[arg(long, env = "MLCI_REPO", value_name = "OWNER/NAME")]
     pub repo: Option<String>,
 
-    /// Pull request to comment on [default: the event's].
-    #[arg(long, env = "MLCI_PR", value_name = "N", conflicts_with = "commit")]
+    /// Pull request (GitHub) or merge request (GitLab) to comment on [default: the event's].
+    #[arg(
+        long,
+        visible_alias = "mr",
+        env = "MLCI_PR",
+        value_name = "N",
+        conflicts_with = "commit"
+    )]
     pub pr: Option<u64>,
 
     /// Commit to comment on instead of a pull request [default on push: the pushed commit].
@@ -94,6 +106,11 @@ pub struct PostArgs {
     /// GitHub web root, for links [default: GITHUB_SERVER_URL, else `https://github.com`].
     #[arg(long, env = "MLCI_GITHUB_SERVER_URL", value_name = "URL")]
     pub github_server_url: Option<String>,
+
+    /// GitLab API root (self-managed: `https://HOST/api/v4`, sub-paths included) [default:
+    /// CI_API_V4_URL, else `https://gitlab.com/api/v4`].
+    #[arg(long, env = "MLCI_GITLAB_API_URL", value_name = "URL")]
+    pub gitlab_api_url: Option<String>,
 
     /// Login that posts the report, to tell our comments from quotes of them [default:
     /// `github-actions[bot]` with the workflow token].
@@ -279,8 +296,8 @@ pub struct ReportArgs {
     #[arg(long, env = "MLCI_ID", value_name = "ID")]
     pub id: Option<String>,
 
-    /// How charts reach the reader [default: git-ref when posting to GitHub, files with
-    /// --dry-run].
+    /// How charts reach the reader [default: git-ref when posting to GitHub, upload on
+    /// GitLab, files with --dry-run].
     #[arg(long, env = "MLCI_IMAGES", value_name = "MODE", default_value = "auto")]
     pub images: ImagesArg,
 
@@ -298,20 +315,36 @@ pub struct ReportArgs {
     )]
     pub collect: Option<PathBuf>,
 
+    /// Also write the head's metrics as OpenMetrics text to FILE (GitLab's metrics report:
+    /// `artifacts: reports: metrics: FILE`).
+    #[arg(long, env = "MLCI_OPENMETRICS", value_name = "FILE")]
+    pub openmetrics: Option<PathBuf>,
+
     /// Where and how to post.
     #[command(flatten)]
     pub post: PostArgs,
 }
 
+/// `--forge`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ForgeArg {
+    /// GitHub or GitHub Enterprise Server.
+    Github,
+    /// GitLab.com or a self-managed GitLab.
+    Gitlab,
+}
+
 /// `--images`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ImagesArg {
-    /// git-ref when posting to GitHub, files otherwise.
+    /// git-ref when posting to GitHub, upload on GitLab, files otherwise.
     Auto,
     /// PNG files next to the report, linked relatively (local preview, artifacts).
     Files,
-    /// Commit the charts to a hidden ref of the repository and link them there.
+    /// GitHub: commit the charts to a hidden ref of the repository and link them there.
     GitRef,
+    /// GitLab: upload the charts with the project uploads API and link them.
+    Upload,
     /// Link charts at --image-url-template (you upload --out/plots yourself).
     UrlTemplate,
     /// ```mermaid xychart-beta blocks inside the markdown: no hosting at all.

@@ -1,25 +1,26 @@
-//! Posting to GitHub: where the report goes (from the Actions event or the flags), the job
-//! summary and step outputs, chart hosting, the sticky comment within GitHub's size limit,
-//! the check run; and the `publish` and `comment` commands, which post what `report
-//! --collect` gathered or a markdown file the user wrote.
+//! Posting to GitHub and GitLab: where the report goes (from the CI environment or the
+//! flags), the job summary and step outputs, chart hosting, the sticky comment within the
+//! forge's size limit, the check run; and the `publish` and `comment` commands, which post
+//! what `report --collect` gathered or a markdown file the user wrote.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::ci::{ACTIONS_BOT, CiContext, Event, Secret};
-use crate::cli::{CommentArgs, ImagesArg, PostArgs, PublishArgs};
+use crate::ci::{ACTIONS_BOT, CiContext, Event, Provider, Secret};
+use crate::cli::{CommentArgs, ForgeArg, ImagesArg, PostArgs, PublishArgs};
 use crate::command::report::{Draft, bundle_inputs, id_and_title, is_newer, plan};
 use crate::command::{collect_both, log_warnings, read_settings};
 use crate::diff;
 use crate::git::Repo;
 use crate::publish::Thread;
 use crate::publish::github::GitHub;
-use crate::publish::http::Network;
+use crate::publish::gitlab::GitLab;
+use crate::publish::http::{ApiError, Forge, Network};
 use crate::publish::local;
-use crate::publish::sticky::{Identity, Posted, upsert};
+use crate::publish::sticky::{Conversation, Identity, Posted, upsert};
 use crate::render::markdown::{self, Detail, Unit};
-use crate::render::plots::{Asset, ImageMode};
+use crate::render::plots::{Asset, ImageMode, PlotSection};
 use crate::render::{escape, marker};
 use crate::{Outcome, fail};
 
@@ -27,6 +28,8 @@ use crate::{Outcome, fail};
 /// (`422 Body is too long (maximum is 65536 characters)`; not in the OpenAPI description,
 /// seen in danger/danger#424, reg-viz/reg-actions#123; `shared/api/README.md` Part B).
 pub const COMMENT_LIMIT: usize = 65_536;
+/// GitLab rejects notes longer than this many characters (notes API documentation).
+pub const GITLAB_NOTE_LIMIT: usize = 1_000_000;
 /// Check run `output.summary` is at most this many bytes (`maxLength: 65535` in the
 /// description of `checks/create`).
 pub const CHECK_SUMMARY_LIMIT: usize = 65_535;
@@ -34,24 +37,30 @@ pub const CHECK_SUMMARY_LIMIT: usize = 65_535;
 /// documentation, "Step isolation and limits").
 pub const STEP_SUMMARY_LIMIT: usize = 1 << 20;
 
-/// Where a report goes on GitHub, and what the event says about it.
+/// Where a report goes, and what the CI event says about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Destination {
+    /// GitHub or GitLab.
+    pub forge: Forge,
     /// REST API root.
     pub api_url: String,
     /// Web root.
     pub server_url: String,
-    /// `owner/name`.
+    /// GitHub: `owner/name`; GitLab: the project's id or `group/project`.
     pub repository: String,
+    /// GitLab: the project's web page (upload links are made absolute with it).
+    pub project_url: String,
     /// The conversation the comment goes to.
     pub thread: Thread,
     /// The event, for the default base and head.
     pub event: Event,
     /// The token, if any.
     pub token: Option<Secret>,
+    /// GitLab: only the job token is there, which cannot post.
+    pub job_token_only: bool,
     /// The login that posts (known for the workflow token).
     pub login: Option<String>,
-    /// The workflow run's page (where the job summary is).
+    /// The CI run's page (GitHub: where the job summary is; GitLab: the job).
     pub run_url: Option<String>,
     /// `GITHUB_STEP_SUMMARY`.
     pub step_summary: Option<PathBuf>,
@@ -60,7 +69,7 @@ pub struct Destination {
 }
 
 impl Destination {
-    /// The pull request number, if the report goes to one.
+    /// The pull or merge request number, if the report goes to one.
     pub fn pull_request(&self) -> Option<u64> {
         match self.thread {
             Thread::PullRequest(n) => Some(n),
@@ -85,21 +94,73 @@ impl Destination {
         }
     }
 
-    /// A pull request from a fork runs with a read-only token.
+    /// A GitHub pull request from a fork runs with a read-only token.
     pub fn is_fork(&self) -> bool {
-        matches!(
-            self.event,
-            Event::PullRequest {
-                from_fork: true,
-                ..
-            }
-        )
+        self.forge == Forge::GitHub
+            && matches!(
+                self.event,
+                Event::PullRequest {
+                    from_fork: true,
+                    ..
+                }
+            )
+    }
+
+    /// The most characters a comment may have here.
+    fn comment_limit(&self) -> usize {
+        match self.forge {
+            Forge::GitHub => COMMENT_LIMIT,
+            Forge::GitLab => GITLAB_NOTE_LIMIT,
+        }
     }
 }
 
-/// Where the report goes, from the flags and the Actions environment; `None` when nothing
-/// says (a laptop without `--repo`).
+/// Where the report goes, from the flags and the CI environment; `None` when nothing says
+/// (a laptop without `--repo`).
 pub fn destination(ci: &CiContext, post: &PostArgs) -> anyhow::Result<Option<Destination>> {
+    let forge = match post.forge {
+        Some(ForgeArg::Github) => Forge::GitHub,
+        Some(ForgeArg::Gitlab) => Forge::GitLab,
+        None if ci.provider == Provider::GitLab => Forge::GitLab,
+        None => Forge::GitHub,
+    };
+    match forge {
+        Forge::GitHub => github_destination(ci, post),
+        Forge::GitLab => gitlab_destination(ci, post),
+    }
+}
+
+/// The conversation: `--pr`, `--commit`, else the event's pull request or pushed commit,
+/// else `fallback_commit`. `--commit` makes the event irrelevant.
+fn thread(
+    post: &PostArgs,
+    event: &mut Event,
+    fallback_commit: Option<String>,
+    repository: &str,
+) -> anyhow::Result<Thread> {
+    Ok(match (post.pr, &post.commit, &*event) {
+        (Some(n), _, _) => Thread::PullRequest(n),
+        (None, Some(sha), _) => {
+            *event = Event::Other;
+            Thread::Commit(sha.clone())
+        }
+        (None, None, Event::PullRequest { number, .. }) => Thread::PullRequest(*number),
+        (None, None, Event::Push { after, .. }) if !after.is_empty() => {
+            Thread::Commit(after.clone())
+        }
+        (None, None, _) => match fallback_commit {
+            Some(sha) => Thread::Commit(sha),
+            None => {
+                return Err(fail(
+                    format!("nothing to comment on in {repository}"),
+                    "pass --pr N or --commit SHA",
+                ));
+            }
+        },
+    })
+}
+
+fn github_destination(ci: &CiContext, post: &PostArgs) -> anyhow::Result<Option<Destination>> {
     let github = ci.github.as_ref();
     let repository = post.repo.clone().or_else(|| {
         github
@@ -110,26 +171,8 @@ pub fn destination(ci: &CiContext, post: &PostArgs) -> anyhow::Result<Option<Des
         return Ok(None);
     };
     let mut event = github.map(|g| g.event.clone()).unwrap_or_default();
-    let thread = match (post.pr, &post.commit, &event) {
-        (Some(n), _, _) => Thread::PullRequest(n),
-        (None, Some(sha), _) => {
-            event = Event::Other;
-            Thread::Commit(sha.clone())
-        }
-        (None, None, Event::PullRequest { number, .. }) => Thread::PullRequest(*number),
-        (None, None, Event::Push { after, .. }) if !after.is_empty() => {
-            Thread::Commit(after.clone())
-        }
-        (None, None, _) => match github.map(|g| g.sha.clone()).filter(|s| !s.is_empty()) {
-            Some(sha) => Thread::Commit(sha),
-            None => {
-                return Err(fail(
-                    format!("nothing to comment on in {repository}"),
-                    "pass --pr N or --commit SHA",
-                ));
-            }
-        },
-    };
+    let fallback = github.map(|g| g.sha.clone()).filter(|s| !s.is_empty());
+    let thread = thread(post, &mut event, fallback, &repository)?;
     let token = post.token.clone().or_else(|| ci.token.clone());
     let workflow_token = post.token.is_none() && ci.token_is_workflow_token;
     let api_url = post
@@ -151,12 +194,15 @@ pub fn destination(ci: &CiContext, post: &PostArgs) -> anyhow::Result<Option<Des
         )
     });
     Ok(Some(Destination {
+        forge: Forge::GitHub,
         api_url,
+        project_url: String::new(),
         server_url,
         repository,
         thread,
         event,
         token,
+        job_token_only: false,
         login: post
             .author
             .clone()
@@ -164,6 +210,55 @@ pub fn destination(ci: &CiContext, post: &PostArgs) -> anyhow::Result<Option<Des
         run_url,
         step_summary: github.and_then(|g| g.step_summary.clone()),
         output: github.and_then(|g| g.output.clone()),
+    }))
+}
+
+fn gitlab_destination(ci: &CiContext, post: &PostArgs) -> anyhow::Result<Option<Destination>> {
+    let gitlab = ci.gitlab.as_ref();
+    let from_ci = gitlab.and_then(|g| {
+        [&g.project_id, &g.project_path]
+            .into_iter()
+            .find(|v| !v.is_empty())
+            .cloned()
+    });
+    let Some(repository) = post.repo.clone().or(from_ci) else {
+        return Ok(None);
+    };
+    let mut event = gitlab.map(|g| g.event.clone()).unwrap_or_default();
+    let fallback = gitlab
+        .map(|g| g.commit_sha.clone())
+        .filter(|s| !s.is_empty());
+    let thread = thread(post, &mut event, fallback, &repository)?;
+    let api_url = post
+        .gitlab_api_url
+        .clone()
+        .or_else(|| gitlab.map(|g| g.api_url.clone()))
+        .unwrap_or_else(|| "https://gitlab.com/api/v4".to_owned());
+    let server_url = gitlab
+        .filter(|_| post.gitlab_api_url.is_none())
+        .map(|g| g.server_url.clone())
+        .unwrap_or_else(|| crate::publish::gitlab::server_of(&api_url).to_owned());
+    let project_url = match (&post.repo, gitlab) {
+        // A numeric id says nothing about the page; uploads then use their full path.
+        (Some(repo), _) if repo.bytes().all(|b| b.is_ascii_digit()) => String::new(),
+        (Some(repo), _) => format!("{}/{}", server_url.trim_end_matches('/'), repo),
+        (None, Some(g)) => g.project_url.clone(),
+        (None, None) => String::new(),
+    };
+    Ok(Some(Destination {
+        forge: Forge::GitLab,
+        api_url,
+        server_url,
+        repository,
+        project_url,
+        thread,
+        event,
+        token: post.token.clone().or_else(|| ci.token.clone()),
+        job_token_only: post.token.is_none() && gitlab.is_some_and(|g| g.job_token_only),
+        login: post.author.clone(),
+        run_url: gitlab.map(|g| g.job_url.clone()).filter(|u| !u.is_empty()),
+        step_summary: None,
+        output: None,
     }))
 }
 
@@ -176,24 +271,170 @@ fn network(post: &PostArgs) -> Network {
     }
 }
 
-fn client(destination: &Destination, post: &PostArgs) -> anyhow::Result<GitHub> {
-    let token = destination.token.as_ref().ok_or_else(|| {
-        fail(
-            "no GitHub token",
-            "pass --token, or set MLCI_TOKEN or GITHUB_TOKEN (in a workflow: `env: GITHUB_TOKEN: ${{ github.token }}`)",
-        )
-    })?;
-    Ok(GitHub::new(
-        &destination.api_url,
-        &destination.server_url,
-        &destination.repository,
-        token,
-        network(post),
-    )?)
+/// A forge's client.
+enum Client {
+    GitHub(GitHub),
+    GitLab(GitLab),
 }
 
-/// Posts a report: the job summary (always, full), the charts, the sticky comment, the
-/// check run, the step outputs. A local copy is written to `out` first.
+impl Client {
+    /// The client for `destination`, or why there is none (no token).
+    fn new(destination: &Destination, post: &PostArgs) -> anyhow::Result<Client> {
+        let Some(token) = destination.token.as_ref() else {
+            return Err(match destination.forge {
+                Forge::GitHub => fail(
+                    "no GitHub token",
+                    "pass --token, or set MLCI_TOKEN or GITHUB_TOKEN (in a workflow: `env: GITHUB_TOKEN: ${{ github.token }}`)",
+                ),
+                Forge::GitLab if destination.job_token_only => fail(
+                    "only CI_JOB_TOKEN is available, and GitLab does not let a job token create notes or uploads",
+                    "create a project access token (Settings > Access tokens, role Reporter, scope `api`) and add it as a masked CI/CD variable named GITLAB_TOKEN (Settings > CI/CD > Variables)",
+                ),
+                Forge::GitLab => fail(
+                    "no GitLab token",
+                    "set GITLAB_TOKEN (or MLCI_TOKEN) to a project access token with the `api` scope, as a masked CI/CD variable; or pass --token",
+                ),
+            });
+        };
+        let network = network(post);
+        Ok(match destination.forge {
+            Forge::GitHub => Client::GitHub(GitHub::new(
+                &destination.api_url,
+                &destination.server_url,
+                &destination.repository,
+                token,
+                network,
+            )?),
+            Forge::GitLab => Client::GitLab(GitLab::new(
+                &destination.api_url,
+                &destination.repository,
+                &destination.project_url,
+                token,
+                network,
+            )?),
+        })
+    }
+
+    fn conversation<'a>(&'a self, thread: &'a Thread) -> Box<dyn Conversation + 'a> {
+        match self {
+            Client::GitHub(github) => Box::new(github.conversation(thread)),
+            Client::GitLab(gitlab) => Box::new(gitlab.conversation(thread)),
+        }
+    }
+
+    /// Hosts `assets` where the forge's readers can see them; `None` when `images` is not a
+    /// hosting mode.
+    fn host(
+        &self,
+        assets: &[Asset],
+        images: ImagesArg,
+        thread: &Thread,
+        post: &PostArgs,
+    ) -> anyhow::Result<Option<BTreeMap<String, String>>> {
+        Ok(match (self, images) {
+            (_, ImagesArg::UrlTemplate) => {
+                let template = post.image_url_template.as_deref().ok_or_else(|| {
+                    fail(
+                        "--images url-template needs --image-url-template",
+                        "for example --image-url-template 'https://my-bucket.s3.amazonaws.com/reports/{path}', after uploading --out",
+                    )
+                })?;
+                Some(
+                    assets
+                        .iter()
+                        .map(|a| (a.path.clone(), url_from_template(template, &a.path)))
+                        .collect(),
+                )
+            }
+            (_, _) if assets.is_empty() => None,
+            (Client::GitHub(github), ImagesArg::Auto | ImagesArg::GitRef) => {
+                let reference = post
+                    .image_ref
+                    .clone()
+                    .unwrap_or_else(|| default_image_ref(thread));
+                Some(github.host_files(assets, &reference)?)
+            }
+            (Client::GitLab(gitlab), ImagesArg::Auto | ImagesArg::Upload) => {
+                Some(gitlab.upload(assets)?)
+            }
+            (Client::GitHub(_), ImagesArg::Upload) => {
+                return Err(fail(
+                    "--images upload is GitLab's",
+                    "on GitHub use --images git-ref (the default), mermaid or url-template",
+                ));
+            }
+            (Client::GitLab(_), ImagesArg::GitRef) => {
+                return Err(fail(
+                    "--images git-ref is GitHub's",
+                    "on GitLab use --images upload (the default), mermaid or url-template",
+                ));
+            }
+            _ => None,
+        })
+    }
+
+    /// The login the token posts as: known, else asked (GitLab), else unknown.
+    fn login(&self, known: Option<&String>) -> Option<String> {
+        if let Some(login) = known {
+            return Some(login.clone());
+        }
+        match self {
+            Client::GitHub(_) => None,
+            Client::GitLab(gitlab) => match gitlab.current_user() {
+                Ok(name) if !name.is_empty() => Some(name),
+                Ok(_) => None,
+                Err(error) => {
+                    log::info!(
+                        "{error}; our note is then found by its marker alone (pass --author to name the token's user)"
+                    );
+                    None
+                }
+            },
+        }
+    }
+
+    fn transcript(&self) -> Vec<String> {
+        match self {
+            Client::GitHub(github) => github.transcript(),
+            Client::GitLab(gitlab) => gitlab.transcript(),
+        }
+    }
+}
+
+/// Hosts the charts, falling back to inline mermaid when the token may not write them.
+fn hosted_plots(
+    draft: &Draft<'_>,
+    client: &Client,
+    destination: &Destination,
+    images: ImagesArg,
+    post: &PostArgs,
+) -> anyhow::Result<(Vec<PlotSection>, BTreeMap<String, String>)> {
+    let mode = match images {
+        ImagesArg::Mermaid => ImageMode::Mermaid,
+        ImagesArg::None => ImageMode::None,
+        _ => ImageMode::Files,
+    };
+    let (plots, assets) = draft.plots(mode)?;
+    match client.host(&assets, images, &destination.thread, post) {
+        Ok(urls) => Ok((plots, urls.unwrap_or_default())),
+        Err(error)
+            if error
+                .downcast_ref::<ApiError>()
+                .is_some_and(ApiError::is_forbidden) =>
+        {
+            let permission = match destination.forge {
+                Forge::GitHub => "give the job `contents: write`",
+                Forge::GitLab => "give the token the `api` scope",
+            };
+            log::warn!("{error}; charts go inline as mermaid instead. To host them, {permission}");
+            Ok((draft.plots(ImageMode::Mermaid)?.0, BTreeMap::new()))
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// Posts a report: the job summary (always, full, on GitHub), the charts, the sticky
+/// comment, the check run, the step outputs. A local copy is written to `out` first.
 pub fn post_report(
     draft: &Draft<'_>,
     destination: &Destination,
@@ -229,47 +470,8 @@ To comment, run `mlci report --collect DIR` here and `mlci publish DIR` in a `wo
         return Ok(Outcome::default());
     }
 
-    let github = client(destination, post)?;
-    let mode = match images {
-        ImagesArg::Auto | ImagesArg::GitRef => ImageMode::Files,
-        ImagesArg::Files | ImagesArg::UrlTemplate => ImageMode::Files,
-        ImagesArg::Mermaid => ImageMode::Mermaid,
-        ImagesArg::None => ImageMode::None,
-    };
-    let (mut plots, assets) = draft.plots(mode)?;
-    let urls = match images {
-        ImagesArg::Auto | ImagesArg::GitRef => {
-            let reference = post
-                .image_ref
-                .clone()
-                .unwrap_or_else(|| default_image_ref(&destination.thread));
-            match github.host_files(&assets, &reference) {
-                Ok(urls) => urls,
-                Err(error) if error.is_forbidden() => {
-                    log::warn!(
-                        "{error}; charts go inline as mermaid instead. To host them, give the job `contents: write`"
-                    );
-                    plots = draft.plots(ImageMode::Mermaid)?.0;
-                    BTreeMap::new()
-                }
-                Err(error) => return Err(error.into()),
-            }
-        }
-        ImagesArg::UrlTemplate => {
-            let template = post.image_url_template.as_deref().ok_or_else(|| {
-                fail(
-                    "--images url-template needs --image-url-template",
-                    "for example --image-url-template 'https://my-bucket.s3.amazonaws.com/reports/{path}', after uploading --out",
-                )
-            })?;
-            assets
-                .iter()
-                .map(|a| (a.path.clone(), url_from_template(template, &a.path)))
-                .collect()
-        }
-        // Files linked relatively do not show on GitHub; the job summary still has them.
-        _ => BTreeMap::new(),
-    };
+    let client = Client::new(destination, post)?;
+    let (plots, urls) = hosted_plots(draft, &client, destination, images, post)?;
     let render = |detail| {
         rewrite_links(
             &draft.markdown(&plots, detail, destination.run_url.as_deref()),
@@ -282,13 +484,14 @@ To comment, run `mlci report --collect DIR` here and `mlci publish DIR` in a `wo
         changed,
     )?;
 
-    let (body, detail) = markdown::fit(&render, changed, COMMENT_LIMIT, Unit::Chars);
+    let limit = destination.comment_limit();
+    let (body, detail) = markdown::fit(&render, changed, limit, Unit::Chars);
     if detail != Detail::Full {
         log::warn!("the report is longer than a comment can be; posting it at {detail:?} detail");
     }
     let identity = Identity {
         id: draft.id.clone(),
-        login: destination.login.clone(),
+        login: client.login(destination.login.as_ref()),
     };
     let head = destination.head_sha();
     let newer = |theirs: &str| {
@@ -296,16 +499,48 @@ To comment, run `mlci report --collect DIR` here and `mlci publish DIR` in a `wo
             .is_some_and(|ours| is_newer(repo, ours, theirs))
     };
     let posted = upsert(
-        &github.conversation(&destination.thread),
+        client.conversation(&destination.thread).as_ref(),
         &body,
         &identity,
         head.as_deref(),
         &newer,
     )?;
-    match &posted {
+    log_posted(&posted);
+    outputs.push(("comment-url", posted.url().to_owned()));
+
+    if post.check {
+        match (&client, &head) {
+            (Client::GitHub(github), Some(head)) => {
+                let (summary, _) =
+                    markdown::fit(&render, changed, CHECK_SUMMARY_LIMIT, Unit::Bytes);
+                let name = format!("mlci ({})", draft.id);
+                let title = summary_line(draft);
+                let url = github.check_run(&name, head, "neutral", &title, &summary)?;
+                log::info!("check run {url}");
+            }
+            (Client::GitHub(_), None) => {
+                log::warn!("no head commit to attach the check run to (pass --commit)");
+            }
+            (Client::GitLab(_), _) => log::warn!(
+                "--check makes a GitHub check run; on GitLab the job's exit code and the metrics report (--openmetrics) do that work"
+            ),
+        }
+    }
+    for line in client.transcript() {
+        log::debug!("{line}");
+    }
+    write_outputs(destination, &outputs)?;
+    Ok(Outcome::default())
+}
+
+fn log_posted(posted: &Posted) {
+    match posted {
         Posted::Created(c) => log::info!("created {}", c.url),
         Posted::Updated(c) => log::info!("updated {}", c.url),
-        Posted::Kept(c) => log::info!("kept {}: comments here cannot be edited", c.url),
+        Posted::Kept(c) => log::info!(
+            "kept {}: GitLab cannot edit commit comments, and this commit has its report",
+            c.url
+        ),
         Posted::Skipped {
             comment,
             newer_head,
@@ -315,24 +550,6 @@ To comment, run `mlci report --collect DIR` here and `mlci publish DIR` in a `wo
             &newer_head[..newer_head.len().min(12)]
         ),
     }
-    outputs.push(("comment-url", posted.url().to_owned()));
-
-    if post.check {
-        if let Some(head) = &head {
-            let (summary, _) = markdown::fit(&render, changed, CHECK_SUMMARY_LIMIT, Unit::Bytes);
-            let name = format!("mlci ({})", draft.id);
-            let title = summary_line(draft);
-            let url = github.check_run(&name, head, "neutral", &title, &summary)?;
-            log::info!("check run {url}");
-        } else {
-            log::warn!("no head commit to attach the check run to (pass --commit)");
-        }
-    }
-    for line in github.transcript() {
-        log::debug!("{line}");
-    }
-    write_outputs(destination, &outputs)?;
-    Ok(Outcome::default())
 }
 
 /// The one-line summary, for a check run's title.
@@ -407,7 +624,10 @@ fn write_outputs(destination: &Destination, outputs: &[(&str, String)]) -> anyho
 pub struct Manifest {
     /// Format version.
     pub version: u32,
-    /// `owner/name`.
+    /// `github` or `gitlab` (absent: github).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forge: Option<String>,
+    /// GitHub: `owner/name`; GitLab: the project's id or path.
     pub repository: String,
     /// The pull request the report is for.
     pub pull_request: Option<u64>,
@@ -465,10 +685,18 @@ pub fn publish(args: PublishArgs, _dir: &Path, ci: &CiContext) -> anyhow::Result
     post.repo = post.repo.or(Some(manifest.repository.clone()));
     post.pr = post.pr.or(manifest.pull_request);
     post.commit = post.commit.or(manifest.commit.clone());
-    // The event of a workflow_run job is not the pull request's: the manifest is.
+    post.forge = post.forge.or(match manifest.forge.as_deref() {
+        Some("gitlab") => Some(ForgeArg::Gitlab),
+        _ => None,
+    });
+    // The event of the publishing job is not the pull request's: the manifest is.
     let mut destination = destination(
         &CiContext {
             github: ci.github.clone().map(|mut g| {
+                g.event = Event::Other;
+                g
+            }),
+            gitlab: ci.gitlab.clone().map(|mut g| {
                 g.event = Event::Other;
                 g
             }),
@@ -484,11 +712,13 @@ pub fn publish(args: PublishArgs, _dir: &Path, ci: &CiContext) -> anyhow::Result
             head_sha: head.clone(),
             from_fork: false,
         };
-        let github = client(&destination, &post)?;
-        let now = github.pull_request_head(number)?;
+        let now = match Client::new(&destination, &post)? {
+            Client::GitHub(github) => github.pull_request_head(number)?,
+            Client::GitLab(gitlab) => gitlab.merge_request_head(number)?,
+        };
         if !now.is_empty() && &now != head {
             log::warn!(
-                "not publishing: pull request #{number} has moved on to {} since this report of {}; the newer commit's run reports it",
+                "not publishing: pull request {number} has moved on to {} since this report of {}; the newer commit's run reports it",
                 &now[..now.len().min(12)],
                 &head[..head.len().min(12)]
             );
@@ -552,6 +782,7 @@ pub fn comment(args: CommentArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<
                     .github
                     .as_ref()
                     .map(|g| g.sha.clone())
+                    .or_else(|| ci.gitlab.as_ref().map(|g| g.commit_sha.clone()))
                     .filter(|s| !s.is_empty());
             }
             post.pr = None;
@@ -571,7 +802,7 @@ pub fn comment(args: CommentArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<
     }
     let mut destination = destination(ci, &post)?.ok_or_else(|| {
         fail(
-            "nothing to comment on: not in GitHub Actions, and no --repo",
+            "nothing to comment on: not in GitHub Actions or GitLab CI, and no --repo",
             "pass --repo OWNER/NAME with --pr N, --commit SHA or --target issue/N",
         )
     })?;
@@ -581,34 +812,15 @@ pub fn comment(args: CommentArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<
     {
         destination.thread = Thread::Issue(n);
     }
-    let github = client(&destination, &post)?;
+    let client = Client::new(&destination, &post)?;
     let base_dir = file
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| dir.to_path_buf());
     let assets = local_images(&markdown, &base_dir);
-    let urls = match images {
-        ImagesArg::Auto | ImagesArg::GitRef if !assets.is_empty() => {
-            let reference = post
-                .image_ref
-                .clone()
-                .unwrap_or_else(|| default_image_ref(&destination.thread));
-            github.host_files(&assets, &reference)?
-        }
-        ImagesArg::UrlTemplate => {
-            let template = post.image_url_template.as_deref().ok_or_else(|| {
-                fail(
-                    "--images url-template needs --image-url-template",
-                    "for example --image-url-template 'https://host/{path}'",
-                )
-            })?;
-            assets
-                .iter()
-                .map(|a| (a.path.clone(), url_from_template(template, &a.path)))
-                .collect()
-        }
-        _ => BTreeMap::new(),
-    };
+    let urls = client
+        .host(&assets, images, &destination.thread, &post)?
+        .unwrap_or_default();
     let head = destination.head_sha();
     let mut body = rewrite_links(&markdown, &urls);
     if !body.ends_with('\n') {
@@ -617,18 +829,20 @@ pub fn comment(args: CommentArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<
     body.push('\n');
     body.push_str(&marker(&id, head.as_deref()));
     body.push('\n');
-    if body.chars().count() > COMMENT_LIMIT {
+    let limit = destination.comment_limit();
+    if body.chars().count() > limit {
         return Err(fail(
             format!(
-                "`{}` is longer than a GitHub comment can be ({COMMENT_LIMIT} characters)",
-                file.display()
+                "`{}` is longer than a {} comment can be ({limit} characters)",
+                file.display(),
+                destination.forge
             ),
             "shorten the file, or let `mlci report` fit the report for you",
         ));
     }
     let identity = Identity {
         id,
-        login: destination.login.clone(),
+        login: client.login(destination.login.as_ref()),
     };
     let repo = Repo::discover(dir, ci.trusted_workspace.clone()).ok();
     let newer = |theirs: &str| {
@@ -636,7 +850,7 @@ pub fn comment(args: CommentArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<
             .is_some_and(|ours| is_newer(repo.as_ref(), ours, theirs))
     };
     let posted = upsert(
-        &github.conversation(&destination.thread),
+        client.conversation(&destination.thread).as_ref(),
         &body,
         &identity,
         head.as_deref(),

@@ -37,6 +37,7 @@ pub fn report(args: ReportArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<Ou
         images,
         chart_size,
         collect,
+        openmetrics,
         post,
     } = args;
 
@@ -73,6 +74,10 @@ pub fn report(args: ReportArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<Ou
     let (base_snapshot, head_snapshot) =
         collect_both(&plan, base.source.as_ref(), head.source.as_ref())?;
 
+    if let Some(path) = &openmetrics {
+        publish::local::write_file(path, &render::openmetrics::render(&head_snapshot))?;
+        log::info!("wrote the head's metrics to {}", path.display());
+    }
     if let Some(bundle) = collect {
         return collect_bundle(
             &bundle,
@@ -267,6 +272,9 @@ fn collect_bundle(
     };
     let manifest = post::Manifest {
         version: 1,
+        forge: destination
+            .filter(|d| d.forge == crate::publish::http::Forge::GitLab)
+            .map(|_| "gitlab".to_owned()),
         repository: destination
             .map(|d| d.repository.clone())
             .unwrap_or_default(),

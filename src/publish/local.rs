@@ -47,6 +47,14 @@ pub fn append(path: &Path, text: &str) -> Result<(), WriteError> {
     file.write_all(text.as_bytes()).map_err(error(path))
 }
 
+/// Writes one file, creating its directory.
+pub fn write_file(path: &Path, text: &str) -> Result<(), WriteError> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(error(parent))?;
+    }
+    std::fs::write(path, text).map_err(error(path))
+}
+
 /// The manifest of a `report --collect` bundle.
 pub const MANIFEST_FILE: &str = "manifest.json";
 

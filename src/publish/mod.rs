@@ -2,10 +2,12 @@
 //!
 //! - [`local`]: `--dry-run`, files in a directory;
 //! - [`github`]: the sticky comment, the check run, charts hosted in the repository;
+//! - [`gitlab`]: the sticky note, commit comments, charts uploaded to the project;
 //! - [`sticky`]: the sticky-comment logic every forge shares; [`http`]: their retry policy
 //!   and errors.
 
 pub mod github;
+pub mod gitlab;
 pub mod http;
 pub mod local;
 pub mod sticky;

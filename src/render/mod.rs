@@ -12,6 +12,7 @@ pub mod format;
 pub mod html;
 pub mod markdown;
 pub mod mermaid;
+pub mod openmetrics;
 pub mod plots;
 pub mod text;
 

@@ -1,0 +1,536 @@
+//! GitLab: the sticky note on a merge request (or issue), comments on a commit, and chart
+//! uploads through the project uploads API.
+//!
+//! The HTTP client is reqwest (rustls with ring, the same TLS stack octocrab uses) on a
+//! current-thread tokio runtime; the retry policy, pagination rules and errors are the ones
+//! the GitHub client uses (`publish::http`). The `gitlab` crate was considered: it has no
+//! endpoint for project uploads, and its client pulls reqwest 0.13 with a second TLS
+//! provider (aws-lc-rs, a C build) and GraphQL; see ARCHITECTURE.md.
+
+use std::collections::BTreeMap;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::ci::Secret;
+use crate::publish::Thread;
+use crate::publish::http::{ApiError, Forge, Network, Policy, Reply, Retry, path_of};
+use crate::publish::sticky::{Comment, Conversation};
+use crate::render::plots::Asset;
+
+/// What a token needs to post: GitLab answers 403 without saying.
+const API_SCOPE: &str = "the `api` scope and at least the Reporter role";
+
+/// A request body.
+enum Body<'a> {
+    None,
+    Json(&'a Value),
+    /// One file as the `file` part of a multipart form.
+    File {
+        name: &'a str,
+        bytes: &'a [u8],
+    },
+}
+
+/// A GitLab client for one project.
+pub struct GitLab {
+    runtime: tokio::runtime::Runtime,
+    client: reqwest::Client,
+    /// `https://host/api/v4` (a sub-path on some instances), no trailing slash.
+    api_url: String,
+    /// The project as a path segment: a numeric id or the URL-encoded `group%2Fproject`.
+    project: String,
+    /// The project's web page, for links.
+    project_url: String,
+    token: Secret,
+    policy: Policy,
+    /// One line per request, for `-v` and the tests.
+    transcript: std::cell::RefCell<Vec<String>>,
+}
+
+impl std::fmt::Debug for GitLab {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GitLab")
+            .field("project", &self.project)
+            .finish_non_exhaustive()
+    }
+}
+
+impl GitLab {
+    /// A client for `project` (a numeric id or `group/project`) at `api_url`.
+    pub fn new(
+        api_url: &str,
+        project: &str,
+        project_url: &str,
+        token: &Secret,
+        network: Network,
+    ) -> Result<GitLab, ApiError> {
+        let setup = |message: String| ApiError::Setup {
+            forge: Forge::GitLab,
+            url: api_url.to_owned(),
+            message,
+        };
+        if !(api_url.starts_with("https://") || api_url.starts_with("http://")) {
+            return Err(setup("the API URL must start with https://".into()));
+        }
+        if project.is_empty() {
+            return Err(setup(
+                "no project: pass --repo GROUP/PROJECT or an id".into(),
+            ));
+        }
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| setup(e.to_string()))?;
+        let client = {
+            let _guard = runtime.enter();
+            reqwest::Client::builder()
+                .user_agent(concat!("mlci/", env!("CARGO_PKG_VERSION")))
+                .connect_timeout(network.request_timeout)
+                .timeout(network.request_timeout)
+                .build()
+                .map_err(|e| setup(describe(&e)))?
+        };
+        Ok(GitLab {
+            runtime,
+            client,
+            api_url: api_url.trim_end_matches('/').to_owned(),
+            project: encode_project(project),
+            project_url: project_url.trim_end_matches('/').to_owned(),
+            token: token.clone(),
+            policy: Policy::new(Forge::GitLab, network),
+            transcript: std::cell::RefCell::new(Vec::new()),
+        })
+    }
+
+    /// The requests made so far: `METHOD path -> status`.
+    pub fn transcript(&self) -> Vec<String> {
+        self.transcript.borrow().clone()
+    }
+
+    fn project_path(&self, rest: &str) -> String {
+        format!("{}/projects/{}{rest}", self.api_url, self.project)
+    }
+
+    fn send(
+        &self,
+        method: Method,
+        url: &str,
+        body: Body<'_>,
+        mode: Retry,
+    ) -> Result<Reply, ApiError> {
+        self.policy
+            .send(method.as_str(), url, mode, Some(API_SCOPE), || {
+                self.send_once(&method, url, &body)
+            })
+    }
+
+    /// One attempt: the reply, or why there was none.
+    fn send_once(&self, method: &Method, url: &str, body: &Body<'_>) -> Result<Reply, String> {
+        let mut request = self
+            .client
+            .request(method.clone(), url)
+            .header("PRIVATE-TOKEN", self.token.expose())
+            .header(reqwest::header::ACCEPT, "application/json");
+        match body {
+            Body::None => {}
+            Body::Json(value) => {
+                request = request
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(value.to_string());
+            }
+            Body::File { name, bytes } => {
+                let (content_type, form) = multipart(name, bytes);
+                request = request
+                    .header(reqwest::header::CONTENT_TYPE, content_type)
+                    .body(form);
+            }
+        }
+        let result = self.runtime.block_on(async {
+            let response = request.send().await?;
+            let status = response.status().as_u16();
+            let header = |name: &str| {
+                response
+                    .headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|v| v.trim().to_owned())
+                    .filter(|v| !v.is_empty())
+            };
+            let number = |name: &str| header(name).and_then(|v| v.parse::<u64>().ok());
+            // Pagination: `x-next-page`, empty or absent on the last page.
+            let next = header("x-next-page").map(|page| with_page(url, &page));
+            let (retry_after, remaining, reset) = (
+                number("retry-after"),
+                number("ratelimit-remaining"),
+                number("ratelimit-reset"),
+            );
+            let text = response.text().await?;
+            Ok::<_, reqwest::Error>(Reply {
+                status,
+                next,
+                json: if text.trim().is_empty() {
+                    Value::Null
+                } else {
+                    serde_json::from_str(&text).unwrap_or(Value::String(text))
+                },
+                retry_after,
+                remaining,
+                reset,
+            })
+        });
+        let line = match &result {
+            Ok(reply) => format!("{method} {} -> {}", path_of(url), reply.status),
+            Err(_) => format!("{method} {} -> no answer", path_of(url)),
+        };
+        log::debug!("{line}");
+        self.transcript.borrow_mut().push(line);
+        result.map_err(|e| describe(&e))
+    }
+
+    /// Every page of a list (100 a page).
+    fn list(&self, first: String) -> Result<Vec<Value>, ApiError> {
+        let mut items = Vec::new();
+        let mut url = first;
+        loop {
+            let reply = self.send(Method::GET, &url, Body::None, Retry::Idempotent)?;
+            if let Value::Array(page) = reply.json {
+                items.extend(page);
+            }
+            match reply.next {
+                Some(next) if next != url => url = next,
+                _ => return Ok(items),
+            }
+        }
+    }
+
+    /// The token's username, to tell our notes from quotes of them.
+    pub fn current_user(&self) -> Result<String, ApiError> {
+        let url = format!("{}/user", self.api_url);
+        let reply = self.send(Method::GET, &url, Body::None, Retry::Idempotent)?;
+        Ok(reply.json["username"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned())
+    }
+
+    /// The head commit of a merge request now.
+    pub fn merge_request_head(&self, iid: u64) -> Result<String, ApiError> {
+        let url = self.project_path(&format!("/merge_requests/{iid}"));
+        let reply = self.send(Method::GET, &url, Body::None, Retry::Idempotent)?;
+        Ok(reply.json["sha"].as_str().unwrap_or_default().to_owned())
+    }
+
+    /// The notes of a merge request or issue, or the comments of a commit.
+    pub fn conversation<'a>(&'a self, thread: &'a Thread) -> GitLabThread<'a> {
+        GitLabThread {
+            gitlab: self,
+            thread,
+        }
+    }
+
+    /// Uploads each file with the project uploads API; returns each file's absolute URL
+    /// (the project URL and the upload's `url`), which renders in notes and e-mail.
+    pub fn upload(&self, files: &[Asset]) -> Result<BTreeMap<String, String>, ApiError> {
+        let mut urls = BTreeMap::new();
+        let mut done: BTreeMap<&[u8], String> = BTreeMap::new();
+        for file in files {
+            if let Some(url) = done.get(file.bytes.as_slice()) {
+                urls.insert(file.path.clone(), url.clone());
+                continue;
+            }
+            let name = file.path.rsplit('/').next().unwrap_or(&file.path);
+            let url = self.project_path("/uploads");
+            // A repeated upload makes a second copy, which is harmless: retry freely.
+            let reply = self.send(
+                Method::POST,
+                &url,
+                Body::File {
+                    name,
+                    bytes: &file.bytes,
+                },
+                Retry::Idempotent,
+            )?;
+            let link = match (reply.json["url"].as_str(), reply.json["full_path"].as_str()) {
+                (Some(relative), _) if !self.project_url.is_empty() => {
+                    format!("{}{relative}", self.project_url)
+                }
+                (_, Some(full)) => format!("{}{full}", server_of(&self.api_url)),
+                _ => {
+                    return Err(ApiError::Transport {
+                        forge: Forge::GitLab,
+                        method: "POST".into(),
+                        url,
+                        message: "the answer has no upload url".into(),
+                    });
+                }
+            };
+            done.insert(&file.bytes, link.clone());
+            urls.insert(file.path.clone(), link);
+        }
+        Ok(urls)
+    }
+}
+
+/// The notes of one merge request or issue, or the comments of one commit, on GitLab.
+pub struct GitLabThread<'a> {
+    gitlab: &'a GitLab,
+    thread: &'a Thread,
+}
+
+impl GitLabThread<'_> {
+    /// The notes endpoint and the web page of the thread.
+    fn notes(&self) -> (String, String) {
+        let gitlab = self.gitlab;
+        match self.thread {
+            Thread::PullRequest(iid) => (
+                gitlab.project_path(&format!("/merge_requests/{iid}/notes")),
+                format!("{}/-/merge_requests/{iid}", gitlab.project_url),
+            ),
+            Thread::Issue(iid) => (
+                gitlab.project_path(&format!("/issues/{iid}/notes")),
+                format!("{}/-/issues/{iid}", gitlab.project_url),
+            ),
+            Thread::Commit(sha) => (
+                gitlab.project_path(&format!("/repository/commits/{sha}/comments")),
+                format!("{}/-/commit/{sha}", gitlab.project_url),
+            ),
+        }
+    }
+
+    fn note_of(&self, value: &Value, page: &str) -> Option<Comment> {
+        if value["system"] == true {
+            return None;
+        }
+        let id = value["id"].as_u64()?;
+        Some(Comment {
+            id,
+            body: value["body"].as_str().unwrap_or_default().to_owned(),
+            login: value["author"]["username"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            url: format!("{page}#note_{id}"),
+        })
+    }
+
+    fn not_a_note(method: &str, url: String) -> ApiError {
+        ApiError::Transport {
+            forge: Forge::GitLab,
+            method: method.into(),
+            url,
+            message: "the answer is not a note".into(),
+        }
+    }
+}
+
+impl Conversation for GitLabThread<'_> {
+    fn comments(&self) -> Result<Vec<Comment>, ApiError> {
+        let (list, page) = self.notes();
+        if let Thread::Commit(_) = self.thread {
+            // Commit comments have no id: their order is their identity.
+            let items = self.gitlab.list(format!("{list}?per_page=100"))?;
+            return Ok(items
+                .iter()
+                .enumerate()
+                .map(|(i, value)| Comment {
+                    id: i as u64 + 1,
+                    body: value["note"].as_str().unwrap_or_default().to_owned(),
+                    login: value["author"]["username"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    url: page.clone(),
+                })
+                .collect());
+        }
+        let items = self
+            .gitlab
+            .list(format!("{list}?per_page=100&sort=asc&order_by=created_at"))?;
+        Ok(items
+            .iter()
+            .filter_map(|v| self.note_of(v, &page))
+            .collect())
+    }
+
+    fn create(&self, body: &str) -> Result<Comment, ApiError> {
+        let (list, page) = self.notes();
+        if let Thread::Commit(_) = self.thread {
+            let reply = self.gitlab.send(
+                Method::POST,
+                &list,
+                Body::Json(&json!({ "note": body })),
+                Retry::Create,
+            )?;
+            return Ok(Comment {
+                id: u64::MAX,
+                body: reply.json["note"].as_str().unwrap_or(body).to_owned(),
+                login: reply.json["author"]["username"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                url: page,
+            });
+        }
+        let reply = self.gitlab.send(
+            Method::POST,
+            &list,
+            Body::Json(&json!({ "body": body })),
+            Retry::Create,
+        )?;
+        self.note_of(&reply.json, &page)
+            .ok_or_else(|| Self::not_a_note("POST", list))
+    }
+
+    fn update(&self, id: u64, body: &str) -> Result<Comment, ApiError> {
+        let (list, page) = self.notes();
+        let url = format!("{list}/{id}");
+        let reply = self.gitlab.send(
+            Method::PUT,
+            &url,
+            Body::Json(&json!({ "body": body })),
+            Retry::Idempotent,
+        )?;
+        self.note_of(&reply.json, &page)
+            .ok_or_else(|| Self::not_a_note("PUT", url))
+    }
+
+    fn delete(&self, id: u64) -> Result<(), ApiError> {
+        let (list, _) = self.notes();
+        match self.gitlab.send(
+            Method::DELETE,
+            &format!("{list}/{id}"),
+            Body::None,
+            Retry::Idempotent,
+        ) {
+            Ok(_) | Err(ApiError::Status { status: 404, .. }) => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// GitLab's commit comments cannot be edited or deleted through the API.
+    fn editable(&self) -> bool {
+        !matches!(self.thread, Thread::Commit(_))
+    }
+}
+
+/// A project id as a path segment: numeric ids as they are, paths URL-encoded
+/// (`group/sub/project` → `group%2Fsub%2Fproject`).
+pub fn encode_project(project: &str) -> String {
+    let mut out = String::new();
+    for byte in project.trim_matches('/').bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(char::from(byte));
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// The instance's web root from its API root (`https://host/gitlab/api/v4` →
+/// `https://host/gitlab`).
+pub fn server_of(api_url: &str) -> &str {
+    api_url.trim_end_matches('/').trim_end_matches("/api/v4")
+}
+
+/// `url` with its `page` query parameter set to `page`.
+fn with_page(url: &str, page: &str) -> String {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut pairs: Vec<String> = query
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("page="))
+        .map(str::to_owned)
+        .collect();
+    pairs.push(format!("page={page}"));
+    format!("{base}?{}", pairs.join("&"))
+}
+
+/// A multipart form with one part, `file`: its content type (with the boundary) and bytes.
+fn multipart(name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    // A boundary that does not occur in the file.
+    let mut boundary = String::from("mlci-form-boundary-7c2d9e");
+    while bytes
+        .windows(boundary.len())
+        .any(|w| w == boundary.as_bytes())
+    {
+        boundary.push('x');
+    }
+    let file_name: String = name
+        .chars()
+        .map(|c| {
+            if c == '"' || c == '\\' || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let content_type = if name.ends_with(".svg") {
+        "image/svg+xml"
+    } else if name.ends_with(".jpg") || name.ends_with(".jpeg") {
+        "image/jpeg"
+    } else if name.ends_with(".gif") {
+        "image/gif"
+    } else {
+        "image/png"
+    };
+    let mut body = Vec::with_capacity(bytes.len() + 256);
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: {content_type}\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+fn describe(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn projects_are_numeric_ids_or_encoded_paths() {
+        assert_eq!(encode_project("42"), "42");
+        assert_eq!(encode_project("group/sub/model"), "group%2Fsub%2Fmodel");
+        assert_eq!(encode_project("a.b/c_d"), "a.b%2Fc_d");
+    }
+
+    #[test]
+    fn pages_and_servers() {
+        assert_eq!(
+            with_page("https://h/api/v4/projects/1/notes?per_page=100&page=2", "3"),
+            "https://h/api/v4/projects/1/notes?per_page=100&page=3"
+        );
+        assert_eq!(
+            server_of("https://host/gitlab/api/v4"),
+            "https://host/gitlab"
+        );
+    }
+
+    #[test]
+    fn a_multipart_form_has_one_file_part_and_a_boundary_not_in_the_file() {
+        let file = b"--mlci-form-boundary-7c2d9e inside";
+        let (content_type, body) = multipart("loss \"x\".png", file);
+        let boundary = content_type.split("boundary=").nth(1).unwrap();
+        assert_eq!(boundary, "mlci-form-boundary-7c2d9ex");
+        let text = String::from_utf8_lossy(&body);
+        assert!(text.starts_with(&format!("--{boundary}\r\n")));
+        assert!(text.contains("name=\"file\"; filename=\"loss _x_.png\""));
+        assert!(text.ends_with(&format!("\r\n--{boundary}--\r\n")));
+    }
+}
