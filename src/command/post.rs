@@ -60,7 +60,8 @@ pub struct Destination {
     pub job_token_only: bool,
     /// The login that posts (known for the workflow token).
     pub login: Option<String>,
-    /// The CI run's page (GitHub: where the job summary is; GitLab: the job).
+    /// Where the full report is when a comment is shortened (GitHub: the run's job
+    /// summary).
     pub run_url: Option<String>,
     /// `GITHUB_STEP_SUMMARY`.
     pub step_summary: Option<PathBuf>,
@@ -256,7 +257,8 @@ fn gitlab_destination(ci: &CiContext, post: &PostArgs) -> anyhow::Result<Option<
         token: post.token.clone().or_else(|| ci.token.clone()),
         job_token_only: post.token.is_none() && gitlab.is_some_and(|g| g.job_token_only),
         login: post.author.clone(),
-        run_url: gitlab.map(|g| g.job_url.clone()).filter(|u| !u.is_empty()),
+        // A job page is not a report: a shortened note points to the artifact instead.
+        run_url: None,
         step_summary: None,
         output: None,
     }))
@@ -537,8 +539,8 @@ fn log_posted(posted: &Posted) {
     match posted {
         Posted::Created(c) => log::info!("created {}", c.url),
         Posted::Updated(c) => log::info!("updated {}", c.url),
-        Posted::Kept(c) => log::info!(
-            "kept {}: GitLab cannot edit commit comments, and this commit has its report",
+        Posted::Kept(c) => log::warn!(
+            "kept {}: GitLab cannot edit commit comments, and this commit has its report already",
             c.url
         ),
         Posted::Skipped {

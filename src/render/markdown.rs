@@ -142,7 +142,7 @@ fn pointer(out: &mut String, context: &ReportContext<'_>, what: &str) {
         None => {
             let _ = writeln!(
                 out,
-                "> [!NOTE]\n> {what} to stay within the size limit; the job's log and summary have the full report.\n"
+                "> [!NOTE]\n> {what} to stay within the size limit; the full report is the `report.md` the CI job wrote (keep `--out` as an artifact).\n"
             );
         }
     }

@@ -11,13 +11,15 @@
 //! misbehave (5xx, rate limits, slow answers, read-only tokens).
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
+
+use crate::fake_http::{Request, Response, query_value, serve};
 
 /// A misbehaviour, applied to the next request that matches.
 #[derive(Debug, Clone)]
@@ -108,12 +110,7 @@ impl FakeGitHub {
             login,
             read_only: read_only.clone(),
         };
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let server = server.clone();
-                std::thread::spawn(move || server.connection(stream));
-            }
-        });
+        serve(listener, move |request| server.handle(request));
         FakeGitHub {
             url,
             state,
@@ -261,85 +258,15 @@ struct Server {
     read_only: Arc<Mutex<bool>>,
 }
 
-struct Request {
-    method: String,
-    path: String,
-    query: String,
-    headers: BTreeMap<String, String>,
-    body: Vec<u8>,
-}
-
-struct Response {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Value,
-    delay: Option<Duration>,
-}
-
-impl Response {
-    fn json(status: u16, body: Value) -> Response {
-        Response {
-            status,
-            headers: Vec::new(),
-            body,
-            delay: None,
-        }
-    }
-
-    fn error(status: u16, message: &str) -> Response {
-        Response::json(
-            status,
-            json!({ "message": message, "documentation_url": "https://docs.github.com/rest", "status": status.to_string() }),
-        )
-    }
+/// An error as GitHub words it.
+fn github_error(status: u16, message: &str) -> Response {
+    Response::json(
+        status,
+        json!({ "message": message, "documentation_url": "https://docs.github.com/rest", "status": status.to_string() }),
+    )
 }
 
 impl Server {
-    fn connection(&self, stream: TcpStream) {
-        let _ = stream.set_nodelay(true);
-        let mut reader = BufReader::new(stream.try_clone().unwrap());
-        let mut writer = stream;
-        loop {
-            let Some(request) = read_request(&mut reader) else {
-                return;
-            };
-            let response = self.handle(&request);
-            if let Some(delay) = response.delay {
-                std::thread::sleep(delay);
-            }
-            let body = if response.body.is_null() {
-                String::new()
-            } else {
-                response.body.to_string()
-            };
-            let reason = match response.status {
-                200 => "OK",
-                201 => "Created",
-                204 => "No Content",
-                400 => "Bad Request",
-                403 => "Forbidden",
-                404 => "Not Found",
-                422 => "Unprocessable Entity",
-                _ => "Status",
-            };
-            let mut head = format!(
-                "HTTP/1.1 {} {reason}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: {}\r\n",
-                response.status,
-                body.len()
-            );
-            for (k, v) in &response.headers {
-                head.push_str(&format!("{k}: {v}\r\n"));
-            }
-            head.push_str("\r\n");
-            // One write: a head and a body in two segments stall on Nagle's algorithm and
-            // delayed ACKs (40 ms a request).
-            head.push_str(&body);
-            if writer.write_all(head.as_bytes()).is_err() {
-                return;
-            }
-        }
-    }
-
     fn handle(&self, request: &Request) -> Response {
         let body: Value = if request.body.is_empty() {
             Value::Null
@@ -348,7 +275,7 @@ impl Server {
         };
         let (response, violation) = match self.validate(request, &body) {
             Err(violation) => (
-                Response::error(400, &format!("fake GitHub: {violation}")),
+                github_error(400, &format!("fake GitHub: {violation}")),
                 Some(violation),
             ),
             Ok(route) => (self.respond(request, &route, &body), None),
@@ -513,9 +440,9 @@ impl Server {
             if let Some(index) = index {
                 let (_, _, fault) = state.faults.remove(index);
                 match fault {
-                    Fault::Status(status) => return Response::error(status, "Server Error"),
+                    Fault::Status(status) => return github_error(status, "Server Error"),
                     Fault::SecondaryRateLimit { retry_after } => {
-                        let mut r = Response::error(
+                        let mut r = github_error(
                             403,
                             "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
                         );
@@ -528,8 +455,7 @@ impl Server {
                             .duration_since(std::time::UNIX_EPOCH)
                             .unwrap()
                             .as_secs();
-                        let mut r =
-                            Response::error(429, "API rate limit exceeded for installation.");
+                        let mut r = github_error(429, "API rate limit exceeded for installation.");
                         r.headers.push(("x-ratelimit-limit".into(), "1000".into()));
                         r.headers.push(("x-ratelimit-remaining".into(), "0".into()));
                         r.headers
@@ -541,7 +467,7 @@ impl Server {
             }
         }
         if method != "GET" && *self.read_only.lock().unwrap() {
-            return Response::error(403, "Resource not accessible by integration");
+            return github_error(403, "Resource not accessible by integration");
         }
         let mut answer = self.act(method, template, params, body, request);
         answer.delay = response;
@@ -585,7 +511,7 @@ impl Server {
                         200,
                         json!({ "number": number("pull_number"), "state": "open", "head": { "sha": head, "ref": "feature" }, "base": { "ref": "main" } }),
                     ),
-                    None => Response::error(404, "Not Found"),
+                    None => github_error(404, "Not Found"),
                 }
             }
             ("GET", "/repos/{owner}/{repo}/issues/{issue_number}/comments")
@@ -691,7 +617,7 @@ impl Server {
                 for thread in threads {
                     if let Some(position) = thread.iter().position(|(i, _, _)| *i == id) {
                         if thread[position].1 != login {
-                            return Response::error(403, "You cannot edit someone else's comment");
+                            return github_error(403, "You cannot edit someone else's comment");
                         }
                         if method == "DELETE" {
                             thread.remove(position);
@@ -705,7 +631,7 @@ impl Server {
                         );
                     }
                 }
-                Response::error(404, "Not Found")
+                github_error(404, "Not Found")
             }
             ("POST", "/repos/{owner}/{repo}/check-runs") => {
                 let mut state = self.state.0.lock().unwrap();
@@ -727,7 +653,7 @@ impl Server {
                         200,
                         json!({ "ref": name, "object": { "sha": sha, "type": "commit" } }),
                     ),
-                    None => Response::error(404, "Not Found"),
+                    None => github_error(404, "Not Found"),
                 }
             }
             ("POST", "/repos/{owner}/{repo}/git/blobs") => {
@@ -747,7 +673,7 @@ impl Server {
                 for entry in body["tree"].as_array().cloned().unwrap_or_default() {
                     let sha = entry["sha"].as_str().unwrap_or_default();
                     if !state.blobs.contains_key(sha) {
-                        return Response::error(422, "tree.sha is not a valid blob");
+                        return github_error(422, "tree.sha is not a valid blob");
                     }
                 }
                 let sha = fake_sha(&body.to_string());
@@ -761,7 +687,7 @@ impl Server {
                 let mut state = self.state.0.lock().unwrap();
                 let tree = body["tree"].as_str().unwrap_or_default().to_owned();
                 if !state.trees.contains_key(&tree) {
-                    return Response::error(422, "tree is not a valid tree");
+                    return github_error(422, "tree is not a valid tree");
                 }
                 let sha = fake_sha(&body.to_string());
                 let parents: Vec<Value> = body["parents"]
@@ -779,7 +705,7 @@ impl Server {
                 let mut state = self.state.0.lock().unwrap();
                 let name = body["ref"].as_str().unwrap_or_default().to_owned();
                 if state.refs.contains_key(&name) {
-                    return Response::error(422, "Reference already exists");
+                    return github_error(422, "Reference already exists");
                 }
                 state.refs.insert(
                     name.clone(),
@@ -794,7 +720,7 @@ impl Server {
                 let mut state = self.state.0.lock().unwrap();
                 let name = format!("refs/{}", params["ref"]);
                 if !state.refs.contains_key(&name) {
-                    return Response::error(422, "Reference does not exist");
+                    return github_error(422, "Reference does not exist");
                 }
                 state.refs.insert(
                     name.clone(),
@@ -805,7 +731,7 @@ impl Server {
                     json!({ "ref": name, "object": { "sha": body["sha"], "type": "commit" } }),
                 )
             }
-            _ => Response::error(404, "Not Found (not simulated by the fake)"),
+            _ => github_error(404, "Not Found (not simulated by the fake)"),
         }
     }
 }
@@ -817,49 +743,6 @@ fn fake_sha(text: &str) -> String {
         hash = hash.wrapping_mul(0x100000001b3);
     }
     format!("{hash:016x}{:024x}", text.len())
-}
-
-fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
-    let mut line = String::new();
-    if reader.read_line(&mut line).ok()? == 0 {
-        return None;
-    }
-    let mut parts = line.split_whitespace();
-    let method = parts.next()?.to_owned();
-    let target = parts.next()?.to_owned();
-    let mut headers = BTreeMap::new();
-    loop {
-        let mut header = String::new();
-        reader.read_line(&mut header).ok()?;
-        let header = header.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = header.split_once(':') {
-            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_owned());
-        }
-    }
-    let length: usize = headers
-        .get("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).ok()?;
-    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-    Some(Request {
-        method,
-        path: path.to_owned(),
-        query: query.to_owned(),
-        headers,
-        body,
-    })
-}
-
-fn query_value(query: &str, name: &str) -> Option<String> {
-    query.split('&').find_map(|pair| {
-        let (k, v) = pair.split_once('=')?;
-        (k == name).then(|| v.to_owned())
-    })
 }
 
 /// Matches a path against the description's templates; literal segments win over

@@ -7,8 +7,11 @@
 )]
 
 mod dvc_compat;
+mod fake_http;
 mod github;
 mod github_fake;
+mod gitlab;
+mod gitlab_fake;
 mod plots;
 mod report;
 mod revisions;

@@ -1,0 +1,146 @@
+//! The HTTP/1.1 plumbing of the fake forges: a threaded server on 127.0.0.1 that reads
+//! requests (with keep-alive) and writes what a handler answers.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+/// A request as the fake saw it.
+pub struct Request {
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub headers: BTreeMap<String, String>,
+    pub body: Vec<u8>,
+}
+
+/// What the fake answers.
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    /// A JSON body (`null`: none).
+    pub body: Value,
+    /// A plain-text body instead (GitLab's `Retry later`).
+    pub text: Option<String>,
+    /// Answer only after this long.
+    pub delay: Option<Duration>,
+}
+
+impl Response {
+    pub fn json(status: u16, body: Value) -> Response {
+        Response {
+            status,
+            headers: Vec::new(),
+            body,
+            text: None,
+            delay: None,
+        }
+    }
+}
+
+/// Serves `handle` on `listener`, one thread a connection.
+pub fn serve(listener: TcpListener, handle: impl Fn(&Request) -> Response + Send + Sync + 'static) {
+    let handle = Arc::new(handle);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let handle = handle.clone();
+            std::thread::spawn(move || connection(&*handle, stream));
+        }
+    });
+}
+
+fn connection(handle: &dyn Fn(&Request) -> Response, stream: TcpStream) {
+    let _ = stream.set_nodelay(true);
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut writer = stream;
+    loop {
+        let Some(request) = read_request(&mut reader) else {
+            return;
+        };
+        let response = handle(&request);
+        if let Some(delay) = response.delay {
+            std::thread::sleep(delay);
+        }
+        let (body, content_type) = match (&response.text, &response.body) {
+            (Some(text), _) => (text.clone(), "text/plain"),
+            (None, Value::Null) => (String::new(), "application/json"),
+            (None, json) => (json.to_string(), "application/json"),
+        };
+        let reason = match response.status {
+            200 => "OK",
+            201 => "Created",
+            204 => "No Content",
+            400 => "Bad Request",
+            401 => "Unauthorized",
+            403 => "Forbidden",
+            404 => "Not Found",
+            422 => "Unprocessable Entity",
+            429 => "Too Many Requests",
+            500 => "Internal Server Error",
+            502 => "Bad Gateway",
+            _ => "Status",
+        };
+        let mut head = format!(
+            "HTTP/1.1 {} {reason}\r\ncontent-type: {content_type}; charset=utf-8\r\ncontent-length: {}\r\n",
+            response.status,
+            body.len()
+        );
+        for (k, v) in &response.headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head.push_str("\r\n");
+        // One write: a head and a body in two segments stall on Nagle's algorithm and
+        // delayed ACKs (40 ms a request).
+        head.push_str(&body);
+        if writer.write_all(head.as_bytes()).is_err() {
+            return;
+        }
+    }
+}
+
+pub fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).ok()? == 0 {
+        return None;
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_owned();
+    let target = parts.next()?.to_owned();
+    let mut headers = BTreeMap::new();
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header).ok()?;
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = header.split_once(':') {
+            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_owned());
+        }
+    }
+    let length: usize = headers
+        .get("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    Some(Request {
+        method,
+        path: path.to_owned(),
+        query: query.to_owned(),
+        headers,
+        body,
+    })
+}
+
+pub fn query_value(query: &str, name: &str) -> Option<String> {
+    query.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        (k == name).then(|| v.to_owned())
+    })
+}

@@ -1,0 +1,436 @@
+//! Posting to GitLab end to end: the real binary, with its real client (reqwest), against
+//! the fake GitLab of `gitlab_fake`, with the predefined variables of a merge request or
+//! branch pipeline from `fixtures/gitlab/*.env`.
+
+use crate::gitlab_fake::{BOT, FakeGitLab, Fault, JOB_TOKEN, TOKEN};
+use crate::support::{Run, TestRepo};
+
+const MR: u64 = 12;
+const SERVER: &str = "https://gitlab.example.com";
+
+/// A repository with a training run on `main` and a merge request that changes it.
+struct Job {
+    repo: TestRepo,
+    fake: FakeGitLab,
+    base: String,
+    head: String,
+}
+
+fn metrics(acc: f64) -> String {
+    format!(r#"{{"acc": {acc}, "loss": 0.4}}"#)
+}
+
+fn loss_curve(scale: f64) -> String {
+    let mut text = String::from("step,loss\n");
+    for step in 0..20 {
+        text.push_str(&format!("{step},{:.4}\n", scale / f64::from(step + 1)));
+    }
+    text
+}
+
+impl Job {
+    fn new() -> Job {
+        Job::at("")
+    }
+
+    fn at(prefix: &str) -> Job {
+        let repo = TestRepo::new();
+        repo.write("dvclive/metrics.json", metrics(0.81))
+            .write("dvclive/plots/metrics/loss.csv", loss_curve(1.0));
+        let base = repo.commit("base");
+        repo.git(&["checkout", "-q", "-b", "feature"]);
+        repo.write("dvclive/metrics.json", metrics(0.86))
+            .write("dvclive/plots/metrics/loss.csv", loss_curve(0.7));
+        let head = repo.commit("more data");
+        let fake = FakeGitLab::start(prefix);
+        fake.merge_request(MR, &head);
+        Job {
+            repo,
+            fake,
+            base,
+            head,
+        }
+    }
+
+    /// The variables of a pipeline from `fixtures/gitlab/{kind}.env`, with `extra`.
+    fn env(&self, kind: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/gitlab")
+            .join(format!("{kind}.env"));
+        let text = std::fs::read_to_string(path).unwrap();
+        let mut env: Vec<(String, String)> = text
+            .lines()
+            .filter(|l| !l.starts_with('#') && l.contains('='))
+            .map(|line| {
+                let (k, v) = line.split_once('=').unwrap();
+                let v = v
+                    .replace("@API@", &self.fake.url)
+                    .replace("@SERVER@", SERVER)
+                    .replace("@BASE@", &self.base)
+                    .replace("@HEAD@", &self.head);
+                assert!(!v.contains('@'), "a placeholder left in {kind}.env: {v}");
+                (k.to_owned(), v)
+            })
+            .collect();
+        env.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        env
+    }
+
+    fn merge_request_env(&self) -> Vec<(String, String)> {
+        self.env("merge_request", &[("GITLAB_TOKEN", TOKEN)])
+    }
+
+    fn run(&self, args: &[&str], env: &[(String, String)]) -> Run {
+        let run = self.repo.mlci_with(&self.repo.root(), args, env);
+        for text in [run.stdout(), run.stderr()] {
+            assert!(
+                !text.contains(TOKEN) && !text.contains(JOB_TOKEN),
+                "a token was printed:\n{text}"
+            );
+        }
+        run
+    }
+
+    fn report(&self, extra: &[&str]) -> Run {
+        let mut args = vec!["report", "--out", "../report"];
+        args.extend_from_slice(extra);
+        self.run(&args, &self.merge_request_env())
+    }
+
+    /// Our notes on the merge request: (id, body).
+    fn ours(&self) -> Vec<(u64, String)> {
+        self.fake
+            .notes(MR)
+            .into_iter()
+            .filter(|(_, author, _, _)| author == BOT)
+            .map(|(id, _, body, _)| (id, body))
+            .collect()
+    }
+
+    fn transcript(&self) -> String {
+        let mut text = self.fake.transcript();
+        for (sha, name) in [(&self.head, "[HEAD]"), (&self.base, "[BASE]")] {
+            text = text.replace(sha.as_str(), name);
+        }
+        text
+    }
+}
+
+#[test]
+fn a_merge_request_gets_one_note_with_uploaded_charts_updated_in_place() {
+    let job = Job::new();
+    let first = job.report(&["--openmetrics", "../metrics.txt"]);
+    assert_eq!(first.code(), 0, "{}", first.stderr());
+    let ours = job.ours();
+    assert_eq!(ours.len(), 1, "{}", job.transcript());
+    let (id, body) = &ours[0];
+    assert!(body.contains("| acc") && body.contains("0.86"), "{body}");
+    assert!(
+        body.trim_end().ends_with(&format!(
+            "<!-- mlci:report id=default head={} -->",
+            job.head
+        )),
+        "{body}"
+    );
+    // The chart was uploaded, and the note links it absolutely through the project URL.
+    let uploads = job.fake.uploads();
+    assert_eq!(uploads.len(), 1, "{uploads:?}");
+    let (secret, name, _) = &uploads[0];
+    assert!(name.ends_with(".png"), "{name}");
+    assert!(
+        body.contains(&format!("({SERVER}/group/model/uploads/{secret}/{name})")),
+        "{body}"
+    );
+    // The metrics report for GitLab's widget.
+    let openmetrics = std::fs::read_to_string(job.repo.temp().join("metrics.txt")).unwrap();
+    assert_eq!(
+        openmetrics,
+        "acc{file=\"dvclive/metrics.json\"} 0.86\nloss{file=\"dvclive/metrics.json\"} 0.4\n# EOF\n"
+    );
+    let first_requests = job.transcript();
+
+    // A second run (a new push): the same note, edited.
+    let second = job.report(&["--images", "none"]);
+    assert_eq!(second.code(), 0, "{}", second.stderr());
+    let ours = job.ours();
+    assert_eq!(ours.len(), 1);
+    assert_eq!(ours[0].0, *id);
+    assert!(!ours[0].1.contains("/uploads/"), "{}", ours[0].1);
+    job.fake.assert_valid();
+    let all = job.transcript();
+    insta::assert_snapshot!(format!(
+        "--- first run\n{first_requests}--- second run\n{}",
+        &all[first_requests.len()..]
+    ));
+}
+
+#[test]
+fn our_note_is_found_on_the_third_page_past_quotes_and_system_notes() {
+    let job = Job::new();
+    for i in 0..230 {
+        job.fake.note(MR, "reviewer", &format!("note {i}"), false);
+        if i % 50 == 0 {
+            job.fake.note(
+                MR,
+                "ghost",
+                "added 1 commit\n<!-- mlci:report id=default -->",
+                true,
+            );
+        }
+    }
+    let quote = "> old numbers\n> <!-- mlci:report id=default head=abc -->\n";
+    job.fake.note(MR, "reviewer", quote, false);
+    let impostor = "<!-- mlci:report id=default head=abc -->";
+    job.fake.note(MR, "someone", impostor, false);
+    let ours = job.fake.note(
+        MR,
+        BOT,
+        "old\n<!-- mlci:report id=default head=abc -->\n",
+        false,
+    );
+    let run = job.report(&["--images", "none"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let notes = job.fake.notes(MR);
+    assert_eq!(notes.len(), 238, "nothing created");
+    let mine = job.ours();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].0, ours);
+    assert!(mine[0].1.contains("| acc"));
+    assert!(notes.iter().any(|n| n.2 == quote) && notes.iter().any(|n| n.2 == impostor));
+    let transcript = job.transcript();
+    assert!(
+        transcript.contains("page=3 -> 200"),
+        "three pages read: {transcript}"
+    );
+    job.fake.assert_valid();
+}
+
+#[test]
+fn a_job_token_alone_stops_with_how_to_make_an_access_token() {
+    let job = Job::new();
+    let run = job.run(
+        &["report", "--out", "../report"],
+        &job.env("merge_request", &[]),
+    );
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    let stderr = run.stderr();
+    assert!(
+        stderr.contains("CI_JOB_TOKEN")
+            && stderr.contains("project access token")
+            && stderr.contains("GITLAB_TOKEN"),
+        "{stderr}"
+    );
+    assert_eq!(job.fake.transcript(), "", "nothing sent");
+    assert!(
+        job.repo.temp().join("report/report.md").is_file(),
+        "the local copy is there"
+    );
+}
+
+#[test]
+fn server_errors_and_rate_limits_are_retried() {
+    let job = Job::new();
+    job.fake.fault("GET", "/notes", Fault::Status(502));
+    job.fake
+        .fault("POST", "/uploads", Fault::RateLimit { retry_after: 1 });
+    // A 429 on the create: GitLab did not act, so it is sent again.
+    job.fake
+        .fault("POST", "/notes", Fault::RateLimit { retry_after: 1 });
+    let run = job.report(&[]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert_eq!(job.ours().len(), 1);
+    let transcript = job.transcript();
+    for line in [
+        "POST /uploads -> 429",
+        "POST /merge_requests/12/notes -> 429",
+        "POST /merge_requests/12/notes -> 201",
+        "-> 502",
+    ] {
+        assert!(transcript.contains(line), "{line}: {transcript}");
+    }
+    job.fake.assert_valid();
+}
+
+#[test]
+fn a_sub_path_instance_and_a_project_named_by_its_path() {
+    let job = Job::at("/gitlab");
+    let env = job.env(
+        "merge_request",
+        &[
+            ("GITLAB_TOKEN", TOKEN),
+            ("CI_SERVER_URL", "https://host.example/gitlab"),
+        ],
+    );
+    let run = job.run(
+        &["report", "--out", "../report", "--repo", "group/model"],
+        &env,
+    );
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert_eq!(job.ours().len(), 1, "{}", job.transcript());
+    let body = &job.ours()[0].1;
+    assert!(
+        body.contains("https://host.example/gitlab/group/model/uploads/"),
+        "links under the sub-path: {body}"
+    );
+    assert!(job.fake.url.contains("/gitlab/api/v4"));
+    job.fake.assert_valid();
+}
+
+#[test]
+fn a_branch_pipeline_comments_on_the_commit_once() {
+    let job = Job::new();
+    let env = job.env("branch", &[("GITLAB_TOKEN", TOKEN)]);
+    let args = ["report", "--out", "../report", "--images", "none"];
+    let run = job.run(&args, &env);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let comments = job.fake.commit_comments(&job.head);
+    assert_eq!(comments.len(), 1, "{}", job.transcript());
+    assert_eq!(comments[0].0, BOT);
+    assert!(
+        comments[0].1.contains(&job.base[..7]),
+        "compared with CI_COMMIT_BEFORE_SHA: {}",
+        comments[0].1
+    );
+    assert!(job.fake.notes(MR).is_empty());
+    // A retried job: GitLab cannot edit commit comments, and the report is there.
+    let again = job.run(&args, &env);
+    assert_eq!(again.code(), 0, "{}", again.stderr());
+    assert_eq!(job.fake.commit_comments(&job.head).len(), 1);
+    assert!(again.stderr().contains("cannot edit"), "{}", again.stderr());
+    job.fake.assert_valid();
+}
+
+#[test]
+fn mlci_comment_posts_a_file_to_the_merge_request() {
+    let job = Job::new();
+    job.repo.write(
+        "notes.md",
+        "- [x] trained\n- [ ] evaluated on the holdout\n",
+    );
+    let run = job.run(
+        &["comment", "notes.md", "--id", "checklist"],
+        &job.merge_request_env(),
+    );
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let ours = job.ours();
+    assert_eq!(ours.len(), 1);
+    assert!(
+        ours[0].1.starts_with(
+            "- [x] trained\n- [ ] evaluated on the holdout\n\n<!-- mlci:report id=checklist"
+        ),
+        "byte for byte: {}",
+        ours[0].1
+    );
+    assert_eq!(
+        run.stdout().trim(),
+        format!(
+            "{SERVER}/group/model/-/merge_requests/12#note_{}",
+            ours[0].0
+        )
+    );
+    job.fake.assert_valid();
+}
+
+#[test]
+fn the_fake_refuses_what_gitlab_would_refuse() {
+    use std::io::{BufRead, BufReader, Write};
+    let fake = FakeGitLab::start("");
+    let send = |method: &str, path: &str, headers: &[&str], body: &str| -> u16 {
+        let authority = fake
+            .url
+            .trim_start_matches("http://")
+            .split('/')
+            .next()
+            .unwrap()
+            .to_owned();
+        let mut stream = std::net::TcpStream::connect(&authority).unwrap();
+        let mut request = format!(
+            "{method} {path} HTTP/1.1\r\nhost: {authority}\r\nuser-agent: t\r\ncontent-length: {}\r\n",
+            body.len()
+        );
+        for header in headers {
+            request.push_str(&format!("{header}\r\n"));
+        }
+        request.push_str("\r\n");
+        request.push_str(body);
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut line = String::new();
+        BufReader::new(stream).read_line(&mut line).unwrap();
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    };
+    let token = format!("private-token: {TOKEN}");
+    let json = "content-type: application/json";
+    let notes = "/api/v4/projects/42/merge_requests/12/notes";
+    assert_eq!(
+        send("POST", notes, &[&token, json], r#"{"body":"hi"}"#),
+        201
+    );
+    fake.assert_valid();
+    let too_long = format!(r#"{{"body":"{}"}}"#, "x".repeat(1_000_001));
+    let job = format!("job-token: {JOB_TOKEN}");
+    let cases: Vec<(&str, &str, Vec<&str>, &str, &str)> = vec![
+        ("POST", notes, vec![json], r#"{"body":"hi"}"#, "401"),
+        (
+            "POST",
+            notes,
+            vec![&job, json],
+            r#"{"body":"hi"}"#,
+            "job token",
+        ),
+        (
+            "POST",
+            notes,
+            vec![&token],
+            r#"{"body":"hi"}"#,
+            "Content-Type",
+        ),
+        (
+            "POST",
+            notes,
+            vec![&token, json],
+            r#"{"text":"hi"}"#,
+            "body is missing",
+        ),
+        ("POST", notes, vec![&token, json], &too_long, "too long"),
+        (
+            "GET",
+            "/api/v4/projects/group/model/merge_requests/12/notes",
+            vec![&token],
+            "",
+            "URL-encoded",
+        ),
+        (
+            "GET",
+            "/api/v4/projects/42/merge_requests/12/notes?per_page=500",
+            vec![&token],
+            "",
+            "per_page",
+        ),
+        (
+            "POST",
+            "/api/v4/projects/42/uploads",
+            vec![&token, "content-type: multipart/form-data; boundary=b"],
+            "--b\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\n\r\nx\r\n--b--\r\n",
+            "named `file`",
+        ),
+    ];
+    for (method, path, headers, body, expected) in cases {
+        let before = fake.violations().len();
+        let status = send(method, path, &headers, body);
+        assert!(status >= 400, "{method} {path} was accepted");
+        let violations = fake.violations();
+        assert_eq!(
+            violations.len(),
+            before + 1,
+            "{method} {path}: {violations:?}"
+        );
+        assert!(
+            violations.last().unwrap().contains(expected),
+            "{expected}: {violations:?}"
+        );
+    }
+}
