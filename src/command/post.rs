@@ -95,16 +95,18 @@ impl Destination {
         }
     }
 
-    /// A GitHub pull request from a fork runs with a read-only token.
+    /// A request from a fork whose pipeline cannot post: GitHub gives it a read-only token;
+    /// GitLab runs it in the fork, without the parent project's GITLAB_TOKEN (unless a
+    /// maintainer runs it in the parent project, which has the token).
     pub fn is_fork(&self) -> bool {
-        self.forge == Forge::GitHub
-            && matches!(
-                self.event,
-                Event::PullRequest {
-                    from_fork: true,
-                    ..
-                }
-            )
+        let from_fork = matches!(
+            self.event,
+            Event::PullRequest {
+                from_fork: true,
+                ..
+            }
+        );
+        from_fork && (self.forge == Forge::GitHub || self.token.is_none())
     }
 
     /// The most characters a comment may have here.
@@ -459,15 +461,25 @@ pub fn post_report(
     ];
 
     if destination.is_fork() {
-        // A fork's pull_request run gets a read-only token: writes fail with 403. Charts go
-        // inline, the report to the job summary; the two-workflow recipe posts it.
-        let (plots, _) = draft.plots(ImageMode::Mermaid)?;
-        let render = |detail| draft.markdown(&plots, detail, None);
-        write_step_summary(destination, &render, changed)?;
-        log::warn!(
-            "pull request from a fork: its token cannot comment, so the report is in the job summary only. \
+        match destination.forge {
+            Forge::GitHub => {
+                // A fork's pull_request run gets a read-only token: writes fail with 403.
+                // Charts go inline, the report to the job summary; the two-workflow recipe
+                // posts it.
+                let (plots, _) = draft.plots(ImageMode::Mermaid)?;
+                let render = |detail| draft.markdown(&plots, detail, None);
+                write_step_summary(destination, &render, changed)?;
+                log::warn!(
+                    "pull request from a fork: its token cannot comment, so the report is in the job summary only. \
 To comment, run `mlci report --collect DIR` here and `mlci publish DIR` in a `workflow_run` job (README: \"Pull requests from forks\")"
-        );
+                );
+            }
+            Forge::GitLab => log::warn!(
+                "merge request from a fork: its pipeline has no GITLAB_TOKEN, so the report is only in {}. \
+To comment, run the pipeline in the parent project, or `mlci report --collect DIR` here and `mlci publish DIR` in a parent-project pipeline (README: \"On GitLab\")",
+                report_path.display()
+            ),
+        }
         write_outputs(destination, &outputs)?;
         return Ok(Outcome::default());
     }

@@ -434,3 +434,46 @@ fn the_fake_refuses_what_gitlab_would_refuse() {
         );
     }
 }
+
+#[test]
+fn a_collected_bundle_is_published_to_the_merge_request_unless_it_moved_on() {
+    let job = Job::new();
+    // A fork's pipeline has no token: it collects.
+    let collect = job.run(
+        &["report", "--collect", "../bundle"],
+        &job.env("merge_request", &[]),
+    );
+    assert_eq!(collect.code(), 0, "{}", collect.stderr());
+    let manifest = std::fs::read_to_string(job.repo.temp().join("bundle/manifest.json")).unwrap();
+    assert!(manifest.contains("\"forge\": \"gitlab\""), "{manifest}");
+    // A trusted pipeline (a downstream one in the parent project) publishes.
+    let bundle = job.repo.temp().join("bundle").display().to_string();
+    let env = job.env("branch", &[("GITLAB_TOKEN", TOKEN)]);
+    let run = job.run(&["publish", &bundle], &env);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let ours = job.ours();
+    assert_eq!(ours.len(), 1, "{}", job.transcript());
+    assert!(ours[0].1.contains(&format!("head={}", job.head)));
+    // The merge request moved on: the old bundle is not posted over the newer report.
+    job.fake.merge_request(MR, &"e".repeat(40));
+    let before = ours[0].1.clone();
+    let run = job.run(&["publish", &bundle], &env);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(run.stderr().contains("moved on"), "{}", run.stderr());
+    assert_eq!(job.ours()[0].1, before);
+    job.fake.assert_valid();
+}
+
+#[test]
+fn a_fork_merge_request_without_the_token_keeps_the_report_local_and_passes() {
+    let job = Job::new();
+    let env = job.env(
+        "merge_request",
+        &[("CI_MERGE_REQUEST_SOURCE_PROJECT_ID", "77")],
+    );
+    let run = job.run(&["report", "--out", "../report"], &env);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(run.stderr().contains("fork"), "{}", run.stderr());
+    assert_eq!(job.fake.transcript(), "", "nothing sent");
+    assert!(job.repo.temp().join("report/report.md").is_file());
+}
