@@ -1,7 +1,7 @@
 //! What the forge clients share: network settings, the retry policy, and the error type.
 //!
 //! Each client sends one attempt its own way (octocrab for GitHub, reqwest for GitLab) and
-//! hands back a [`Reply`]; [`Policy::send`] decides whether to retry, how long to wait
+//! hands back a `Reply`; `Policy::send` decides whether to retry, how long to wait
 //! (exponential backoff with jitter; `Retry-After` and rate-limit reset headers win), and
 //! stops at a bound on attempts and on the total time.
 
