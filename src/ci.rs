@@ -58,6 +58,8 @@ pub const CI_MERGE_REQUEST_SOURCE_BRANCH_SHA: &str = "CI_MERGE_REQUEST_SOURCE_BR
 pub const CI_MERGE_REQUEST_PROJECT_ID: &str = "CI_MERGE_REQUEST_PROJECT_ID";
 /// The merge request's source project (differs for a fork).
 pub const CI_MERGE_REQUEST_SOURCE_PROJECT_ID: &str = "CI_MERGE_REQUEST_SOURCE_PROJECT_ID";
+/// The checkout, in GitLab CI.
+pub const CI_PROJECT_DIR: &str = "CI_PROJECT_DIR";
 /// The commit the pipeline builds (a temporary merge commit in merged-results pipelines).
 pub const CI_COMMIT_SHA: &str = "CI_COMMIT_SHA";
 /// The previous tip of the branch; zeros in merge request pipelines.
@@ -269,9 +271,12 @@ impl CiContext {
             g.job_token_only = token.is_none() && var(CI_JOB_TOKEN).is_some();
             g
         });
+        // The checkout belongs to another user inside a container (GitHub's runner user, or
+        // root for GitLab's clone when the image runs as a non-root user).
         let trusted_workspace = match provider {
             Provider::GitHubActions => var(GITHUB_WORKSPACE).map(PathBuf::from),
-            _ => None,
+            Provider::GitLab => var(CI_PROJECT_DIR).map(PathBuf::from),
+            Provider::Local => None,
         };
         CiContext {
             provider,

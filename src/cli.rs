@@ -65,6 +65,8 @@ pub enum Command {
     /// Post a markdown file you wrote as the sticky report (CML's `cml comment create`),
     /// hosting the local images it links.
     Comment(CommentArgs),
+    /// What the GitHub Action runs: `report`, with the action's inputs (`INPUT_*`).
+    Action,
 }
 
 /// Where and how to post on GitHub or GitLab; shared by `report`, `publish` and `comment`.

@@ -122,5 +122,24 @@ pub fn run(cli: Cli, ci: &CiContext) -> anyhow::Result<Outcome> {
         } => command::dvc::plots_diff(args, &dir, ci),
         Command::Publish(args) => command::post::publish(args, &dir, ci),
         Command::Comment(args) => command::post::comment(args, &dir, ci),
+        Command::Action => {
+            let inputs = ci
+                .github
+                .as_ref()
+                .map(|g| g.inputs.clone())
+                .unwrap_or_default();
+            let argv = command::action::argv(&inputs)?;
+            let cli = <Cli as clap::Parser>::try_parse_from(argv).map_err(|error| {
+                fail(
+                    format!(
+                        "invalid action input: {}",
+                        error.render().to_string().trim()
+                    ),
+                    "check the `with:` values of the mlci step against action.yml",
+                )
+            })?;
+            // `argv` starts with `report`, so this does not come back here.
+            run(cli, ci)
+        }
     }
 }

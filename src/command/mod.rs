@@ -2,6 +2,7 @@
 //! the two sides of a comparison are found (repository, working tree, directories, the CI
 //! event), the configuration file, and reading both sides at once.
 
+pub mod action;
 pub mod dvc;
 pub mod post;
 pub mod report;

@@ -131,8 +131,27 @@ pub fn upsert(
     if !editable {
         return Ok(Posted::Created(created));
     }
+    // The forge says who posted: that is our identity from now on. When the assumed login
+    // was wrong (a personal token where the workflow token was expected), the comments it
+    // missed are found now, and the convergence below keeps one.
+    let actual = Identity {
+        id: identity.id.clone(),
+        login: Some(created.login.clone()).filter(|l| !l.is_empty()),
+    };
+    if let (Some(assumed), Some(real)) = (&identity.login, &actual.login)
+        && !assumed.eq_ignore_ascii_case(real)
+    {
+        log::warn!(
+            "the token posts as `{real}`, not `{assumed}`: pass --author {real} (the action's `author` input) so mlci finds its comment without creating one first"
+        );
+    }
     // Two runs may have created at once: converge on the oldest.
-    let now = ours(conversation.comments()?);
+    let mut now: Vec<Comment> = conversation
+        .comments()?
+        .into_iter()
+        .filter(|c| is_ours(c, &actual))
+        .collect();
+    now.sort_by_key(|c| c.id);
     match now.first() {
         Some(oldest) if oldest.id != created.id => {
             conversation.delete(created.id)?;
@@ -275,6 +294,64 @@ mod tests {
         fn editable(&self) -> bool {
             false
         }
+    }
+
+    /// An in-memory conversation where the token posts as `real`.
+    struct Editable {
+        comments: RefCell<Vec<Comment>>,
+        real: &'static str,
+    }
+
+    impl Conversation for Editable {
+        fn comments(&self) -> Result<Vec<Comment>, ApiError> {
+            Ok(self.comments.borrow().clone())
+        }
+        fn create(&self, body: &str) -> Result<Comment, ApiError> {
+            let id = self
+                .comments
+                .borrow()
+                .iter()
+                .map(|c| c.id)
+                .max()
+                .unwrap_or(0)
+                + 1;
+            let c = comment(id, self.real, body);
+            self.comments.borrow_mut().push(c.clone());
+            Ok(c)
+        }
+        fn update(&self, id: u64, body: &str) -> Result<Comment, ApiError> {
+            let mut comments = self.comments.borrow_mut();
+            let c = comments.iter_mut().find(|c| c.id == id).unwrap();
+            c.body = body.to_owned();
+            Ok(c.clone())
+        }
+        fn delete(&self, id: u64) -> Result<(), ApiError> {
+            self.comments.borrow_mut().retain(|c| c.id != id);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_wrong_login_heals_itself_into_one_comment() {
+        // Ours from an earlier run by `me`, while the run assumes the workflow bot.
+        let earlier = comment(1, "me", "old\n<!-- mlci:report id=default head=a -->\n");
+        let conversation = Editable {
+            comments: RefCell::new(vec![earlier]),
+            real: "me",
+        };
+        let identity = Identity {
+            id: "default".into(),
+            login: Some("github-actions[bot]".into()),
+        };
+        let body = "new\n<!-- mlci:report id=default head=b -->\n";
+        let posted = upsert(&conversation, body, &identity, Some("b"), &|_| false).unwrap();
+        assert!(
+            matches!(posted, Posted::Updated(ref c) if c.id == 1),
+            "{posted:?}"
+        );
+        let left = conversation.comments.borrow();
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].body, body);
     }
 
     #[test]

@@ -658,3 +658,48 @@ fn a_checkout_without_the_pull_requests_head_is_called_out() {
     );
     job.fake.assert_valid();
 }
+
+#[test]
+fn the_action_runs_report_with_its_inputs() {
+    let job = Job::new();
+    let mut env: Vec<(String, String)> = job
+        .pull_request_env(false)
+        .into_iter()
+        .filter(|(k, _)| k != "GITHUB_TOKEN")
+        .collect();
+    let root = job.repo.root().display().to_string();
+    for (input, value) in [
+        ("TOKEN", TOKEN),
+        ("ID", "model-a"),
+        ("CHECK", "true"),
+        ("IMAGES", "mermaid"),
+        ("TARGETS", "dvclive/metrics.json\n"),
+        ("WORKING-DIRECTORY", "."),
+        ("AUTHOR", BOT),
+        ("DRY-RUN", "false"),
+        ("OUT", "../action-report"),
+    ] {
+        env.push((format!("INPUT_{input}"), value.to_owned()));
+    }
+    env.push(("GITHUB_WORKSPACE".into(), root));
+    let run = job.run(&["action"], &env);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let ours = job.ours();
+    assert_eq!(ours.len(), 1);
+    assert!(ours[0].2.contains("id=model-a"), "{}", ours[0].2);
+    assert!(ours[0].2.contains("```mermaid"), "{}", ours[0].2);
+    assert_eq!(job.fake.check_runs().len(), 1);
+    assert!(job.repo.temp().join("action-report/report.md").is_file());
+    let outputs = std::fs::read_to_string(job.output_path()).unwrap();
+    assert!(outputs.contains("comment-url=https://github.com/owner/repo/pull/7#issuecomment-"));
+    // A bad input is an error that names it.
+    env.push(("INPUT_CHECK".into(), "yes".into()));
+    let bad = job.run(&["action"], &env);
+    assert_eq!(bad.code(), 2);
+    assert!(
+        bad.stderr().contains("input `check` must be true or false"),
+        "{}",
+        bad.stderr()
+    );
+    job.fake.assert_valid();
+}
