@@ -147,6 +147,70 @@ impl Settings {
     }
 }
 
+/// Every top-level key of `.mlci.toml`: (key, type, meaning). The README's reference is
+/// generated from it, and a test checks it against [`Settings`], so neither can drift.
+pub const KEYS: &[(&str, &str, &str)] = &[
+    ("title", "string", "report title (default `mlci report`)"),
+    (
+        "id",
+        "string",
+        "report id: one sticky report per id on a pull request (default `default`)",
+    ),
+    (
+        "base",
+        "string",
+        "base revision when neither `--base` nor the CI event names one",
+    ),
+    (
+        "metrics",
+        "list of strings",
+        "extra metrics files: paths, directories or globs, from the repository root",
+    ),
+    (
+        "params",
+        "list of strings",
+        "extra params files: paths, directories or globs, from the repository root",
+    ),
+    (
+        "plots",
+        "array of tables",
+        "extra plots, `[[plots]]`: the keys below",
+    ),
+];
+
+/// Every key of a `[[plots]]` table: (key, type, meaning). Checked against
+/// [`PlotSetting`] like [`KEYS`].
+pub const PLOT_KEYS: &[(&str, &str, &str)] = &[
+    (
+        "path",
+        "string",
+        "a data or image file, a directory (one plot per file) or a glob",
+    ),
+    (
+        "name",
+        "string",
+        "a name, for a plot whose `y` maps files to fields (instead of `path`)",
+    ),
+    (
+        "x",
+        "string or table",
+        "the x field, or a table of file = field",
+    ),
+    (
+        "y",
+        "string, list or table",
+        "the y field, a list of fields, or a table of file = field(s)",
+    ),
+    (
+        "template",
+        "string",
+        "`linear`, `simple`, `smooth`, `scatter`, `scatter_jitter`, `confusion`, `confusion_normalized`, `bar_horizontal` or `bar_horizontal_sorted`",
+    ),
+    ("title", "string", "chart title"),
+    ("x_label", "string", "x axis title"),
+    ("y_label", "string", "y axis title"),
+];
+
 /// The report title when none is configured.
 pub const DEFAULT_TITLE: &str = "mlci report";
 /// The report id when none is configured.
@@ -172,6 +236,34 @@ pub fn validate_id(id: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fields serde expects, from the error an unknown key gets.
+    fn expected_fields(toml_text: &str) -> Vec<String> {
+        let error = Settings::parse(".mlci.toml", toml_text.as_bytes()).unwrap_err();
+        let message = error.error.to_string();
+        let list = message
+            .split("expected one of ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no field list in `{message}`"));
+        list.split(',')
+            .map(|f| f.trim().trim_matches(|c| c == '`' || c == '.').to_owned())
+            .filter(|f| !f.is_empty())
+            .collect()
+    }
+
+    #[test]
+    fn the_key_tables_list_exactly_the_fields() {
+        let mut fields = expected_fields("unknown_key = 1\n");
+        let mut keys: Vec<String> = KEYS.iter().map(|(k, _, _)| (*k).to_owned()).collect();
+        fields.sort();
+        keys.sort();
+        assert_eq!(fields, keys);
+        let mut fields = expected_fields("[[plots]]\nunknown_key = 1\n");
+        let mut keys: Vec<String> = PLOT_KEYS.iter().map(|(k, _, _)| (*k).to_owned()).collect();
+        fields.sort();
+        keys.sort();
+        assert_eq!(fields, keys);
+    }
 
     #[test]
     fn reads_every_key() {

@@ -114,6 +114,44 @@ mod tests {
         );
     }
 
+    /// action.yml declares exactly these inputs and the outputs mlci writes, and the README
+    /// lists every input.
+    #[test]
+    fn action_yml_and_the_readme_agree_with_the_code() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(root.join("action.yml")).unwrap();
+        let action: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+        let mut declared: Vec<&str> = action["inputs"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut known: Vec<&str> = INPUTS.iter().map(|(input, _)| *input).collect();
+        declared.sort_unstable();
+        known.sort_unstable();
+        assert_eq!(declared, known);
+        let mut outputs: Vec<&str> = action["outputs"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        outputs.sort_unstable();
+        assert_eq!(
+            outputs,
+            ["changed", "comment-url", "regressions", "report-path"]
+        );
+        assert_eq!(action["runs"]["args"], serde_json::json!(["action"]));
+        let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+        for input in known {
+            assert!(
+                readme.contains(&format!("| `{input}` |")),
+                "the README's table of action inputs lacks `{input}`"
+            );
+        }
+    }
+
     #[test]
     fn every_input_parses_as_its_flag() {
         use clap::Parser as _;

