@@ -17,6 +17,7 @@ pub mod model;
 pub mod publish;
 pub mod python;
 pub mod render;
+pub mod stats;
 
 use std::io::Write as _;
 use std::process::ExitCode;
