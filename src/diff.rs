@@ -21,6 +21,21 @@ pub struct Comparison {
     pub plots: Vec<PlotDiff>,
     /// Files that could not be read on one side.
     pub warnings: Vec<Warning>,
+    /// Metrics with several values on a side (lists of numbers), by file and key.
+    pub samples: Vec<SampleDiff>,
+}
+
+/// A metric with several values (seeds, repeated runs) at base and head.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SampleDiff {
+    /// Repository-relative path.
+    pub path: String,
+    /// Flattened key.
+    pub key: String,
+    /// The values at base (empty when absent).
+    pub base: Vec<f64>,
+    /// The values at head.
+    pub head: Vec<f64>,
 }
 
 /// One plot at base and head (either may be absent).
@@ -141,7 +156,34 @@ pub fn compare(base: &Snapshot, head: &Snapshot) -> Comparison {
         params: compare_files(&base.params, &head.params),
         plots,
         warnings,
+        samples: compare_samples(base, head),
     }
+}
+
+/// The union of both sides' samples, by file and key.
+fn compare_samples(base: &Snapshot, head: &Snapshot) -> Vec<SampleDiff> {
+    let mut keys: std::collections::BTreeMap<(&str, &str), (Vec<f64>, Vec<f64>)> =
+        std::collections::BTreeMap::new();
+    for (is_head, snapshot) in [(false, base), (true, head)] {
+        for (path, samples) in &snapshot.samples {
+            for (key, values) in samples {
+                let entry = keys.entry((path.as_str(), key.as_str())).or_default();
+                if is_head {
+                    entry.1.clone_from(values);
+                } else {
+                    entry.0.clone_from(values);
+                }
+            }
+        }
+    }
+    keys.into_iter()
+        .map(|((path, key), (base, head))| SampleDiff {
+            path: path.to_owned(),
+            key: key.to_owned(),
+            base,
+            head,
+        })
+        .collect()
 }
 
 fn plot_problems(plot: &Plot) -> Vec<(&String, &Problem)> {

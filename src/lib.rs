@@ -18,6 +18,7 @@ pub mod publish;
 pub mod python;
 pub mod render;
 pub mod stats;
+pub mod verdict;
 
 use std::io::Write as _;
 use std::process::ExitCode;

@@ -228,6 +228,9 @@ pub struct Snapshot {
     pub pipeline_problems: BTreeMap<String, Problem>,
     /// Pipeline files read.
     pub pipelines: Vec<String>,
+    /// Metrics with several values (a list of numbers in a metrics file: one per seed or
+    /// run), by file, then key. DVC ignores lists; mlci compares them as samples.
+    pub samples: BTreeMap<String, Vec<(String, Vec<f64>)>>,
 }
 
 impl Snapshot {

@@ -27,6 +27,40 @@ pub fn metrics(value: Value) -> Document {
     }
 }
 
+/// The lists of at least two numbers in a metrics file, flattened like metrics: samples of
+/// one metric (a value per seed or run). DVC drops lists; mlci compares them by mean and
+/// Welch's t-test.
+pub fn samples(value: &Value) -> Vec<(String, Vec<f64>)> {
+    let mut out = Vec::new();
+    collect_samples("", value, &mut out);
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+fn collect_samples(prefix: &str, value: &Value, out: &mut Vec<(String, Vec<f64>)>) {
+    match value {
+        Value::Map(entries) => {
+            for (key, value) in entries {
+                collect_samples(&join_key(prefix, key), value, out);
+            }
+        }
+        Value::List(items) if items.len() >= 2 && !prefix.is_empty() => {
+            let numbers: Option<Vec<f64>> = items
+                .iter()
+                .map(|item| match item {
+                    Value::Int(i) => Some(*i as f64),
+                    Value::Float(f) => Some(*f),
+                    _ => None,
+                })
+                .collect();
+            if let Some(numbers) = numbers {
+                out.push((prefix.to_owned(), numbers));
+            }
+        }
+        _ => {}
+    }
+}
+
 /// A params file (or the tracked keys of one): every leaf is kept, a list becomes the text of
 /// its Python repr, null stays null.
 pub fn params(value: Value, tracked: &Tracked) -> Document {

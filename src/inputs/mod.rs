@@ -256,7 +256,13 @@ pub fn collect(plan: &Plan, source: &dyn FileSource) -> Result<Snapshot, SourceE
     metric_paths.retain(|path| seen.insert(path.clone()));
     let contents = source.read_many(&metric_paths);
     for (path, bytes) in metric_paths.into_iter().zip(contents) {
-        let content = parse_read(&path, bytes).map(extract::metrics);
+        let content = parse_read(&path, bytes).map(|value| {
+            let samples = extract::samples(&value);
+            if !samples.is_empty() {
+                snapshot.samples.insert(path.clone(), samples);
+            }
+            extract::metrics(value)
+        });
         snapshot.metrics.insert(path, content);
     }
 

@@ -45,6 +45,21 @@ fn trim_zeros(text: &str) -> &str {
     }
 }
 
+/// A float in the short form of value cells.
+pub fn float(x: f64) -> String {
+    general(x, VALUE_DIGITS)
+}
+
+/// A sample: `0.8514 ± 0.0113 (n=5)`.
+pub fn sample(stats: &crate::stats::Stats) -> String {
+    format!(
+        "{} ± {} (n={})",
+        general(stats.mean, 4),
+        general(stats.sd, 2),
+        stats.n
+    )
+}
+
 /// A value cell: numbers in short form, text escaped.
 pub fn value(value: Option<&Scalar>) -> String {
     match value {

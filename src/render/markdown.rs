@@ -628,6 +628,7 @@ mod tests {
                 },
             }],
             plots: Vec::new(),
+            samples: Vec::new(),
         };
         let (base, head) = revisions();
         insta::assert_snapshot!(report(&comparison, &context(&base, &head)));
