@@ -40,7 +40,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Compare base and head and write the report (with --dry-run) or post it.
-    Report(ReportArgs),
+    Report(Box<ReportArgs>),
     /// DVC-compatible metrics commands.
     Metrics {
         /// The metrics command.
@@ -317,6 +317,25 @@ pub struct ReportArgs {
     )]
     pub collect: Option<PathBuf>,
 
+    /// When the gate fails (exit code 1, after the report is written and posted)
+    /// [default: regression when a rule or data check is configured, else never].
+    #[arg(long, env = "MLCI_FAIL_ON", value_name = "WHEN")]
+    pub fail_on: Option<FailOnArg>,
+
+    /// A metric rule, as a `[[metric]]` table says it: 'NAME key=value ...' with direction,
+    /// min, max, max_regression, required, finite (repeatable; one per line in MLCI_RULES).
+    #[arg(
+        long = "rule",
+        env = "MLCI_RULES",
+        value_name = "RULE",
+        value_delimiter = '\n'
+    )]
+    pub rules: Vec<String>,
+
+    /// Significance level of Welch's t-test on metrics with several values [default: 0.05].
+    #[arg(long, env = "MLCI_ALPHA", value_name = "P")]
+    pub alpha: Option<f64>,
+
     /// Also write the head's metrics as OpenMetrics text to FILE (GitLab's metrics report:
     /// `artifacts: reports: metrics: FILE`).
     #[arg(long, env = "MLCI_OPENMETRICS", value_name = "FILE")]
@@ -325,6 +344,28 @@ pub struct ReportArgs {
     /// Where and how to post.
     #[command(flatten)]
     pub post: PostArgs,
+}
+
+/// `--fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOnArg {
+    /// A metric regressed beyond its tolerance, or a check failed.
+    Regression,
+    /// Any metric changed beyond noise, or a check failed.
+    Change,
+    /// Never.
+    Never,
+}
+
+impl FailOnArg {
+    /// The name `.mlci.toml` uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailOnArg::Regression => "regression",
+            FailOnArg::Change => "change",
+            FailOnArg::Never => "never",
+        }
+    }
 }
 
 /// `--forge`.

@@ -20,9 +20,11 @@
 
 use serde::Deserialize;
 
+use crate::diff::Direction;
 use crate::inputs::ParseError;
 use crate::inputs::dvcyaml::PlotDeclaration;
 use crate::inputs::value::Value;
+use crate::verdict::{FailOn, Policy, Rule, Tolerance};
 
 /// The contents of `.mlci.toml`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -43,6 +45,55 @@ pub struct Settings {
     /// Extra plots.
     #[serde(default)]
     pub plots: Vec<PlotSetting>,
+    /// When the gate fails: `regression`, `change` or `never`.
+    pub fail_on: Option<String>,
+    /// Significance level of the t-test on metrics with several values.
+    pub alpha: Option<f64>,
+    /// Rules for metrics: direction, bounds, tolerance.
+    #[serde(default)]
+    pub metric: Vec<MetricSetting>,
+    /// Globs of metrics files that are runs of one experiment (one file per seed).
+    #[serde(default)]
+    pub repeats: Vec<String>,
+    /// Data files to profile and check.
+    #[serde(default)]
+    pub data: Vec<DataSetting>,
+}
+
+/// A `[[metric]]` rule, or a `--rule`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricSetting {
+    /// A metric key or glob, or `FILE:KEY`.
+    pub name: String,
+    /// `higher` or `lower`.
+    pub direction: Option<String>,
+    /// Lowest acceptable head value.
+    pub min: Option<f64>,
+    /// Highest acceptable head value.
+    pub max: Option<f64>,
+    /// How much worse the metric may get: a number (absolute) or `"2%"` (of the base).
+    pub max_regression: Option<toml::Value>,
+    /// The metric must exist at head.
+    pub required: Option<bool>,
+    /// The head value must be finite.
+    pub finite: Option<bool>,
+}
+
+/// A `[[data]]` table: a CSV or TSV data file to profile at base and head, with checks.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataSetting {
+    /// The file (`.csv`, `.tsv`), from the repository root.
+    pub path: String,
+    /// `true` (every column) or a list of columns that may hold no missing values.
+    pub no_missing: Option<toml::Value>,
+    /// Allowed ranges, column = [min, max].
+    pub range: Option<std::collections::BTreeMap<String, [f64; 2]>>,
+    /// Column types must not change between base and head.
+    pub types_unchanged: Option<bool>,
+    /// How much the row count may change: a number of rows, or `"10%"`.
+    pub max_row_change: Option<toml::Value>,
 }
 
 /// A plot in `.mlci.toml`: the fields of a `dvc.yaml` `plots:` entry.
@@ -176,6 +227,87 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "array of tables",
         "extra plots, `[[plots]]`: the keys below",
     ),
+    (
+        "fail_on",
+        "string",
+        "when the gate fails (exit code 1): `regression`, `change` or `never`; default `regression` when a `[[metric]]` or `[[data]]` is configured, else `never`",
+    ),
+    (
+        "alpha",
+        "number",
+        "significance level of Welch's t-test on metrics with several values (default 0.05)",
+    ),
+    (
+        "metric",
+        "array of tables",
+        "rules for metrics, `[[metric]]`: the keys below",
+    ),
+    (
+        "repeats",
+        "list of strings",
+        "globs of metrics files that are runs of one experiment (`runs/seed-*/metrics.json`): compared by mean ± sd with Welch's test",
+    ),
+    (
+        "data",
+        "array of tables",
+        "data files to profile and check, `[[data]]`: the keys below",
+    ),
+];
+
+/// Every key of a `[[metric]]` table (and of `--rule`): (key, type, meaning).
+pub const METRIC_KEYS: &[(&str, &str, &str)] = &[
+    (
+        "name",
+        "string",
+        "a metric key (`test.roc_auc`), a glob (`*loss*`), or `FILE:KEY` for one file's; the first exact name wins, else the first glob",
+    ),
+    (
+        "direction",
+        "string",
+        "`higher` or `lower` is better (default: from the name, else none)",
+    ),
+    ("min", "number", "the head value must be at least this"),
+    ("max", "number", "the head value must be at most this"),
+    (
+        "max_regression",
+        "number or string",
+        "how much worse it may get: in the metric's unit (`0.01`) or of the base (`\"2%\"`); default 0",
+    ),
+    ("required", "boolean", "the metric must exist at head"),
+    (
+        "finite",
+        "boolean",
+        "the head value must not be NaN or infinite",
+    ),
+];
+
+/// Every key of a `[[data]]` table: (key, type, meaning).
+pub const DATA_KEYS: &[(&str, &str, &str)] = &[
+    (
+        "path",
+        "string",
+        "a CSV or TSV file, from the repository root",
+    ),
+    (
+        "no_missing",
+        "boolean or list",
+        "`true` (every column) or the columns that may hold no empty values",
+    ),
+    (
+        "range",
+        "table",
+        "allowed ranges, `{ column = [min, max] }`, for numeric columns",
+    ),
+    (
+        "types_unchanged",
+        "boolean",
+        "column types (integer, number, boolean, text) must not change",
+    ),
+    (
+        "max_row_change",
+        "number or string",
+        "how much the row count may change: rows (`1000`) or of the base (`\"10%\"`)",
+    ),
 ];
 
 /// Every key of a `[[plots]]` table: (key, type, meaning). Checked against
@@ -210,6 +342,156 @@ pub const PLOT_KEYS: &[(&str, &str, &str)] = &[
     ("x_label", "string", "x axis title"),
     ("y_label", "string", "y axis title"),
 ];
+
+impl MetricSetting {
+    /// Parses a `--rule`: `NAME key=value ...` with the keys of `[[metric]]`; `required`
+    /// and `finite` may stand alone (`--rule 'test.loss direction=lower max_regression=2% finite'`).
+    pub fn parse_rule(text: &str) -> Result<MetricSetting, String> {
+        let mut words = text.split_whitespace();
+        let name = words
+            .next()
+            .ok_or_else(|| "an empty --rule: write `NAME key=value ...`".to_owned())?;
+        let mut setting = MetricSetting {
+            name: name.to_owned(),
+            ..MetricSetting::default()
+        };
+        for word in words {
+            let (key, value) = word.split_once('=').unwrap_or((word, "true"));
+            let number = || {
+                value
+                    .parse::<f64>()
+                    .map_err(|_| format!("--rule `{text}`: `{key}` needs a number, got `{value}`"))
+            };
+            let boolean = || match value {
+                "true" => Ok(true),
+                "false" => Ok(false),
+                _ => Err(format!(
+                    "--rule `{text}`: `{key}` is true or false, got `{value}`"
+                )),
+            };
+            match key {
+                "direction" => setting.direction = Some(value.to_owned()),
+                "min" => setting.min = Some(number()?),
+                "max" => setting.max = Some(number()?),
+                "max_regression" => {
+                    setting.max_regression = Some(match value.parse::<f64>() {
+                        Ok(n) => toml::Value::Float(n),
+                        Err(_) => toml::Value::String(value.to_owned()),
+                    });
+                }
+                "required" => setting.required = Some(boolean()?),
+                "finite" => setting.finite = Some(boolean()?),
+                other => {
+                    return Err(format!(
+                        "--rule `{text}`: unknown key `{other}` (direction, min, max, max_regression, required, finite)"
+                    ));
+                }
+            }
+        }
+        Ok(setting)
+    }
+
+    /// The rule this setting stands for, or what is wrong with it.
+    pub fn rule(&self) -> Result<Rule, String> {
+        let direction = match self.direction.as_deref() {
+            None => None,
+            Some("higher") => Some(Direction::Higher),
+            Some("lower") => Some(Direction::Lower),
+            Some(other) => {
+                return Err(format!(
+                    "metric `{}`: direction is `higher` or `lower`, not `{other}`",
+                    self.name
+                ));
+            }
+        };
+        Ok(Rule {
+            pattern: self.name.clone(),
+            direction,
+            min: self.min,
+            max: self.max,
+            max_regression: self
+                .max_regression
+                .as_ref()
+                .map(|v| amount(v, &format!("metric `{}`: max_regression", self.name)))
+                .transpose()?
+                .map(|a| match a {
+                    Amount::Absolute(x) => Tolerance::Absolute(x),
+                    Amount::Relative(x) => Tolerance::Relative(x),
+                }),
+            required: self.required.unwrap_or(false),
+            finite: self.finite.unwrap_or(false),
+        })
+    }
+}
+
+/// A number, or a percentage written as `"2%"`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Amount {
+    /// As written.
+    Absolute(f64),
+    /// A fraction (`"2%"` is 0.02).
+    Relative(f64),
+}
+
+/// Reads an [`Amount`]: a number, a numeric string, or a string ending in `%`.
+pub fn amount(value: &toml::Value, what: &str) -> Result<Amount, String> {
+    let bad =
+        || format!("{what} is a non-negative number or a percentage like \"2%\", got {value:?}");
+    let amount = match value {
+        toml::Value::Integer(i) => Amount::Absolute(*i as f64),
+        toml::Value::Float(f) => Amount::Absolute(*f),
+        toml::Value::String(text) => match text.trim().strip_suffix('%') {
+            Some(pct) => Amount::Relative(pct.trim().parse::<f64>().map_err(|_| bad())? / 100.0),
+            None => Amount::Absolute(text.trim().parse::<f64>().map_err(|_| bad())?),
+        },
+        _ => return Err(bad()),
+    };
+    match amount {
+        Amount::Absolute(x) | Amount::Relative(x) if x.is_finite() && x >= 0.0 => Ok(amount),
+        _ => Err(bad()),
+    }
+}
+
+impl Settings {
+    /// The verdict policy: the `[[metric]]` rules and `rules` from flags (flags first, so
+    /// an exact `--rule` wins over the file's), `repeats`, `alpha`, and `fail_on` (flag,
+    /// else file, else `regression` when anything is configured, else `never`).
+    pub fn policy(
+        &self,
+        rules: &[MetricSetting],
+        fail_on: Option<&str>,
+        alpha: Option<f64>,
+    ) -> Result<Policy, String> {
+        let rules = rules
+            .iter()
+            .chain(&self.metric)
+            .map(MetricSetting::rule)
+            .collect::<Result<Vec<Rule>, String>>()?;
+        let configured = !rules.is_empty() || !self.data.is_empty();
+        let fail_on = match fail_on.or(self.fail_on.as_deref()) {
+            Some("regression") => FailOn::Regression,
+            Some("change") => FailOn::Change,
+            Some("never") => FailOn::Never,
+            Some(other) => {
+                return Err(format!(
+                    "fail_on is `regression`, `change` or `never`, not `{other}`"
+                ));
+            }
+            None if configured => FailOn::Regression,
+            None => FailOn::Never,
+        };
+        let alpha = alpha.or(self.alpha).unwrap_or(0.05);
+        if !(alpha > 0.0 && alpha < 1.0) {
+            return Err(format!("alpha is between 0 and 1, not {alpha}"));
+        }
+        Ok(Policy {
+            rules,
+            repeats: self.repeats.clone(),
+            fail_on,
+            alpha,
+        })
+    }
+}
 
 /// The report title when none is configured.
 pub const DEFAULT_TITLE: &str = "mlci report";
@@ -258,11 +540,17 @@ mod tests {
         fields.sort();
         keys.sort();
         assert_eq!(fields, keys);
-        let mut fields = expected_fields("[[plots]]\nunknown_key = 1\n");
-        let mut keys: Vec<String> = PLOT_KEYS.iter().map(|(k, _, _)| (*k).to_owned()).collect();
-        fields.sort();
-        keys.sort();
-        assert_eq!(fields, keys);
+        for (table, known) in [
+            ("[[plots]]", PLOT_KEYS),
+            ("[[metric]]\nname = \"x\"", METRIC_KEYS),
+            ("[[data]]\npath = \"x\"", DATA_KEYS),
+        ] {
+            let mut fields = expected_fields(&format!("{table}\nunknown_key = 1\n"));
+            let mut keys: Vec<String> = known.iter().map(|(k, _, _)| (*k).to_owned()).collect();
+            fields.sort();
+            keys.sort();
+            assert_eq!(fields, keys, "{table}");
+        }
     }
 
     #[test]
@@ -317,9 +605,57 @@ y = { "eval/train.json" = "tpr", "eval/test.json" = "tpr" }
 
     #[test]
     fn unknown_keys_are_errors_with_a_position() {
-        let err = Settings::parse(".mlci.toml", b"title = \"x\"\nmetric = []\n").unwrap_err();
+        let err = Settings::parse(".mlci.toml", b"title = \"x\"\nmetrix = []\n").unwrap_err();
         assert_eq!(err.error.line, 2);
-        assert!(err.to_string().contains("unknown field `metric`"), "{err}");
+        assert!(err.to_string().contains("unknown field `metrix`"), "{err}");
+    }
+
+    #[test]
+    fn rules_from_the_file_and_from_flags() {
+        let settings = Settings::parse(
+            ".mlci.toml",
+            b"[[metric]]\nname = \"*loss*\"\ndirection = \"lower\"\nmax_regression = \"2%\"\n",
+        )
+        .unwrap();
+        let flag =
+            MetricSetting::parse_rule("test.roc_auc min=0.9 max_regression=0.01 finite").unwrap();
+        let policy = settings.policy(&[flag], None, None).unwrap();
+        assert_eq!(
+            policy.fail_on,
+            FailOn::Regression,
+            "rules configured: gate on"
+        );
+        assert_eq!(policy.rules.len(), 2);
+        assert_eq!(policy.rules[0].min, Some(0.9));
+        assert!(policy.rules[0].finite);
+        assert_eq!(
+            policy.rules[0].max_regression,
+            Some(Tolerance::Absolute(0.01))
+        );
+        assert_eq!(
+            policy.rules[1].max_regression,
+            Some(Tolerance::Relative(0.02))
+        );
+        assert_eq!(policy.rules[1].direction, Some(Direction::Lower));
+        let plain = Settings::default().policy(&[], None, None).unwrap();
+        assert_eq!(
+            plain.fail_on,
+            FailOn::Never,
+            "nothing configured: never fails"
+        );
+        assert!(MetricSetting::parse_rule("x colour=red").is_err());
+        assert!(MetricSetting::parse_rule("x min=high").is_err());
+        assert!(
+            Settings::default()
+                .policy(&[], Some("sometimes"), None)
+                .is_err()
+        );
+        let bad = MetricSetting {
+            name: "x".into(),
+            max_regression: Some(toml::Value::String("-3%".into())),
+            ..MetricSetting::default()
+        };
+        assert!(bad.rule().is_err());
     }
 
     #[test]

@@ -162,7 +162,8 @@ pub fn compare(base: &Snapshot, head: &Snapshot) -> Comparison {
 
 /// The union of both sides' samples, by file and key.
 fn compare_samples(base: &Snapshot, head: &Snapshot) -> Vec<SampleDiff> {
-    let mut keys: std::collections::BTreeMap<(&str, &str), (Vec<f64>, Vec<f64>)> =
+    type Sides = (Vec<f64>, Vec<f64>);
+    let mut keys: std::collections::BTreeMap<(&str, &str), Sides> =
         std::collections::BTreeMap::new();
     for (is_head, snapshot) in [(false, base), (true, head)] {
         for (path, samples) in &snapshot.samples {

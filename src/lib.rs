@@ -112,7 +112,7 @@ pub fn run(cli: Cli, ci: &CiContext) -> anyhow::Result<Outcome> {
         None => std::env::current_dir().context("cannot read the current directory")?,
     };
     match command {
-        Command::Report(args) => command::report::report(args, &dir, ci),
+        Command::Report(args) => command::report::report(*args, &dir, ci),
         Command::Metrics {
             command: MetricsCommand::Diff(args),
         } => command::dvc::diff(dvc::Kind::Metrics, args.diff, args.precision, &dir, ci),

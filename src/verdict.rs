@@ -60,7 +60,9 @@ impl Rule {
     /// Whether the rule names the metric `key` of file `path`.
     pub fn matches(&self, path: &str, key: &str) -> bool {
         match self.pattern.split_once(':') {
-            Some((file, pattern)) => glob::matches(file, path) && glob::matches_segment(pattern, key),
+            Some((file, pattern)) => {
+                glob::matches(file, path) && glob::matches_segment(pattern, key)
+            }
             None => glob::matches_segment(&self.pattern, key),
         }
     }
@@ -98,7 +100,9 @@ impl Policy {
     /// The rule for a metric: the first exact one that names it, else the first glob.
     pub fn rule_for(&self, path: &str, key: &str) -> Option<&Rule> {
         let matching = || self.rules.iter().filter(|r| r.matches(path, key));
-        matching().find(|r| r.is_exact()).or_else(|| matching().next())
+        matching()
+            .find(|r| r.is_exact())
+            .or_else(|| matching().next())
     }
 }
 
@@ -267,7 +271,13 @@ pub fn judge(comparison: &Comparison, policy: &Policy) -> Judgement {
             })
             .collect();
         for sample in comparison.samples.iter().filter(|s| s.path == file.path) {
-            metrics.push(judge_samples(policy, &file.path, &sample.key, &sample.base, &sample.head));
+            metrics.push(judge_samples(
+                policy,
+                &file.path,
+                &sample.key,
+                &sample.base,
+                &sample.head,
+            ));
         }
         metrics.sort_by(|a, b| a.key.cmp(&b.key));
         files.push(JudgedFile {
@@ -332,9 +342,7 @@ fn judge_samples(policy: &Policy, path: &str, key: &str, base: &[f64], head: &[f
         _ => None,
     };
     let mut judged = judge_one(policy, path, key, base_cell, head_cell, delta, status);
-    if head.iter().any(|v| !v.is_finite())
-        && policy.rule_for(path, key).is_some_and(|r| r.finite)
-    {
+    if head.iter().any(|v| !v.is_finite()) && policy.rule_for(path, key).is_some_and(|r| r.finite) {
         judged.verdict = Verdict::Failed;
         judged.reason = "a value is not finite".into();
     }
@@ -351,7 +359,9 @@ fn judge_one(
     status: Status,
 ) -> Judged {
     let rule = policy.rule_for(path, key);
-    let direction = rule.and_then(|r| r.direction).or_else(|| diff::direction(key));
+    let direction = rule
+        .and_then(|r| r.direction)
+        .or_else(|| diff::direction(key));
     let mut judged = Judged {
         key: key.to_owned(),
         base,
@@ -422,11 +432,17 @@ fn judge_one(
             } else {
                 match rule.and_then(|r| r.max_regression) {
                     Some(tolerance) if within(tolerance, b, h) => {
-                        append(&mut judged.reason, &format!("tolerance {}", describe(tolerance)));
+                        append(
+                            &mut judged.reason,
+                            &format!("tolerance {}", describe(tolerance)),
+                        );
                         Verdict::WithinTolerance
                     }
                     Some(tolerance) => {
-                        append(&mut judged.reason, &format!("tolerance {}", describe(tolerance)));
+                        append(
+                            &mut judged.reason,
+                            &format!("tolerance {}", describe(tolerance)),
+                        );
                         Verdict::Regressed
                     }
                     None => Verdict::Regressed,
@@ -449,15 +465,21 @@ fn check(rule: &Rule, head: &Cell) -> Option<String> {
         return needs_number.then(|| "not a number".into());
     };
     if rule.finite && !value.is_finite() {
-        return Some(format!("{} is not finite", crate::render::format::float(value)));
+        return Some(format!(
+            "{} is not finite",
+            crate::render::format::float(value)
+        ));
+    }
+    if value.is_nan() && (rule.min.is_some() || rule.max.is_some()) {
+        return Some("NaN is outside every bound".into());
     }
     if let Some(min) = rule.min
-        && !(value >= min)
+        && value.partial_cmp(&min) == Some(std::cmp::Ordering::Less)
     {
         return Some(format!("below min {}", crate::render::format::float(min)));
     }
     if let Some(max) = rule.max
-        && !(value <= max)
+        && value.partial_cmp(&max) == Some(std::cmp::Ordering::Greater)
     {
         return Some(format!("above max {}", crate::render::format::float(max)));
     }
@@ -507,18 +529,17 @@ fn failures(files: &[JudgedFile], fail_on: FailOn) -> Vec<String> {
                 (_, Verdict::Failed | Verdict::Regressed) => true,
                 (
                     FailOn::Change,
-                    Verdict::Improved | Verdict::WithinTolerance | Verdict::Changed | Verdict::Added | Verdict::Removed,
+                    Verdict::Improved
+                    | Verdict::WithinTolerance
+                    | Verdict::Changed
+                    | Verdict::Added
+                    | Verdict::Removed,
                 ) => true,
                 _ => false,
             };
             if fails {
                 let mut line = format!("{} {}: {}", file.title, metric.key, metric.verdict.label());
-                let _ = write!(
-                    line,
-                    " ({} → {}",
-                    show(&metric.base),
-                    show(&metric.head)
-                );
+                let _ = write!(line, " ({} → {}", show(&metric.base), show(&metric.head));
                 if !metric.reason.is_empty() {
                     let _ = write!(line, "; {}", metric.reason);
                 }

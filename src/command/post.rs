@@ -22,6 +22,7 @@ use crate::publish::sticky::{Conversation, Identity, Posted, upsert};
 use crate::render::markdown::{self, Detail, Unit};
 use crate::render::plots::{Asset, ImageMode, PlotSection};
 use crate::render::{escape, marker};
+use crate::verdict::FailOn;
 use crate::{Outcome, fail};
 
 /// GitHub rejects issue and commit comment bodies longer than this many characters
@@ -449,15 +450,15 @@ pub fn post_report(
 ) -> anyhow::Result<Outcome> {
     let local_copy = draft.local(ImageMode::Files)?;
     let report_path = local::write(out, &local_copy)?;
-    let counts = markdown::Counts::of(draft.comparison);
-    let changed = markdown::changed_metrics(draft.comparison);
+    let counts = markdown::Counts::of(draft.comparison, draft.judgement);
+    let changed = markdown::changed_metrics(draft.judgement);
     let mut outputs = vec![
         ("report-path", report_path.display().to_string()),
         (
             "changed",
             (counts.changed + counts.added + counts.removed).to_string(),
         ),
-        ("regressions", counts.worsened.to_string()),
+        ("regressions", counts.regressions().to_string()),
     ];
 
     if destination.is_fork() {
@@ -481,7 +482,10 @@ To comment, run the pipeline in the parent project, or `mlci report --collect DI
             ),
         }
         write_outputs(destination, &outputs)?;
-        return Ok(Outcome::default());
+        return Ok(Outcome {
+            stdout: String::new(),
+            gate_failed: draft.judgement.gate_failed(),
+        });
     }
 
     let client = Client::new(destination, post)?;
@@ -529,7 +533,12 @@ To comment, run the pipeline in the parent project, or `mlci report --collect DI
                     markdown::fit(&render, changed, CHECK_SUMMARY_LIMIT, Unit::Bytes);
                 let name = format!("mlci ({})", draft.id);
                 let title = summary_line(draft);
-                let url = github.check_run(&name, head, "neutral", &title, &summary)?;
+                let conclusion = match (draft.judgement.fail_on, draft.judgement.gate_failed()) {
+                    (FailOn::Never, _) => "neutral",
+                    (_, true) => "failure",
+                    (_, false) => "success",
+                };
+                let url = github.check_run(&name, head, conclusion, &title, &summary)?;
                 log::info!("check run {url}");
             }
             (Client::GitHub(_), None) => {
@@ -544,7 +553,10 @@ To comment, run the pipeline in the parent project, or `mlci report --collect DI
         log::debug!("{line}");
     }
     write_outputs(destination, &outputs)?;
-    Ok(Outcome::default())
+    Ok(Outcome {
+        stdout: String::new(),
+        gate_failed: draft.judgement.gate_failed(),
+    })
 }
 
 fn log_posted(posted: &Posted) {
@@ -568,10 +580,15 @@ fn log_posted(posted: &Posted) {
 
 /// The one-line summary, for a check run's title.
 fn summary_line(draft: &Draft<'_>) -> String {
-    let counts = markdown::Counts::of(draft.comparison);
+    let counts = markdown::Counts::of(draft.comparison, draft.judgement);
+    let gate = match (draft.judgement.fail_on, draft.judgement.gate_failed()) {
+        (FailOn::Never, _) => "",
+        (_, true) => "gate failed: ",
+        (_, false) => "gate passed: ",
+    };
     let text = format!(
-        "{} metrics changed ({} improved, {} worsened), {} params changed",
-        counts.changed, counts.improved, counts.worsened, counts.params_changed
+        "{gate}{} metrics changed ({} improved, {} regressed, {} failed checks), {} params changed",
+        counts.changed, counts.improved, counts.regressed, counts.failed, counts.params_changed
     );
     text.chars().take(250).collect()
 }
@@ -751,8 +768,11 @@ pub fn publish(args: PublishArgs, _dir: &Path, ci: &CiContext) -> anyhow::Result
         collect_both(&plan, base.source.as_ref(), head.source.as_ref())?;
     let comparison = diff::compare(&base_snapshot, &head_snapshot);
     log_warnings(&comparison, &base.revision, &head.revision);
+    let policy = crate::command::report::policy(&settings, &[], None, None)?;
+    let judgement = crate::verdict::judge(&comparison, &policy);
     let draft = Draft::new(
         &comparison,
+        &judgement,
         title,
         id,
         base.revision,

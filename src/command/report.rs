@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::ci::{CiContext, Machine};
-use crate::cli::{ImagesArg, ReportArgs};
+use crate::cli::{FailOnArg, ImagesArg, ReportArgs};
 use crate::command::post::{self, Destination};
 use crate::command::{
     Input, base_side, collect_both, directory_source, head_side, legend_label, log_warnings,
@@ -20,6 +20,7 @@ use crate::render::chart::ChartOptions;
 use crate::render::markdown::{Detail, ReportContext};
 use crate::render::plots::{Asset, ImageMode, PlotSection};
 use crate::render::{self, Revision};
+use crate::verdict;
 use crate::{Outcome, fail};
 
 /// `mlci report`.
@@ -37,6 +38,9 @@ pub fn report(args: ReportArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<Ou
         images,
         chart_size,
         collect,
+        fail_on,
+        rules,
+        alpha,
         openmetrics,
         post,
     } = args;
@@ -92,8 +96,11 @@ pub fn report(args: ReportArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<Ou
     }
     let comparison = diff::compare(&base_snapshot, &head_snapshot);
     log_warnings(&comparison, &base.revision, &head.revision);
+    let policy = policy(&settings, &rules, fail_on.map(FailOnArg::as_str), alpha)?;
+    let judgement = verdict::judge(&comparison, &policy);
     let draft = Draft::new(
         &comparison,
+        &judgement,
         title,
         id,
         base.revision,
@@ -114,14 +121,18 @@ pub fn report(args: ReportArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<Ou
             path.display(),
             out.join(publish::local::HTML_FILE).display()
         );
+        annotate(ci, &judgement);
         return Ok(Outcome {
             stdout: report.markdown,
-            gate_failed: false,
+            gate_failed: judgement.gate_failed(),
         });
     }
     match destination {
         Some(destination) => {
-            post::post_report(&draft, &destination, &post, images, &out, repo.as_ref())
+            let outcome =
+                post::post_report(&draft, &destination, &post, images, &out, repo.as_ref())?;
+            annotate(ci, &judgement);
+            Ok(outcome)
         }
         None => Err(fail(
             "nothing to post to: not in GitHub Actions, and no --repo with --pr or --commit",
@@ -148,6 +159,38 @@ pub(crate) fn id_and_title(
     Ok((id, title))
 }
 
+/// The verdict policy from `.mlci.toml` and the flags.
+pub(crate) fn policy(
+    settings: &Settings,
+    rules: &[String],
+    fail_on: Option<&str>,
+    alpha: Option<f64>,
+) -> anyhow::Result<verdict::Policy> {
+    let hint = "see \"Verdicts and gates\" in the README";
+    let rules = rules
+        .iter()
+        .map(|text| config::MetricSetting::parse_rule(text))
+        .collect::<Result<Vec<_>, String>>()
+        .map_err(|message| fail(message, hint))?;
+    settings
+        .policy(&rules, fail_on, alpha)
+        .map_err(|message| fail(format!("invalid configuration: {message}"), hint))
+}
+
+/// Says why the gate failed: on stderr, and as `::error` workflow commands in GitHub
+/// Actions (annotations on the run), one per metric.
+pub(crate) fn annotate(ci: &CiContext, judgement: &verdict::Judgement) {
+    if !judgement.gate_failed() {
+        return;
+    }
+    log::error!("gate failed: {}", judgement.failures.join("; "));
+    if ci.provider == crate::ci::Provider::GitHubActions {
+        for line in publish::github::annotations(judgement) {
+            eprintln!("{line}");
+        }
+    }
+}
+
 /// What to read at each revision.
 pub(crate) fn plan(settings: &Settings, targets: Vec<String>) -> anyhow::Result<Plan> {
     Ok(Plan {
@@ -166,6 +209,8 @@ pub(crate) fn plan(settings: &Settings, targets: Vec<String>) -> anyhow::Result<
 pub struct Draft<'a> {
     /// The comparison.
     pub comparison: &'a Comparison,
+    /// Its verdicts.
+    pub judgement: &'a verdict::Judgement,
     /// Report title.
     pub title: String,
     /// Report id.
@@ -183,6 +228,7 @@ impl<'a> Draft<'a> {
     /// A draft of the report.
     pub fn new(
         comparison: &'a Comparison,
+        judgement: &'a verdict::Judgement,
         title: String,
         id: String,
         base: Revision,
@@ -198,6 +244,7 @@ impl<'a> Draft<'a> {
         };
         Draft {
             comparison,
+            judgement,
             title,
             id,
             base,
@@ -233,6 +280,7 @@ impl<'a> Draft<'a> {
                 machine: Some(&self.machine),
                 plots,
                 full_report,
+                judgement: self.judgement,
             },
             detail,
         )

@@ -467,6 +467,23 @@ fn comment_of(value: &Value) -> Option<Comment> {
     })
 }
 
+/// `::error` workflow commands, one per metric that failed the gate: GitHub shows them as
+/// annotations on the run and the pull request's checks.
+pub fn annotations(judgement: &crate::verdict::Judgement) -> Vec<String> {
+    // Workflow command escaping: data `%`, CR, LF; properties also `:` and `,`.
+    let data = |text: &str| {
+        text.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    };
+    let property = |text: &str| data(text).replace(':', "%3A").replace(',', "%2C");
+    judgement
+        .failures
+        .iter()
+        .map(|failure| format!("::error title={}::{}", property("mlci gate"), data(failure)))
+        .collect()
+}
+
 /// The `rel="next"` URL of a `Link` header.
 pub fn next_link(header: &str) -> Option<String> {
     header.split(',').find_map(|part| {

@@ -5,9 +5,10 @@
 use std::fmt::Write as _;
 
 use crate::ci::Machine;
-use crate::diff::{Comparison, FileDiff, Row, Side, Status, Trend};
+use crate::diff::{Comparison, FileDiff, Row, Side, Status};
 use crate::render::plots::PlotSection;
 use crate::render::{Revision, escape, format, marker};
+use crate::verdict::{Cell, FailOn, Judged, JudgedFile, Judgement, Verdict};
 
 /// What the report says besides the comparison itself.
 #[derive(Debug, Clone, Copy)]
@@ -26,6 +27,8 @@ pub struct ReportContext<'a> {
     pub plots: &'a [PlotSection],
     /// Where the full report is when this one is shortened (the job summary).
     pub full_report: Option<&'a str>,
+    /// The verdicts and the gate.
+    pub judgement: &'a Judgement,
 }
 
 /// Renders the whole report.
@@ -86,27 +89,29 @@ pub fn fit(
     (render(Detail::Summary(low)), Detail::Summary(low))
 }
 
-/// The number of changed metrics (the rows a summary table can hold).
-pub fn changed_metrics(comparison: &Comparison) -> usize {
-    comparison
-        .metrics
-        .iter()
-        .flat_map(|f| &f.rows)
-        .filter(|r| r.is_changed())
-        .count()
+/// The number of metrics a summary table would list (the rows it can hold).
+pub fn changed_metrics(judgement: &Judgement) -> usize {
+    judgement.metrics().filter(|(_, m)| shown(m)).count()
+}
+
+/// Whether a metric is shown in the tables (not folded away): it changed, or a check on
+/// it failed.
+fn shown(metric: &Judged) -> bool {
+    metric.status != Status::Unchanged || metric.verdict == Verdict::Failed
 }
 
 /// Renders the report at a level of detail.
 pub fn report_at(comparison: &Comparison, context: &ReportContext<'_>, detail: Detail) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## {}\n", escape::inline(context.title));
-    out.push_str(&summary(comparison));
+    gate(&mut out, context.judgement);
+    out.push_str(&summary(comparison, context.judgement));
     out.push_str("\n\n");
     warnings(&mut out, comparison, context);
     match detail {
         Detail::Full | Detail::Compact => {
             let full = detail == Detail::Full;
-            metrics(&mut out, &comparison.metrics, full);
+            metrics(&mut out, &context.judgement.files, full);
             plots(&mut out, context.plots, full);
             params(&mut out, &comparison.params, full);
             if !full {
@@ -119,7 +124,7 @@ pub fn report_at(comparison: &Comparison, context: &ReportContext<'_>, detail: D
             footer(&mut out, context, full);
         }
         Detail::Summary(rows) => {
-            changed_table(&mut out, comparison, rows);
+            changed_table(&mut out, context.judgement, rows);
             pointer(&mut out, context, "This comment shows the summary only");
             footer(&mut out, context, false);
         }
@@ -149,26 +154,22 @@ fn pointer(out: &mut String, context: &ReportContext<'_>, what: &str) {
 }
 
 /// One table of changed metrics across files, at most `rows` rows.
-fn changed_table(out: &mut String, comparison: &Comparison, rows: usize) {
-    let changed: Vec<(&str, &Row)> = comparison
-        .metrics
-        .iter()
-        .flat_map(|f| f.rows.iter().map(move |r| (f.path.as_str(), r)))
-        .filter(|(_, r)| r.is_changed())
-        .collect();
+fn changed_table(out: &mut String, judgement: &Judgement, rows: usize) {
+    let changed: Vec<(&str, &Judged)> = judgement.metrics().filter(|(_, m)| shown(m)).collect();
     if changed.is_empty() || rows == 0 {
         return;
     }
-    out.push_str("| File | Metric | Base | Head | Change |\n|:--|:--|--:|--:|--:|\n");
-    for (path, row) in changed.iter().take(rows) {
+    out.push_str("| File | Metric | Base | Head | Change | Verdict |\n|:--|:--|--:|--:|--:|:--|\n");
+    for (path, metric) in changed.iter().take(rows) {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} |",
             escape::inline(path),
-            key(row),
-            format::value(row.base.as_ref()),
-            format::value(row.head.as_ref()),
-            change(row),
+            key(&metric.key),
+            cell(&metric.base),
+            cell(&metric.head),
+            change(metric),
+            verdict(metric),
         );
     }
     if changed.len() > rows {
@@ -181,15 +182,21 @@ fn changed_table(out: &mut String, comparison: &Comparison, rows: usize) {
     out.push('\n');
 }
 
-/// Counts for the summary line.
+/// Counts for the summary line and the step outputs.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Counts {
     /// Metrics with a different value at head.
     pub changed: usize,
-    /// Of those, moved the better way (by name: accuracy up, loss down).
+    /// Verdict improved.
     pub improved: usize,
-    /// Of those, moved the worse way.
-    pub worsened: usize,
+    /// Verdict regressed.
+    pub regressed: usize,
+    /// Checks that failed.
+    pub failed: usize,
+    /// Worse, within tolerance.
+    pub within_tolerance: usize,
+    /// Different, but within noise.
+    pub within_noise: usize,
     /// Metrics only at head.
     pub added: usize,
     /// Metrics only at base.
@@ -201,20 +208,23 @@ pub struct Counts {
 }
 
 impl Counts {
-    /// Counts the rows of a comparison.
-    pub fn of(comparison: &Comparison) -> Counts {
+    /// Counts the verdicts and the params of a comparison.
+    pub fn of(comparison: &Comparison, judgement: &Judgement) -> Counts {
         let mut counts = Counts::default();
-        for row in comparison.metrics.iter().flat_map(|f| &f.rows) {
-            match row.status {
+        for (_, metric) in judgement.metrics() {
+            match metric.status {
                 Status::Changed => counts.changed += 1,
                 Status::Added => counts.added += 1,
                 Status::Removed => counts.removed += 1,
                 Status::Unchanged => counts.unchanged += 1,
             }
-            match row.trend() {
-                Some(Trend::Improved) => counts.improved += 1,
-                Some(Trend::Worsened) => counts.worsened += 1,
-                None => {}
+            match metric.verdict {
+                Verdict::Improved => counts.improved += 1,
+                Verdict::Regressed => counts.regressed += 1,
+                Verdict::Failed => counts.failed += 1,
+                Verdict::WithinTolerance => counts.within_tolerance += 1,
+                Verdict::WithinNoise => counts.within_noise += 1,
+                _ => {}
             }
         }
         counts.params_changed = comparison
@@ -225,16 +235,45 @@ impl Counts {
             .count();
         counts
     }
+
+    /// Regressions and failed checks: what the `regressions` output counts.
+    pub fn regressions(&self) -> usize {
+        self.regressed + self.failed
+    }
+}
+
+/// The gate's line, when a gate is configured.
+fn gate(out: &mut String, judgement: &Judgement) {
+    if judgement.fail_on == FailOn::Never {
+        return;
+    }
+    if judgement.gate_failed() {
+        let _ = writeln!(
+            out,
+            "> [!CAUTION]\n> **Gate failed** (fail on {}): {}.\n",
+            match judgement.fail_on {
+                FailOn::Change => "change",
+                _ => "regression",
+            },
+            plural(
+                judgement.failures.len(),
+                "metric or check",
+                "metrics or checks"
+            )
+        );
+    } else {
+        out.push_str("**Gate passed.** ");
+    }
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn summary(comparison: &Comparison) -> String {
-    let counts = Counts::of(comparison);
+fn summary(comparison: &Comparison, judgement: &Judgement) -> String {
+    let counts = Counts::of(comparison, judgement);
     let total_metrics = counts.changed + counts.added + counts.removed + counts.unchanged;
-    if counts.changed + counts.added + counts.removed + counts.params_changed == 0 {
+    if counts.changed + counts.added + counts.removed + counts.params_changed + counts.failed == 0 {
         return if total_metrics == 0 && comparison.params.is_empty() {
             "No metrics or params found at either revision.".to_owned()
         } else {
@@ -249,12 +288,26 @@ fn summary(comparison: &Comparison) -> String {
         "**{} changed**",
         plural(counts.changed, "metric", "metrics")
     );
-    if counts.improved + counts.worsened > 0 {
-        let _ = write!(
-            changed,
-            " ({} improved, {} worsened)",
-            counts.improved, counts.worsened
-        );
+    let verdicts: Vec<String> = [
+        (counts.regressed, "🔴", "regressed"),
+        (counts.failed, "🔴", "failed checks"),
+        (counts.improved, "🟢", "improved"),
+        (counts.within_tolerance, "⚪", "within tolerance"),
+        (counts.within_noise, "⚪", "within noise"),
+    ]
+    .into_iter()
+    .filter(|(n, _, _)| *n > 0)
+    .map(|(n, mark, words)| {
+        let words = if n == 1 && words == "failed checks" {
+            "failed check"
+        } else {
+            words
+        };
+        format!("{mark} {n} {words}")
+    })
+    .collect();
+    if !verdicts.is_empty() {
+        let _ = write!(changed, " ({})", verdicts.join(", "));
     }
     parts.push(changed);
     if counts.added > 0 {
@@ -308,27 +361,41 @@ fn side_name(side: Side) -> &'static str {
     }
 }
 
-fn metrics(out: &mut String, files: &[FileDiff], full: bool) {
+fn metrics(out: &mut String, files: &[JudgedFile], full: bool) {
     if files.is_empty() {
         return;
     }
     out.push_str("### Metrics\n\n");
     for file in files {
-        let _ = writeln!(out, "#### {}\n", escape::inline(&file.path));
-        let changed: Vec<&Row> = file.rows.iter().filter(|r| r.is_changed()).collect();
-        let unchanged: Vec<&Row> = file.rows.iter().filter(|r| !r.is_changed()).collect();
-        if !changed.is_empty() {
-            out.push_str("| Metric | Base | Head | Change | Relative |\n");
-            out.push_str("|:--|--:|--:|--:|--:|\n");
-            for row in &changed {
+        match file.runs {
+            Some((base, head)) => {
                 let _ = writeln!(
                     out,
-                    "| {} | {} | {} | {} | {} |",
-                    key(row),
-                    format::value(row.base.as_ref()),
-                    format::value(row.head.as_ref()),
-                    change(row),
-                    relative(row),
+                    "#### {} ({} at base, {} at head)\n",
+                    escape::inline(&file.title),
+                    plural(base, "run", "runs"),
+                    plural(head, "run", "runs")
+                );
+            }
+            None => {
+                let _ = writeln!(out, "#### {}\n", escape::inline(&file.title));
+            }
+        }
+        let changed: Vec<&Judged> = file.metrics.iter().filter(|m| shown(m)).collect();
+        let unchanged: Vec<&Judged> = file.metrics.iter().filter(|m| !shown(m)).collect();
+        if !changed.is_empty() {
+            out.push_str("| Metric | Base | Head | Change | Relative | Verdict |\n");
+            out.push_str("|:--|--:|--:|--:|--:|:--|\n");
+            for metric in &changed {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} | {} |",
+                    key(&metric.key),
+                    cell(&metric.base),
+                    cell(&metric.head),
+                    change(metric),
+                    relative(metric),
+                    verdict(metric),
                 );
             }
             out.push('\n');
@@ -340,16 +407,31 @@ fn metrics(out: &mut String, files: &[FileDiff], full: bool) {
                 plural(unchanged.len(), "unchanged metric", "unchanged metrics")
             );
             out.push_str("| Metric | Value |\n|:--|--:|\n");
-            for row in &unchanged {
-                let _ = writeln!(
-                    out,
-                    "| {} | {} |",
-                    key(row),
-                    format::value(row.head.as_ref())
-                );
+            for metric in &unchanged {
+                let _ = writeln!(out, "| {} | {} |", key(&metric.key), cell(&metric.head));
             }
             out.push_str("\n</details>\n\n");
         }
+    }
+}
+
+fn cell(cell: &Cell) -> String {
+    match cell {
+        Cell::Missing => "—".to_owned(),
+        Cell::Value(scalar) => format::value(Some(scalar)),
+        Cell::Sample(stats) => format::sample(stats),
+    }
+}
+
+fn verdict(metric: &Judged) -> String {
+    if metric.reason.is_empty() {
+        metric.verdict.label().to_owned()
+    } else {
+        format!(
+            "{} ({})",
+            metric.verdict.label(),
+            escape::inline(&metric.reason)
+        )
     }
 }
 
@@ -386,16 +468,16 @@ fn plots(out: &mut String, sections: &[PlotSection], full: bool) {
     }
 }
 
-fn key(row: &Row) -> String {
-    if row.key.is_empty() {
+fn key(key: &str) -> String {
+    if key.is_empty() {
         "*(value)*".to_owned()
     } else {
-        escape::inline(&row.key)
+        escape::inline(key)
     }
 }
 
-fn change(row: &Row) -> String {
-    match (row.status, row.delta) {
+fn change(metric: &Judged) -> String {
+    match (metric.status, metric.delta) {
         (Status::Added, _) => "added".to_owned(),
         (Status::Removed, _) => "removed".to_owned(),
         (_, Some(delta)) => {
@@ -406,13 +488,14 @@ fn change(row: &Row) -> String {
             };
             format!("{arrow}{}", format::delta(delta))
         }
+        (Status::Unchanged, None) => String::new(),
         (_, None) => "changed".to_owned(),
     }
 }
 
-fn relative(row: &Row) -> String {
-    match (row.status, row.delta) {
-        (Status::Changed, Some(_)) => match row.relative() {
+fn relative(metric: &Judged) -> String {
+    match (metric.status, metric.delta) {
+        (Status::Changed, Some(_)) => match metric.relative() {
             Some(ratio) => format::percent(ratio),
             None => "n/a".to_owned(),
         },
@@ -443,7 +526,7 @@ fn params(out: &mut String, files: &[FileDiff], full: bool) {
                 out,
                 "| {} | {} | {} | {} |",
                 escape::inline(path),
-                key(row),
+                key(&row.key),
                 format::value(row.base.as_ref()),
                 format::value(row.head.as_ref()),
             );
@@ -462,7 +545,7 @@ fn params(out: &mut String, files: &[FileDiff], full: bool) {
                 out,
                 "| {} | {} | {} |",
                 escape::inline(path),
-                key(row),
+                key(&row.key),
                 format::value(row.head.as_ref())
             );
         }
@@ -535,7 +618,11 @@ mod tests {
         }
     }
 
-    fn context<'a>(base: &'a Revision, head: &'a Revision) -> ReportContext<'a> {
+    fn context<'a>(
+        base: &'a Revision,
+        head: &'a Revision,
+        judgement: &'a Judgement,
+    ) -> ReportContext<'a> {
         ReportContext {
             title: "mlci report",
             id: "default",
@@ -544,7 +631,12 @@ mod tests {
             machine: None,
             plots: &[],
             full_report: None,
+            judgement,
         }
+    }
+
+    fn judged(comparison: &Comparison) -> Judgement {
+        crate::verdict::judge(comparison, &crate::verdict::Policy::default())
     }
 
     fn revisions() -> (Revision, Revision) {
@@ -631,7 +723,8 @@ mod tests {
             samples: Vec::new(),
         };
         let (base, head) = revisions();
-        insta::assert_snapshot!(report(&comparison, &context(&base, &head)));
+        let judgement = judged(&comparison);
+        insta::assert_snapshot!(report(&comparison, &context(&base, &head, &judgement)));
     }
 
     #[test]
@@ -649,15 +742,16 @@ mod tests {
             ..Comparison::default()
         };
         let (base, head) = revisions();
-        let text = report(&comparison, &context(&base, &head));
+        let judgement = judged(&comparison);
+        let text = report(&comparison, &context(&base, &head, &judgement));
         let table_row = text.lines().find(|l| l.starts_with("| a")).unwrap();
-        assert_eq!(table_row.matches(" | ").count(), 4, "{table_row}");
+        assert_eq!(table_row.matches(" | ").count(), 5, "{table_row}");
         assert!(!text.contains("<script>") && !text.contains("<img") && !text.contains("@octocat"));
         assert_eq!(text.matches("<!-- mlci:report").count(), 1);
         assert_eq!(
             table_row,
             "| a\\|b&lt;script&gt;@\u{2060}octocat &#96;x&#96;<br>\\| injected \\| row \\| \
-             | &lt;img src=x onerror=alert(1)&gt; | &lt;\\!-- mlci:report id=default --&gt; | changed |  |"
+             | &lt;img src=x onerror=alert(1)&gt; | &lt;\\!-- mlci:report id=default --&gt; | changed |  | ⚪ changed |"
         );
     }
 
@@ -681,13 +775,14 @@ mod tests {
             ..Comparison::default()
         };
         let (base, head) = revisions();
+        let judgement = judged(&comparison);
         let context = ReportContext {
             full_report: Some("https://github.com/o/r/actions/runs/1"),
-            ..context(&base, &head)
+            ..context(&base, &head, &judgement)
         };
         let render = |detail| report_at(&comparison, &context, detail);
         let full = render(Detail::Full);
-        let (text, detail) = fit(&render, changed_metrics(&comparison), 10_000, Unit::Chars);
+        let (text, detail) = fit(&render, changed_metrics(&judgement), 10_000, Unit::Chars);
         assert!(full.chars().count() > 10_000);
         assert!(text.chars().count() <= 10_000, "{}", text.len());
         let Detail::Summary(shown) = detail else {
@@ -698,7 +793,7 @@ mod tests {
         assert!(text.contains("[full report](https://github.com/o/r/actions/runs/1)"));
         assert!(text.trim_end().ends_with("-->"), "the marker stays last");
         for line in text.lines().filter(|l| l.starts_with("| ")) {
-            assert_eq!(line.matches(" | ").count(), 4, "a whole row: {line}");
+            assert_eq!(line.matches(" | ").count(), 5, "a whole row: {line}");
         }
         let (small, detail) = fit(&render, 400, 700, Unit::Chars);
         assert!(matches!(detail, Detail::Summary(n) if n < 10), "{detail:?}");
@@ -720,7 +815,8 @@ mod tests {
             ..Comparison::default()
         };
         let (base, head) = revisions();
-        let text = report(&comparison, &context(&base, &head));
+        let judgement = judged(&comparison);
+        let text = report(&comparison, &context(&base, &head, &judgement));
         assert!(
             text.contains("No metric or param changed (1 metric compared)."),
             "{text}"

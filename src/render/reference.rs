@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use clap::CommandFactory as _;
 
 use crate::cli::Cli;
-use crate::config::{KEYS, PLOT_KEYS};
+use crate::config::{DATA_KEYS, KEYS, METRIC_KEYS, PLOT_KEYS};
 
 /// Where the generated text goes in the README.
 pub const START: &str =
@@ -75,10 +75,16 @@ pub fn markdown() -> String {
     for (key, kind, meaning) in KEYS {
         let _ = writeln!(out, "| `{key}` | {kind} | {meaning} |");
     }
-    let _ = writeln!(out, "\nIn each `[[plots]]` table:\n");
-    let _ = writeln!(out, "| key | type | meaning |\n|---|---|---|");
-    for (key, kind, meaning) in PLOT_KEYS {
-        let _ = writeln!(out, "| `{key}` | {kind} | {meaning} |");
+    for (table, keys) in [
+        ("[[plots]]", PLOT_KEYS),
+        ("[[metric]]", METRIC_KEYS),
+        ("[[data]]", DATA_KEYS),
+    ] {
+        let _ = writeln!(out, "\nIn each `{table}` table:\n");
+        let _ = writeln!(out, "| key | type | meaning |\n|---|---|---|");
+        for (key, kind, meaning) in keys {
+            let _ = writeln!(out, "| `{key}` | {kind} | {meaning} |");
+        }
     }
     let _ = writeln!(out, "\n{END}");
     out

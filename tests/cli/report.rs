@@ -125,7 +125,7 @@ fn hostile_keys_values_and_paths_are_escaped() {
         .filter(|l| l.starts_with("| ") && l.contains("added"))
     {
         let unescaped_pipes = row.len() - row.replace(" | ", "").len();
-        assert_eq!(unescaped_pipes, 3 * 4, "a row gained columns: {row}");
+        assert_eq!(unescaped_pipes, 3 * 5, "a row gained columns: {row}");
     }
 }
 
@@ -182,11 +182,11 @@ fn mlci_toml_adds_files_and_sets_the_title() {
 
 #[test]
 fn an_invalid_mlci_toml_names_the_line_and_column() {
-    let repo = feature_branch(&[(".mlci.toml", "title = \"x\"\nmetric = [1]\n")], &[]);
+    let repo = feature_branch(&[(".mlci.toml", "title = \"x\"\nmetrix = [1]\n")], &[]);
     let run = repo.mlci(&["report", "--dry-run"]);
     assert_eq!(run.code(), 2);
     insta::assert_snapshot!(run.stderr(), @r"
-    error: invalid configuration `.mlci.toml`: line 2, column 1: unknown field `metric`, expected one of `title`, `id`, `base`, `metrics`, `params`, `plots`
+    error: invalid configuration `.mlci.toml`: line 2, column 1: unknown field `metrix`, expected one of `title`, `id`, `base`, `metrics`, `params`, `plots`, `fail_on`, `alpha`, `metric`, `repeats`, `data`
 
     hint: fix the file, or see the `.mlci.toml` section of the README
     ");
@@ -216,10 +216,10 @@ fn base_and_head_directories_need_no_git() {
     );
     let report = run.success();
     assert!(
-        report.contains("| rmse | 1.5 | 1.25 | ▼ −0.25 | −16.67% |"),
+        report.contains("| rmse | 1.5 | 1.25 | ▼ −0.25 | −16.67% | 🟢 improved |"),
         "{report}"
     );
-    assert!(report.contains("(1 improved, 0 worsened)"), "{report}");
+    assert!(report.contains("(🟢 1 improved)"), "{report}");
 }
 
 #[test]

@@ -51,7 +51,10 @@ fn the_default_base_is_the_merge_base_with_main() {
     let repo = history();
     repo.git(&["checkout", "-q", "feature"]);
     let report = repo.mlci(&["report", "--dry-run"]).success();
-    assert_eq!(acc_row(&report), "| acc | 0.3 | 0.9 | ▲ +0.6 | +200% |");
+    assert_eq!(
+        acc_row(&report),
+        "| acc | 0.3 | 0.9 | ▲ +0.6 | +200% | 🟢 improved |"
+    );
     assert!(report.contains("Base: merge-base with main ("), "{report}");
 }
 
@@ -62,11 +65,17 @@ fn an_explicit_base_is_compared_exactly() {
     let report = repo
         .mlci(&["report", "--dry-run", "--base", "main"])
         .success();
-    assert_eq!(acc_row(&report), "| acc | 0.5 | 0.9 | ▲ +0.4 | +80% |");
+    assert_eq!(
+        acc_row(&report),
+        "| acc | 0.5 | 0.9 | ▲ +0.4 | +80% | 🟢 improved |"
+    );
     let report = repo
         .mlci(&["report", "--dry-run", "--base", "HEAD~1"])
         .success();
-    assert_eq!(acc_row(&report), "| acc | 0.8 | 0.9 | ▲ +0.1 | +12.5% |");
+    assert_eq!(
+        acc_row(&report),
+        "| acc | 0.8 | 0.9 | ▲ +0.1 | +12.5% | 🟢 improved |"
+    );
 }
 
 #[test]
@@ -83,7 +92,7 @@ fn a_shallow_clone_fetches_the_base_and_deepens_to_the_merge_base() {
     let report = run.success();
     assert_eq!(
         acc_row(&report),
-        "| acc | 0.3 | 0.9 | ▲ +0.6 | +200% |",
+        "| acc | 0.3 | 0.9 | ▲ +0.6 | +200% | 🟢 improved |",
         "{}",
         run.stderr()
     );
@@ -102,7 +111,10 @@ fn a_shallow_clone_with_an_explicit_sha_fetches_it() {
     let report = origin
         .mlci_in(&clone, &["report", "--dry-run", "--base", &base])
         .success();
-    assert_eq!(acc_row(&report), "| acc | 0.4 | 0.9 | ▲ +0.5 | +125% |");
+    assert_eq!(
+        acc_row(&report),
+        "| acc | 0.4 | 0.9 | ▲ +0.5 | +125% | 🟢 improved |"
+    );
 }
 
 #[test]
@@ -137,7 +149,10 @@ fn base_dir_reads_a_downloaded_baseline() {
             baseline.to_str().unwrap(),
         ])
         .success();
-    assert_eq!(acc_row(&report), "| acc | 0.25 | 0.9 | ▲ +0.65 | +260% |");
+    assert_eq!(
+        acc_row(&report),
+        "| acc | 0.25 | 0.9 | ▲ +0.65 | +260% | 🟢 improved |"
+    );
     let missing = repo.mlci(&["report", "--dry-run", "--base-dir", "nope"]);
     assert_eq!(missing.code(), 2);
     assert!(
