@@ -21,6 +21,9 @@ pub const INPUTS: &[(&str, &str)] = &[
     ("dry-run", "--dry-run"),
     ("out", "--out"),
     ("author", "--author"),
+    ("fail-on", "--fail-on"),
+    ("rules", "--rule"),
+    ("alpha", "--alpha"),
 ];
 
 /// The `mlci report` arguments the inputs stand for (program name first).
@@ -38,6 +41,12 @@ pub fn argv(inputs: &BTreeMap<String, String>) -> anyhow::Result<Vec<String>> {
             "check" | "dry-run" => {
                 if boolean(input, value)? {
                     argv.push((*flag).to_owned());
+                }
+            }
+            "rules" => {
+                // One rule per line.
+                for rule in value.lines().map(str::trim).filter(|r| !r.is_empty()) {
+                    argv.push(format!("{flag}={rule}"));
                 }
             }
             "targets" => {
@@ -161,6 +170,9 @@ mod tests {
                 let value = match *input {
                     "check" | "dry-run" => "true",
                     "images" => "mermaid",
+                    "fail-on" => "regression",
+                    "alpha" => "0.01",
+                    "rules" => "acc min=0.9\nloss direction=lower",
                     _ => "x",
                 };
                 ((*input).to_owned(), value.to_owned())

@@ -703,3 +703,38 @@ fn the_action_runs_report_with_its_inputs() {
     );
     job.fake.assert_valid();
 }
+
+#[test]
+fn a_failed_gate_still_posts_then_fails_the_check_and_the_step() {
+    let job = Job::new();
+    let run = job.report(&["--check", "--images", "none", "--rule", "acc min=0.9"]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    let ours = job.ours();
+    assert_eq!(
+        ours.len(),
+        1,
+        "the report is posted before the gate fails the step"
+    );
+    assert!(ours[0].2.contains("**Gate failed**"), "{}", ours[0].2);
+    let runs = job.fake.check_runs();
+    assert_eq!(runs[0]["conclusion"], json!("failure"));
+    assert!(
+        runs[0]["output"]["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("gate failed")
+    );
+    assert!(
+        run.stderr()
+            .contains("::error title=mlci gate::dvclive/metrics.json acc: 🔴 failed check (0.81 → 0.85; below min 0.9)"),
+        "{}",
+        run.stderr()
+    );
+    let outputs = std::fs::read_to_string(job.output_path()).unwrap();
+    assert!(outputs.contains("regressions=1"), "{outputs}");
+    // A passing gate: success.
+    let pass = job.report(&["--check", "--images", "none", "--rule", "acc min=0.8"]);
+    assert_eq!(pass.code(), 0, "{}", pass.stderr());
+    assert_eq!(job.fake.check_runs()[1]["conclusion"], json!("success"));
+    job.fake.assert_valid();
+}

@@ -239,3 +239,141 @@ fn report_targets_are_relative_to_the_current_directory() {
     assert!(report.contains("#### sub/m.json"), "{report}");
     assert!(!report.contains("other.json"));
 }
+
+#[test]
+fn a_failed_gate_exits_1_after_writing_the_report() {
+    let repo = feature_branch(
+        &[
+            (
+                "dvclive/metrics.json",
+                r#"{"acc": 0.90, "loss": 0.30, "f1": 0.80}"#,
+            ),
+            (
+                ".mlci.toml",
+                "[[metric]]\nname = \"acc\"\nmax_regression = \"1%\"\n\n[[metric]]\nname = \"f1\"\nmin = 0.75\n",
+            ),
+        ],
+        &[(
+            "dvclive/metrics.json",
+            r#"{"acc": 0.85, "loss": 0.31, "f1": 0.70}"#,
+        )],
+    );
+    let run = repo.mlci(&["report", "--dry-run", "--out", "out"]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    let report = std::fs::read_to_string(repo.root().join("out/report.md")).unwrap();
+    assert_eq!(report, run.stdout(), "the report is written in full");
+    assert!(
+        report.contains("**Gate failed** (fail on regression): 3 metrics or checks."),
+        "{report}"
+    );
+    assert!(
+        report.contains("| acc | 0.9 | 0.85 | ▼ −0.05 | −5.56% | 🔴 regressed (tolerance 1%) |"),
+        "{report}"
+    );
+    assert!(
+        report.contains("| f1 | 0.8 | 0.7 | ▼ −0.1 | −12.5% | 🔴 failed check (below min 0.75) |"),
+        "{report}"
+    );
+    assert!(
+        run.stderr()
+            .contains("gate failed: dvclive/metrics.json acc: 🔴 regressed"),
+        "{}",
+        run.stderr()
+    );
+    // The same change within a wider tolerance, and `loss` by name only: the gate passes.
+    repo.write(
+        ".mlci.toml",
+        "[[metric]]\nname = \"acc\"\nmax_regression = 0.1\n",
+    );
+    repo.write(
+        "dvclive/metrics.json",
+        r#"{"acc": 0.85, "loss": 0.30, "f1": 0.80}"#,
+    );
+    let run = repo.mlci(&["report", "--dry-run", "--out", "out"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(
+        run.stdout().contains("**Gate passed.**"),
+        "{}",
+        run.stdout()
+    );
+    assert!(
+        run.stdout().contains("⚪ within tolerance (tolerance 0.1)"),
+        "{}",
+        run.stdout()
+    );
+    // --fail-on never informs only; --fail-on change fails on any change.
+    let never = repo.mlci(&[
+        "report",
+        "--dry-run",
+        "--fail-on",
+        "never",
+        "--rule",
+        "acc max_regression=0",
+    ]);
+    assert_eq!(never.code(), 0, "{}", never.stderr());
+    let change = repo.mlci(&["report", "--dry-run", "--fail-on", "change"]);
+    assert_eq!(change.code(), 1, "{}", change.stderr());
+    // Without any configuration, a worse metric is shown but never fails.
+    std::fs::remove_file(repo.root().join(".mlci.toml")).unwrap();
+    let plain = repo.mlci(&["report", "--dry-run"]);
+    assert_eq!(plain.code(), 0, "{}", plain.stderr());
+    assert!(plain.stdout().contains("🔴 regressed"));
+    assert!(!plain.stdout().contains("Gate"));
+    let bad = repo.mlci(&["report", "--dry-run", "--rule", "acc direction=sideways"]);
+    assert_eq!(bad.code(), 2);
+    assert!(
+        bad.stderr().contains("direction is `higher` or `lower`"),
+        "{}",
+        bad.stderr()
+    );
+}
+
+#[test]
+fn seeds_within_noise_pass_where_one_run_would_regress() {
+    let seeds_base = [0.842, 0.861, 0.850, 0.838, 0.866];
+    let seeds_head = [0.851, 0.835, 0.858, 0.842, 0.846];
+    let files = |values: &[f64]| -> Vec<(String, String)> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                (
+                    format!("runs/seed-{i}/metrics.json"),
+                    format!(r#"{{"acc": {v}}}"#),
+                )
+            })
+            .collect()
+    };
+    let base = files(&seeds_base);
+    let head = files(&seeds_head);
+    let config = "repeats = [\"runs/seed-*/metrics.json\"]\nmetrics = [\"runs/*/metrics.json\"]\n\n[[metric]]\nname = \"acc\"\n";
+    let mut base_files: Vec<(&str, &str)> =
+        base.iter().map(|(p, c)| (p.as_str(), c.as_str())).collect();
+    base_files.push((".mlci.toml", config));
+    let head_files: Vec<(&str, &str)> =
+        head.iter().map(|(p, c)| (p.as_str(), c.as_str())).collect();
+    let repo = feature_branch(&base_files, &head_files);
+    let run = repo.mlci(&["report", "--dry-run"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let report = run.stdout();
+    assert!(
+        report.contains("#### runs/seed-\\*/metrics.json (5 runs at base, 5 runs at head)"),
+        "{report}"
+    );
+    assert!(
+        report.contains("| acc | 0.8514 ± 0.012 (n=5) | 0.8464 ± 0.0087 (n=5) |"),
+        "{report}"
+    );
+    assert!(report.contains("⚪ within noise (p = 0.47)"), "{report}");
+    // One seed alone, as a plain diff sees it, cries regression.
+    repo.write("plain.toml", "");
+    let one = repo.mlci(&[
+        "report",
+        "--dry-run",
+        "--targets",
+        "runs/seed-1/metrics.json",
+        "--config",
+        "plain.toml",
+    ]);
+    assert!(one.stdout().contains("🔴 regressed"), "{}", one.stdout());
+}
