@@ -24,7 +24,7 @@ use crate::diff::Direction;
 use crate::inputs::ParseError;
 use crate::inputs::dvcyaml::PlotDeclaration;
 use crate::inputs::value::Value;
-use crate::verdict::{FailOn, Policy, Rule, Tolerance};
+use crate::verdict::{DataRule, FailOn, Policy, Rule, Tolerance};
 
 /// The contents of `.mlci.toml`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -424,6 +424,58 @@ impl MetricSetting {
     }
 }
 
+impl DataSetting {
+    /// The checks this table configures, or what is wrong with it.
+    pub fn rule(&self) -> Result<DataRule, String> {
+        let what = |key: &str| format!("data `{}`: {key}", self.path);
+        let no_missing = match &self.no_missing {
+            None | Some(toml::Value::Boolean(false)) => None,
+            Some(toml::Value::Boolean(true)) => Some(Vec::new()),
+            Some(toml::Value::Array(items)) => Some(
+                items
+                    .iter()
+                    .map(|item| {
+                        item.as_str()
+                            .map(str::to_owned)
+                            .ok_or_else(|| format!("{} lists column names", what("no_missing")))
+                    })
+                    .collect::<Result<Vec<String>, String>>()?,
+            ),
+            Some(_) => {
+                return Err(format!(
+                    "{} is true or a list of columns",
+                    what("no_missing")
+                ));
+            }
+        };
+        let mut range = Vec::new();
+        for (column, [low, high]) in self.range.iter().flatten() {
+            if low.is_nan() || high.is_nan() || low > high {
+                return Err(format!(
+                    "{} of `{column}`: [{low}, {high}] is empty",
+                    what("range")
+                ));
+            }
+            range.push((column.clone(), *low, *high));
+        }
+        Ok(DataRule {
+            path: self.path.clone(),
+            no_missing,
+            range,
+            types_unchanged: self.types_unchanged.unwrap_or(false),
+            max_row_change: self
+                .max_row_change
+                .as_ref()
+                .map(|v| amount(v, &what("max_row_change")))
+                .transpose()?
+                .map(|a| match a {
+                    Amount::Absolute(x) => Tolerance::Absolute(x),
+                    Amount::Relative(x) => Tolerance::Relative(x),
+                }),
+        })
+    }
+}
+
 /// A number, or a percentage written as `"2%"`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Amount {
@@ -484,8 +536,14 @@ impl Settings {
         if !(alpha > 0.0 && alpha < 1.0) {
             return Err(format!("alpha is between 0 and 1, not {alpha}"));
         }
+        let data = self
+            .data
+            .iter()
+            .map(DataSetting::rule)
+            .collect::<Result<Vec<DataRule>, String>>()?;
         Ok(Policy {
             rules,
+            data,
             repeats: self.repeats.clone(),
             fail_on,
             alpha,

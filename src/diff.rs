@@ -8,7 +8,9 @@
 
 use std::collections::BTreeSet;
 
-use crate::model::{Document, FileContent, Number, Plot, PlotContent, Problem, Scalar, Snapshot};
+use crate::model::{
+    DataProfile, Document, FileContent, Number, Plot, PlotContent, Problem, Scalar, Snapshot,
+};
 
 /// Base against head, file by file.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -23,6 +25,19 @@ pub struct Comparison {
     pub warnings: Vec<Warning>,
     /// Metrics with several values on a side (lists of numbers), by file and key.
     pub samples: Vec<SampleDiff>,
+    /// Data files, profiled at both sides.
+    pub data: Vec<DataDiff>,
+}
+
+/// A data file's profile at base and head (absent where it could not be read).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataDiff {
+    /// Repository-relative path.
+    pub path: String,
+    /// At base.
+    pub base: Option<DataProfile>,
+    /// At head.
+    pub head: Option<DataProfile>,
 }
 
 /// A metric with several values (seeds, repeated runs) at base and head.
@@ -128,7 +143,13 @@ pub fn compare(base: &Snapshot, head: &Snapshot) -> Comparison {
             .pipeline_problems
             .iter()
             .chain(snapshot.metrics.iter().filter_map(problem_of))
-            .chain(snapshot.params.iter().filter_map(problem_of));
+            .chain(snapshot.params.iter().filter_map(problem_of))
+            .chain(
+                snapshot
+                    .data
+                    .iter()
+                    .filter_map(|(path, content)| content.as_ref().err().map(|p| (path, p))),
+            );
         // A plot file that exists but cannot be read is worth a warning; one that is absent
         // on one side is a plot added or removed.
         let plot_files = snapshot.plots.values().flat_map(plot_problems);
@@ -157,6 +178,18 @@ pub fn compare(base: &Snapshot, head: &Snapshot) -> Comparison {
         plots,
         warnings,
         samples: compare_samples(base, head),
+        data: base
+            .data
+            .keys()
+            .chain(head.data.keys())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .map(|path| DataDiff {
+                path: path.clone(),
+                base: base.data.get(path).and_then(|c| c.as_ref().ok()).cloned(),
+                head: head.data.get(path).and_then(|c| c.as_ref().ok()).cloned(),
+            })
+            .collect(),
     }
 }
 

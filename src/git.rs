@@ -394,6 +394,37 @@ pub struct GitTree {
     repo: Repo,
 }
 
+/// A blob as `git cat-file blob` writes it; the process is reaped when the stream ends or
+/// is dropped.
+struct BlobStream {
+    child: std::process::Child,
+    stdout: std::process::ChildStdout,
+}
+
+impl Read for BlobStream {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.stdout.read(buffer)?;
+        if n == 0 && !buffer.is_empty() {
+            let status = self.child.wait()?;
+            if !status.success() {
+                return Err(std::io::Error::other(format!(
+                    "git cat-file blob failed: {status}"
+                )));
+            }
+        }
+        Ok(n)
+    }
+}
+
+impl Drop for BlobStream {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+    }
+}
+
 impl GitTree {
     /// The commit these files are from.
     pub fn commit(&self) -> &Commit {
@@ -474,6 +505,26 @@ impl FileSource for GitTree {
             Some(entry) => self.blob(&entry.object).map(Some),
             None => Ok(None),
         }
+    }
+
+    /// A blob streamed from `git cat-file blob`, never held whole.
+    fn open(&self, path: &str) -> Result<Option<Box<dyn Read + Send>>, ReadError> {
+        let Some(entry) = self.resolve_path(path)? else {
+            return Ok(None);
+        };
+        let mut child = self
+            .repo
+            .command()
+            .args(["cat-file", "blob", &entry.object])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|error| {
+                ReadError::Io(format!("git cat-file blob {}: {error}", entry.object))
+            })?;
+        let stdout = child.stdout.take().expect("stdout is piped");
+        Ok(Some(Box::new(BlobStream { child, stdout })))
     }
 
     fn read_many(&self, paths: &[String]) -> Vec<Result<Option<Vec<u8>>, ReadError>> {
@@ -652,8 +703,10 @@ impl Directory {
     }
 }
 
-impl FileSource for Directory {
-    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, ReadError> {
+impl Directory {
+    /// The real path of a repository-relative file, after following symlinks, refused when
+    /// it leaves the directory; `None` when there is no such file.
+    fn resolve(&self, path: &str) -> Result<Option<PathBuf>, ReadError> {
         if !paths::is_inside(path) {
             return Err(ReadError::LeavesRepository(path.to_owned()));
         }
@@ -673,12 +726,27 @@ impl FileSource for Directory {
                 real.display()
             )));
         }
-        if real.is_dir() {
+        Ok((!real.is_dir()).then_some(real))
+    }
+}
+
+impl FileSource for Directory {
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, ReadError> {
+        let Some(real) = self.resolve(path)? else {
             return Ok(None);
-        }
+        };
         std::fs::read(&real)
             .map(Some)
-            .map_err(|error| ReadError::Io(format!("{}: {error}", full.display())))
+            .map_err(|error| ReadError::Io(format!("{}: {error}", real.display())))
+    }
+
+    fn open(&self, path: &str) -> Result<Option<Box<dyn Read + Send>>, ReadError> {
+        let Some(real) = self.resolve(path)? else {
+            return Ok(None);
+        };
+        let file = std::fs::File::open(&real)
+            .map_err(|error| ReadError::Io(format!("{}: {error}", real.display())))?;
+        Ok(Some(Box::new(file)))
     }
 
     fn files_under(&self, dir: &str) -> Result<Vec<String>, SourceError> {

@@ -87,7 +87,10 @@ impl fmt::Display for Problem {
                 line,
                 column,
                 message,
-            } if *line > 0 => write!(f, "line {line}, column {column}: {message}"),
+            } if *line > 0 && *column > 0 => write!(f, "line {line}, column {column}: {message}"),
+            Problem::Invalid { line, message, .. } if *line > 0 => {
+                write!(f, "line {line}: {message}")
+            }
             Problem::Invalid { message, .. } => f.write_str(message),
             Problem::Unreadable(reason) => f.write_str(reason),
         }
@@ -231,6 +234,60 @@ pub struct Snapshot {
     /// Metrics with several values (a list of numbers in a metrics file: one per seed or
     /// run), by file, then key. DVC ignores lists; mlci compares them as samples.
     pub samples: BTreeMap<String, Vec<(String, Vec<f64>)>>,
+    /// Data files (`[[data]]` in `.mlci.toml`), profiled.
+    pub data: BTreeMap<String, Result<DataProfile, Problem>>,
+}
+
+/// A data file's profile: its rows and its columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataProfile {
+    /// Rows after the header.
+    pub rows: u64,
+    /// The columns, in file order.
+    pub columns: Vec<ColumnProfile>,
+}
+
+/// One column of a data file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnProfile {
+    /// The header.
+    pub name: String,
+    /// The narrowest type holding every present cell.
+    pub kind: ColumnKind,
+    /// Empty (or `NA`-like) cells.
+    pub missing: u64,
+    /// The smallest number, for numeric columns.
+    pub min: Option<f64>,
+    /// The largest number, for numeric columns.
+    pub max: Option<f64>,
+}
+
+/// A column's inferred type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    /// Whole numbers.
+    Integer,
+    /// Numbers.
+    Number,
+    /// `true` / `false`.
+    Boolean,
+    /// Anything else.
+    Text,
+    /// No present cell.
+    Empty,
+}
+
+impl ColumnKind {
+    /// The word the report uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            ColumnKind::Integer => "integer",
+            ColumnKind::Number => "number",
+            ColumnKind::Boolean => "boolean",
+            ColumnKind::Text => "text",
+            ColumnKind::Empty => "empty",
+        }
+    }
 }
 
 impl Snapshot {

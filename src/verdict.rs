@@ -72,11 +72,28 @@ impl Rule {
     }
 }
 
+/// Checks on a data file (`[[data]]`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DataRule {
+    /// The file.
+    pub path: String,
+    /// Columns that may hold no missing values (`None`: no such check; empty: all).
+    pub no_missing: Option<Vec<String>>,
+    /// Allowed ranges, column by column.
+    pub range: Vec<(String, f64, f64)>,
+    /// Column types must not change.
+    pub types_unchanged: bool,
+    /// How much the row count may change.
+    pub max_row_change: Option<Tolerance>,
+}
+
 /// Everything the verdicts depend on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
     /// Rules, in the order written.
     pub rules: Vec<Rule>,
+    /// Data checks.
+    pub data: Vec<DataRule>,
     /// Globs of metrics files that are runs of one experiment (one file per seed).
     pub repeats: Vec<String>,
     /// When the gate fails.
@@ -89,6 +106,7 @@ impl Default for Policy {
     fn default() -> Self {
         Policy {
             rules: Vec::new(),
+            data: Vec::new(),
             repeats: Vec::new(),
             fail_on: FailOn::Never,
             alpha: 0.05,
@@ -208,11 +226,33 @@ pub struct JudgedFile {
     pub metrics: Vec<Judged>,
 }
 
+/// One data check's outcome.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckResult {
+    /// The check, as configured (`no_missing`, `range age [0, 120]`).
+    pub check: String,
+    /// Whether it held.
+    pub passed: bool,
+    /// What was found, when it did not hold.
+    pub detail: String,
+}
+
+/// A data file at base and head, with its checks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataReport {
+    /// The file and its profiles.
+    pub diff: crate::diff::DataDiff,
+    /// The configured checks, in order.
+    pub checks: Vec<CheckResult>,
+}
+
 /// Every verdict of a comparison, and the gate's.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Judgement {
     /// The metrics, file by file.
     pub files: Vec<JudgedFile>,
+    /// The data files.
+    pub data: Vec<DataReport>,
     /// When the gate fails.
     pub fail_on: FailOn,
     /// What failed the gate, one line per metric (or check).
@@ -316,12 +356,131 @@ pub fn judge(comparison: &Comparison, policy: &Policy) -> Judgement {
         });
     }
     files.sort_by(|a, b| a.title.cmp(&b.title));
-    let failures = failures(&files, policy.fail_on);
+    let data: Vec<DataReport> = comparison
+        .data
+        .iter()
+        .map(|diff| DataReport {
+            checks: policy
+                .data
+                .iter()
+                .filter(|rule| rule.path == diff.path)
+                .flat_map(|rule| check_data(rule, diff))
+                .collect(),
+            diff: diff.clone(),
+        })
+        .collect();
+    let mut failures = failures(&files, policy.fail_on);
+    if policy.fail_on != FailOn::Never {
+        for report in &data {
+            for check in report.checks.iter().filter(|c| !c.passed) {
+                failures.push(format!(
+                    "{}: {} failed ({})",
+                    report.diff.path, check.check, check.detail
+                ));
+            }
+        }
+    }
     Judgement {
         files,
+        data,
         fail_on: policy.fail_on,
         failures,
     }
+}
+
+/// The checks of one `[[data]]` rule on a data file.
+fn check_data(rule: &DataRule, diff: &crate::diff::DataDiff) -> Vec<CheckResult> {
+    use crate::render::format::float;
+    let Some(head) = &diff.head else {
+        return vec![CheckResult {
+            check: "readable at head".into(),
+            passed: false,
+            detail: "the file is missing or unreadable at head".into(),
+        }];
+    };
+    let column = |name: &str| head.columns.iter().find(|c| c.name == name);
+    let mut results = Vec::new();
+    if let Some(columns) = &rule.no_missing {
+        let names: Vec<&str> = if columns.is_empty() {
+            head.columns.iter().map(|c| c.name.as_str()).collect()
+        } else {
+            columns.iter().map(String::as_str).collect()
+        };
+        let mut problems = Vec::new();
+        for name in &names {
+            match column(name) {
+                Some(c) if c.missing > 0 => {
+                    problems.push(format!("{name} has {} missing", c.missing))
+                }
+                Some(_) => {}
+                None => problems.push(format!("no column {name}")),
+            }
+        }
+        results.push(CheckResult {
+            check: if columns.is_empty() {
+                "no_missing".into()
+            } else {
+                format!("no_missing {}", columns.join(", "))
+            },
+            passed: problems.is_empty(),
+            detail: problems.join("; "),
+        });
+    }
+    for (name, low, high) in &rule.range {
+        let check = format!("range {name} [{}, {}]", float(*low), float(*high));
+        let (passed, detail) = match column(name) {
+            None => (false, format!("no column {name}")),
+            Some(c) => match (c.min, c.max) {
+                (Some(min), Some(max)) if min < *low || max > *high => (
+                    false,
+                    format!("values from {} to {} at head", float(min), float(max)),
+                ),
+                (Some(_), Some(_)) => (true, String::new()),
+                _ if c.kind == crate::model::ColumnKind::Empty => (true, String::new()),
+                _ => (false, format!("{name} is {}, not numeric", c.kind.name())),
+            },
+        };
+        results.push(CheckResult {
+            check,
+            passed,
+            detail,
+        });
+    }
+    if rule.types_unchanged
+        && let Some(base) = &diff.base
+    {
+        let changes: Vec<String> = base
+            .columns
+            .iter()
+            .filter_map(|b| {
+                let h = column(&b.name)?;
+                (b.kind != h.kind
+                    && b.kind != crate::model::ColumnKind::Empty
+                    && h.kind != crate::model::ColumnKind::Empty)
+                    .then(|| format!("{} {} → {}", b.name, b.kind.name(), h.kind.name()))
+            })
+            .collect();
+        results.push(CheckResult {
+            check: "types_unchanged".into(),
+            passed: changes.is_empty(),
+            detail: changes.join("; "),
+        });
+    }
+    if let (Some(tolerance), Some(base)) = (rule.max_row_change, &diff.base) {
+        #[expect(clippy::cast_precision_loss, reason = "row counts far below 2^52")]
+        let (b, h) = (base.rows as f64, head.rows as f64);
+        let passed = within(tolerance, b, h) || b == h;
+        results.push(CheckResult {
+            check: format!("max_row_change {}", describe(tolerance)),
+            passed,
+            detail: if passed {
+                String::new()
+            } else {
+                format!("{} → {} rows", base.rows, head.rows)
+            },
+        });
+    }
+    results
 }
 
 fn judge_samples(policy: &Policy, path: &str, key: &str, base: &[f64], head: &[f64]) -> Judged {

@@ -92,6 +92,7 @@ pub fn diff(
             Selection::Nothing
         },
         plots: PlotSelection::Nothing,
+        data: Vec::new(),
     };
     let (base, head) = collect_both(&plan, a.source(), b.source())?;
     log::debug!("read both revisions in {:?}", started.elapsed());
@@ -157,6 +158,7 @@ pub fn plots_diff(args: PlotsDiffArgs, dir: &Path, ci: &CiContext) -> anyhow::Re
         } else {
             PlotSelection::Targets(targets.iter().map(|t| paths::join(&cwd, t)).collect())
         },
+        data: Vec::new(),
     };
     let started = std::time::Instant::now();
     let (base, head) = collect_both(&plan, a.source(), b.source())?;

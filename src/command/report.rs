@@ -202,6 +202,7 @@ pub(crate) fn plan(settings: &Settings, targets: Vec<String>) -> anyhow::Result<
         },
         params: Selection::Discover(settings.params.clone()),
         plots: PlotSelection::Discover(plot_declarations(&settings.plots)?),
+        data: settings.data.iter().map(|d| d.path.clone()).collect(),
     })
 }
 

@@ -7,6 +7,7 @@
 //! base and head are read the same way whether they come from git objects, the working tree or
 //! a plain directory.
 
+pub mod data;
 pub mod dvcyaml;
 pub mod extract;
 pub mod glob;
@@ -120,6 +121,13 @@ pub trait FileSource: Sync {
     fn read_many(&self, paths: &[String]) -> Vec<Result<Option<Vec<u8>>, ReadError>> {
         paths.iter().map(|path| self.read(path)).collect()
     }
+    /// A file as a stream, for files too large to hold (data files of gigabytes); `Ok(None)`
+    /// when it does not exist here. The default reads the whole file.
+    fn open(&self, path: &str) -> Result<Option<Box<dyn std::io::Read + Send>>, ReadError> {
+        Ok(self
+            .read(path)?
+            .map(|bytes| Box::new(std::io::Cursor::new(bytes)) as Box<dyn std::io::Read + Send>))
+    }
     /// Every file at or under a repository-relative directory (`""` for all), sorted.
     fn files_under(&self, dir: &str) -> Result<Vec<String>, SourceError>;
     /// Every file with this exact name anywhere in the source, sorted.
@@ -194,6 +202,23 @@ pub struct Plan {
     pub params: Selection,
     /// Plots.
     pub plots: PlotSelection,
+    /// Data files to profile (`[[data]]` paths).
+    pub data: Vec<String>,
+}
+
+/// Streams a data file through the profiler; CSV unless it ends in `.tsv`.
+fn profile_data(source: &dyn FileSource, path: &str) -> Result<crate::model::DataProfile, Problem> {
+    let reader = match source.open(path) {
+        Ok(Some(reader)) => reader,
+        Ok(None) => return Err(Problem::Missing),
+        Err(error) => return Err(Problem::Unreadable(error.to_string())),
+    };
+    let delimiter = if path.ends_with(".tsv") { b'\t' } else { b',' };
+    data::profile(reader, delimiter).map_err(|error| Problem::Invalid {
+        line: usize::try_from(error.line).unwrap_or(0),
+        column: 0,
+        message: error.message,
+    })
 }
 
 /// dvclive's default output directory (`Live(dir="dvclive")`, `shared/reference/dvc.md` §4).
@@ -329,6 +354,11 @@ pub fn collect(plan: &Plan, source: &dyn FileSource) -> Result<Snapshot, SourceE
         &plot_declarations,
         plan.discovery == Discovery::Mlci,
     )?;
+    for path in &plan.data {
+        snapshot
+            .data
+            .insert(path.clone(), profile_data(source, path));
+    }
     Ok(snapshot)
 }
 
@@ -479,6 +509,7 @@ mod tests {
             metrics: Selection::Discover(vec![]),
             params: Selection::Discover(vec![]),
             plots: PlotSelection::Discover(vec![]),
+            data: Vec::new(),
         }
     }
 
@@ -540,6 +571,7 @@ mod tests {
             ]),
             params: Selection::Nothing,
             plots: PlotSelection::Nothing,
+            data: Vec::new(),
         };
         let snapshot = collect(&plan, &source).unwrap();
         assert_eq!(
@@ -563,6 +595,7 @@ mod tests {
             metrics: Selection::Targets(vec!["m.json".into()]),
             params: Selection::Nothing,
             plots: PlotSelection::Nothing,
+            data: Vec::new(),
         };
         let snapshot = collect(&plan, &source).unwrap();
         assert_eq!(

@@ -1483,6 +1483,7 @@ mod tests {
             metrics: Selection::Nothing,
             params: Selection::Nothing,
             plots: PlotSelection::Discover(Vec::new()),
+            data: Vec::new(),
         };
         let read = |side: &str| {
             inputs::collect(&plan, &Directory::new(root.join(side), side.to_owned())).unwrap()

@@ -112,6 +112,7 @@ pub fn report_at(comparison: &Comparison, context: &ReportContext<'_>, detail: D
         Detail::Full | Detail::Compact => {
             let full = detail == Detail::Full;
             metrics(&mut out, &context.judgement.files, full);
+            data(&mut out, &context.judgement.data);
             plots(&mut out, context.plots, full);
             params(&mut out, &comparison.params, full);
             if !full {
@@ -273,7 +274,15 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 fn summary(comparison: &Comparison, judgement: &Judgement) -> String {
     let counts = Counts::of(comparison, judgement);
     let total_metrics = counts.changed + counts.added + counts.removed + counts.unchanged;
-    if counts.changed + counts.added + counts.removed + counts.params_changed + counts.failed == 0 {
+    let data_failed: usize = judgement
+        .data
+        .iter()
+        .map(|d| d.checks.iter().filter(|c| !c.passed).count())
+        .sum();
+    let data_checks: usize = judgement.data.iter().map(|d| d.checks.len()).sum();
+    if counts.changed + counts.added + counts.removed + counts.params_changed + counts.failed == 0
+        && judgement.data.is_empty()
+    {
         return if total_metrics == 0 && comparison.params.is_empty() {
             "No metrics or params found at either revision.".to_owned()
         } else {
@@ -323,7 +332,144 @@ fn summary(comparison: &Comparison, judgement: &Judgement) -> String {
         "**{} changed**",
         plural(counts.params_changed, "param", "params")
     ));
+    if data_checks > 0 {
+        parts.push(if data_failed > 0 {
+            format!(
+                "🔴 **{data_failed} of {} failed**",
+                plural(data_checks, "data check", "data checks")
+            )
+        } else {
+            format!(
+                "🟢 {} passed",
+                plural(data_checks, "data check", "data checks")
+            )
+        });
+    }
     parts.join(" · ")
+}
+
+fn columns_of(profile: Option<&crate::model::DataProfile>) -> Vec<&crate::model::ColumnProfile> {
+    profile
+        .map(|p| p.columns.iter().collect())
+        .unwrap_or_default()
+}
+
+fn find_column<'a>(
+    columns: &[&'a crate::model::ColumnProfile],
+    name: &str,
+) -> Option<&'a crate::model::ColumnProfile> {
+    columns.iter().find(|c| c.name == name).copied()
+}
+
+/// The data files: rows, columns with their type, missing values and range, base → head,
+/// and the checks.
+fn data(out: &mut String, reports: &[crate::verdict::DataReport]) {
+    if reports.is_empty() {
+        return;
+    }
+    out.push_str("### Data\n\n");
+    let both = |a: String, b: String| if a == b { a } else { format!("{a} → {b}") };
+    for report in reports {
+        let diff = &report.diff;
+        let _ = writeln!(out, "#### {}\n", escape::inline(&diff.path));
+        let rows = |p: Option<&crate::model::DataProfile>| {
+            p.map_or("—".to_owned(), |p| p.rows.to_string())
+        };
+        let mut line = format!(
+            "Rows: {}",
+            both(rows(diff.base.as_ref()), rows(diff.head.as_ref()))
+        );
+        if let (Some(base), Some(head)) = (&diff.base, &diff.head)
+            && base.rows != head.rows
+            && base.rows > 0
+        {
+            #[expect(clippy::cast_precision_loss, reason = "row counts far below 2^52")]
+            let ratio = (head.rows as f64 - base.rows as f64) / base.rows as f64;
+            let _ = write!(line, " ({})", format::percent(ratio));
+        }
+        let (base_columns, head_columns) = (
+            columns_of(diff.base.as_ref()),
+            columns_of(diff.head.as_ref()),
+        );
+        let added: Vec<String> = head_columns
+            .iter()
+            .filter(|h| diff.base.is_some() && !base_columns.iter().any(|b| b.name == h.name))
+            .map(|h| format!("`{}`", escape::inline(&h.name)))
+            .collect();
+        let removed: Vec<String> = base_columns
+            .iter()
+            .filter(|b| diff.head.is_some() && !head_columns.iter().any(|h| h.name == b.name))
+            .map(|b| format!("`{}`", escape::inline(&b.name)))
+            .collect();
+        let _ = write!(
+            line,
+            " · {}",
+            plural(
+                head_columns.len().max(base_columns.len()),
+                "column",
+                "columns"
+            )
+        );
+        if !added.is_empty() {
+            let _ = write!(line, " · added {}", added.join(", "));
+        }
+        if !removed.is_empty() {
+            let _ = write!(line, " · removed {}", removed.join(", "));
+        }
+        let _ = writeln!(out, "{line}\n");
+        let mut names: Vec<&str> = head_columns.iter().map(|c| c.name.as_str()).collect();
+        for b in &base_columns {
+            if !names.contains(&b.name.as_str()) {
+                names.push(&b.name);
+            }
+        }
+        if !names.is_empty() {
+            out.push_str("| Column | Type | Missing | Min | Max |\n|:--|:--|--:|--:|--:|\n");
+            for name in names {
+                let (b, h) = (
+                    find_column(&base_columns, name),
+                    find_column(&head_columns, name),
+                );
+                let show =
+                    |c: Option<&crate::model::ColumnProfile>,
+                     f: &dyn Fn(&crate::model::ColumnProfile) -> String| {
+                        c.map_or("—".to_owned(), f)
+                    };
+                let number = |x: Option<f64>| x.map_or("—".to_owned(), format::float);
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} |",
+                    escape::inline(name),
+                    both(
+                        show(b, &|c| c.kind.name().to_owned()),
+                        show(h, &|c| c.kind.name().to_owned())
+                    ),
+                    both(
+                        show(b, &|c| c.missing.to_string()),
+                        show(h, &|c| c.missing.to_string())
+                    ),
+                    both(show(b, &|c| number(c.min)), show(h, &|c| number(c.min))),
+                    both(show(b, &|c| number(c.max)), show(h, &|c| number(c.max))),
+                );
+            }
+            out.push('\n');
+        }
+        for check in &report.checks {
+            if check.passed {
+                let _ = writeln!(out, "- 🟢 {}", escape::inline(&check.check));
+            } else {
+                let _ = writeln!(
+                    out,
+                    "- 🔴 {}: {}",
+                    escape::inline(&check.check),
+                    escape::inline(&check.detail)
+                );
+            }
+        }
+        if !report.checks.is_empty() {
+            out.push('\n');
+        }
+    }
 }
 
 fn warnings(out: &mut String, comparison: &Comparison, context: &ReportContext<'_>) {
@@ -721,6 +867,7 @@ mod tests {
             }],
             plots: Vec::new(),
             samples: Vec::new(),
+            data: Vec::new(),
         };
         let (base, head) = revisions();
         let judgement = judged(&comparison);

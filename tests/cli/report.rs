@@ -377,3 +377,47 @@ fn seeds_within_noise_pass_where_one_run_would_regress() {
     ]);
     assert!(one.stdout().contains("🔴 regressed"), "{}", one.stdout());
 }
+
+#[test]
+fn data_checks_profile_both_sides_and_fail_the_gate() {
+    let config = r#"
+[[data]]
+path = "data/train.csv"
+no_missing = ["age", "label"]
+range = { age = [0, 120], income = [0, 1e6] }
+types_unchanged = true
+max_row_change = "20%"
+"#;
+    let base = "id,age,income,label\n1,34,52000,1\n2,45,61000,0\n3,29,48000,1\n4,51,75000,0\n5,38,58000,1\n";
+    // Head: a row more, a missing age, an age of 130, income as text in one row.
+    let head = "id,age,income,label\n1,34,52000,1\n2,,61000,0\n3,29,48000,1\n4,130,75000,0\n5,38,unknown,1\n6,41,66000,1\n";
+    let repo = feature_branch(
+        &[
+            (".mlci.toml", config),
+            ("data/train.csv", base),
+            ("dvclive/metrics.json", r#"{"acc": 0.8}"#),
+        ],
+        &[("data/train.csv", head)],
+    );
+    let run = repo.mlci(&["report", "--dry-run"]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    let report = run.stdout();
+    let start = report.find("### Data").expect("a data section");
+    let end = report[start..]
+        .find("---")
+        .map_or(report.len(), |e| start + e);
+    insta::assert_snapshot!(&report[start..end]);
+    assert!(
+        report.contains("🔴 **4 of 5 data checks failed**"),
+        "{report}"
+    );
+    // The same data at head: every check holds.
+    repo.write("data/train.csv", base);
+    let run = repo.mlci(&["report", "--dry-run"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(
+        run.stdout().contains("🟢 5 data checks passed"),
+        "{}",
+        run.stdout()
+    );
+}
