@@ -98,6 +98,29 @@ def line_workload(root, points=1_000_000):
                 out.write(f"{i}\t{scale * pow(2.718281828, -i / decay) + rng.gauss(0, 0.05):.6f}\n")
 
 
+def data_workload(root, megabytes):
+    """Two directories with a CSV of about `megabytes` each (6 columns: integers, numbers,
+    text), and a `[[data]]` check in the head's .mlci.toml."""
+    rng = random.Random(11)
+    cities = ["Lyon", "Paris", "Nice", "Lille", "Nantes"]
+    for name in ("base", "head"):
+        folder = root / name
+        folder.mkdir(parents=True)
+        chunk = "".join(
+            f"{i},{rng.randint(18, 90)},{rng.uniform(1e4, 2e5):.2f},{rng.random():.6f},{rng.choice(cities)},{rng.randint(0, 1)}\n"
+            for i in range(100_000)
+        ).encode()
+        repeats = max(1, megabytes * 1024 * 1024 // len(chunk))
+        with open(folder / "train.csv", "wb") as out:
+            out.write(b"id,age,income,score,city,label\n")
+            for _ in range(repeats):
+                out.write(chunk)
+    (root / "head" / ".mlci.toml").write_text(
+        '[[data]]\npath = "train.csv"\nno_missing = true\nrange = { age = [0, 120] }\ntypes_unchanged = true\n'
+    )
+    return (root / "base" / "train.csv").stat().st_size
+
+
 def measure(cmd, cwd, env):
     """Wall seconds and peak RSS (KiB) of one run."""
     proc = subprocess.run(
@@ -153,6 +176,7 @@ def main():
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--json", help="also write the results here")
+    parser.add_argument("--data-mb", type=int, default=1024, help="size of each data file in the data-profile workload")
     args = parser.parse_args()
     runs = max(args.runs, 5)
     mlci = str(Path(args.mlci).resolve())
@@ -201,6 +225,16 @@ def main():
         plot_save_ms = statistics.median(p["plot_save"] for p in phases) * 1000
         row["plot_save_only_ms"] = plot_save_ms
         row["plot_save_only_ratio"] = plot_save_ms / row["mlci_ms"]
+        rows.append(row)
+        print(f"measured {row['workload']}", file=sys.stderr)
+
+        # Data checks: a CSV of about 1 GB per revision, streamed (pandas reads it whole).
+        data = Path(tmp) / "data"
+        size = data_workload(data, args.data_mb)
+        mine = [mlci, "report", "--dry-run", "--quiet", "--base-dir", "base", "--head-dir", "head", "--out", "out"]
+        theirs = [python, str(ROOT / "bench" / "pandas_profile.py"), "base/train.csv", "head/train.csv"]
+        row = compare(f"data profile: a {size / 2**30:.2f} GiB CSV x 2 revisions", mine, theirs, data, env, 3)
+        row["other"] = "pandas (read_csv, dtypes, isna, min, max)"
         rows.append(row)
         print(f"measured {row['workload']}", file=sys.stderr)
 

@@ -405,15 +405,6 @@ pub enum Direction {
     Lower,
 }
 
-/// Whether a change is for the better, for a metric with a known direction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Trend {
-    /// Moved the better way.
-    Improved,
-    /// Moved the worse way.
-    Worsened,
-}
-
 /// Name words that mean higher is better.
 const HIGHER_IS_BETTER: &[&str] = &[
     "accuracy",
@@ -478,24 +469,6 @@ pub fn direction(key: &str) -> Option<Direction> {
         (true, false) => Some(Direction::Higher),
         (false, true) => Some(Direction::Lower),
         _ => None,
-    }
-}
-
-impl Row {
-    /// Improved or worsened, for a changed number whose name implies a direction.
-    pub fn trend(&self) -> Option<Trend> {
-        if self.status != Status::Changed {
-            return None;
-        }
-        let delta = self.delta?.to_f64();
-        if delta == 0.0 || delta.is_nan() {
-            return None;
-        }
-        let up = delta > 0.0;
-        Some(match (direction(&self.key)?, up) {
-            (Direction::Higher, true) | (Direction::Lower, false) => Trend::Improved,
-            _ => Trend::Worsened,
-        })
     }
 }
 
@@ -650,6 +623,26 @@ mod tests {
     }
 
     #[test]
+    fn the_default_direction_table() {
+        for name in [
+            "accuracy",
+            "test.auc",
+            "f1",
+            "val/precision",
+            "recall",
+            "r2",
+        ] {
+            assert_eq!(direction(name), Some(Direction::Higher), "{name}");
+        }
+        for name in ["loss", "test.error", "rmse", "mae", "mse", "latency_ms"] {
+            assert_eq!(direction(name), Some(Direction::Lower), "{name}");
+        }
+        for name in ["epochs", "n_features", "lr", "seed"] {
+            assert_eq!(direction(name), None, "{name}");
+        }
+    }
+
+    #[test]
     fn direction_comes_from_name_words() {
         assert_eq!(direction("test.roc_auc"), Some(Direction::Higher));
         assert_eq!(direction("avg_prec.train"), Some(Direction::Higher));
@@ -657,18 +650,6 @@ mod tests {
         assert_eq!(direction("RMSE"), Some(Direction::Lower));
         assert_eq!(direction("step"), None);
         assert_eq!(direction("loss_vs_acc"), None);
-        let better = row(
-            "acc".into(),
-            Some(Scalar::Float(0.8)),
-            Some(Scalar::Float(0.9)),
-        );
-        assert_eq!(better.trend(), Some(Trend::Improved));
-        let worse = row(
-            "loss".into(),
-            Some(Scalar::Float(0.1)),
-            Some(Scalar::Float(0.2)),
-        );
-        assert_eq!(worse.trend(), Some(Trend::Worsened));
     }
 
     #[test]

@@ -27,4 +27,5 @@ run base params.yaml
 sed -e 's/epochs: 30/epochs: 20/' -e 's/hidden: \[32\]/hidden: [64, 32]/' -e 's/lr: 0.001/lr: 0.003/' \
   params.yaml > "$work/head-params.yaml"
 run head "$work/head-params.yaml"
+cp .mlci.toml snapshots/head/.mlci.toml
 echo "wrote snapshots/base and snapshots/head" >&2

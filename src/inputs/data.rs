@@ -98,7 +98,8 @@ const MISSING: &[&[u8]] = &[
 impl Accumulator {
     fn add(&mut self, cell: &[u8]) {
         let cell = cell.trim_ascii();
-        if MISSING.contains(&cell) {
+        // Every missing marker is at most 4 bytes: most cells skip the search.
+        if cell.len() <= 4 && MISSING.contains(&cell) {
             self.missing += 1;
             return;
         }
@@ -114,10 +115,13 @@ impl Accumulator {
         if self.integer && !is_integer(cell) {
             self.integer = false;
         }
-        match std::str::from_utf8(cell)
-            .ok()
-            .and_then(|t| t.parse::<f64>().ok())
-        {
+        // Plain decimals take the exact fast path; anything else the general parser.
+        let value = super::records::fast_decimal(cell).or_else(|| {
+            std::str::from_utf8(cell)
+                .ok()
+                .and_then(|t| t.parse::<f64>().ok())
+        });
+        match value {
             Some(value) if value.is_finite() => {
                 self.min = self.min.min(value);
                 self.max = self.max.max(value);

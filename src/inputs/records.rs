@@ -105,7 +105,7 @@ pub fn parse_number(text: &str) -> Option<f64> {
 /// up to 19 digits and a power of ten within ±22, both exact as `f64` when the digits are
 /// below 2⁵³, so one correctly rounded division gives the correctly rounded result, the same
 /// as `str::parse`. Anything else returns `None` for the general parser.
-fn fast_decimal(bytes: &[u8]) -> Option<f64> {
+pub(crate) fn fast_decimal(bytes: &[u8]) -> Option<f64> {
     match scan_decimal(bytes, 0) {
         (Some(value), end) if end == bytes.len() => Some(value),
         _ => None,

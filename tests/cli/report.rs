@@ -421,3 +421,44 @@ max_row_change = "20%"
         run.stdout()
     );
 }
+
+#[test]
+fn the_seeded_example_is_within_noise_where_one_seed_regresses() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/seeds/snapshots");
+    let repo = TestRepo::new();
+    let (base, head) = (root.join("base"), root.join("head"));
+    let (base, head) = (base.to_str().unwrap(), head.to_str().unwrap());
+    let all = repo.mlci(&[
+        "report",
+        "--dry-run",
+        "--base-dir",
+        base,
+        "--head-dir",
+        head,
+    ]);
+    assert_eq!(all.code(), 0, "{}", all.stderr());
+    let report = all.stdout();
+    assert!(report.contains("**Gate passed.**"), "{report}");
+    assert!(
+        report.contains("| test.accuracy | 0.9692 ± 0.012 (n=5) | 0.9678 ± 0.012 (n=5) |"),
+        "{report}"
+    );
+    assert!(!report.contains("🔴"), "{report}");
+    let (one_base, one_head) = (format!("{base}/runs/seed-3"), format!("{head}/runs/seed-3"));
+    let one = repo.mlci(&[
+        "report",
+        "--dry-run",
+        "--base-dir",
+        &one_base,
+        "--head-dir",
+        &one_head,
+        "--targets",
+        "metrics.json",
+    ]);
+    assert_eq!(
+        one.stdout().matches("🔴 regressed").count(),
+        5,
+        "{}",
+        one.stdout()
+    );
+}
