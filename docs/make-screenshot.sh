@@ -7,12 +7,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 command -v chromium >/dev/null || { echo "needs Debian's chromium (apt-get install chromium)" >&2; exit 2; }
+# The verdict marks are emoji: without a colour emoji font Chromium draws empty boxes.
+fc-list | grep -qi "color emoji" || { echo "needs a colour emoji font (apt-get install fonts-noto-color-emoji)" >&2; exit 2; }
 cargo build --quiet --locked --release
 out=$(mktemp -d)
 profile=$(mktemp -d)
 trap 'rm -rf "$out" "$profile"' EXIT
 ./target/release/mlci report --dry-run --quiet --out "$out/report" \
-  --title "Classifier: smaller learning rate, fewer epochs" \
+  --title "Classifier: a wider network, a higher learning rate, fewer epochs" \
   --base-dir examples/classifier/snapshots/base --head-dir examples/classifier/snapshots/head >/dev/null
 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
   --disable-background-networking --disable-component-update --disable-sync \
