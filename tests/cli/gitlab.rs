@@ -477,3 +477,20 @@ fn a_fork_merge_request_without_the_token_keeps_the_report_local_and_passes() {
     assert_eq!(job.fake.transcript(), "", "nothing sent");
     assert!(job.repo.temp().join("report/report.md").is_file());
 }
+
+#[test]
+fn a_failed_gate_posts_the_note_then_fails_the_job() {
+    let job = Job::new();
+    let run = job.report(&["--images", "none", "--rule", "acc min=0.9"]);
+    assert_eq!(run.code(), 1, "{}", run.stderr());
+    let ours = job.ours();
+    assert_eq!(ours.len(), 1);
+    assert!(ours[0].1.contains("**Gate failed**"), "{}", ours[0].1);
+    assert!(ours[0].1.contains("🔴 failed check (below min 0.9)"), "{}", ours[0].1);
+    assert!(
+        !run.stderr().contains("::error"),
+        "workflow commands are GitHub's: {}",
+        run.stderr()
+    );
+    job.fake.assert_valid();
+}
