@@ -486,7 +486,11 @@ fn a_failed_gate_posts_the_note_then_fails_the_job() {
     let ours = job.ours();
     assert_eq!(ours.len(), 1);
     assert!(ours[0].1.contains("**Gate failed**"), "{}", ours[0].1);
-    assert!(ours[0].1.contains("🔴 failed check (below min 0.9)"), "{}", ours[0].1);
+    assert!(
+        ours[0].1.contains("🔴 failed check (below min 0.9)"),
+        "{}",
+        ours[0].1
+    );
     assert!(
         !run.stderr().contains("::error"),
         "workflow commands are GitHub's: {}",
