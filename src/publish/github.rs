@@ -17,7 +17,9 @@ use serde_json::{Value, json};
 
 use crate::ci::Secret;
 use crate::publish::Thread;
-use crate::publish::http::{ApiError, Forge, Network, Policy, Reply, Retry, path_of};
+use crate::publish::http::{
+    ApiError, Forge, Network, Policy, Reply, Retry, body_json, error_chain, record,
+};
 use crate::publish::sticky::{Comment, Conversation};
 use crate::render::plots::Asset;
 
@@ -129,7 +131,7 @@ impl GitHub {
         let request = self
             .crab
             .build_request(request, body)
-            .map_err(|e| describe_octocrab(&e))?;
+            .map_err(|e| error_chain(&e))?;
         let result = self.runtime.block_on(async {
             let response = self.crab.execute(request).await?;
             let status = response.status().as_u16();
@@ -151,23 +153,19 @@ impl GitHub {
             Ok::<_, octocrab::Error>(Reply {
                 status,
                 next,
-                json: if text.trim().is_empty() {
-                    Value::Null
-                } else {
-                    serde_json::from_str(&text).unwrap_or(Value::String(text))
-                },
+                json: body_json(text),
                 retry_after,
                 remaining,
                 reset,
             })
         });
-        let line = match &result {
-            Ok(reply) => format!("{method} {} -> {}", path_of(url), reply.status),
-            Err(_) => format!("{method} {} -> no answer", path_of(url)),
-        };
-        log::debug!("{line}");
-        self.transcript.borrow_mut().push(line);
-        result.map_err(|e| describe_octocrab(&e))
+        record(
+            &self.transcript,
+            method.as_str(),
+            url,
+            result.as_ref().ok().map(|r| r.status),
+        );
+        result.map_err(|e| error_chain(&e))
     }
 
     /// Every page of a list, following `Link: rel="next"`.
@@ -515,17 +513,6 @@ fn hex_digest(bytes: &[u8]) -> String {
         hash = hash.wrapping_mul(0x0000000001000000000000000000013B);
     }
     format!("{hash:032x}")
-}
-
-fn describe_octocrab(error: &octocrab::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

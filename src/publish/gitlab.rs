@@ -14,7 +14,9 @@ use serde_json::{Value, json};
 
 use crate::ci::Secret;
 use crate::publish::Thread;
-use crate::publish::http::{ApiError, Forge, Network, Policy, Reply, Retry, path_of};
+use crate::publish::http::{
+    ApiError, Forge, Network, Policy, Reply, Retry, body_json, error_chain, record,
+};
 use crate::publish::sticky::{Comment, Conversation};
 use crate::render::plots::Asset;
 
@@ -89,7 +91,7 @@ impl GitLab {
                 .connect_timeout(network.request_timeout)
                 .timeout(network.request_timeout)
                 .build()
-                .map_err(|e| setup(describe(&e)))?
+                .map_err(|e| setup(error_chain(&e)))?
         };
         Ok(GitLab {
             runtime,
@@ -169,23 +171,19 @@ impl GitLab {
             Ok::<_, reqwest::Error>(Reply {
                 status,
                 next,
-                json: if text.trim().is_empty() {
-                    Value::Null
-                } else {
-                    serde_json::from_str(&text).unwrap_or(Value::String(text))
-                },
+                json: body_json(text),
                 retry_after,
                 remaining,
                 reset,
             })
         });
-        let line = match &result {
-            Ok(reply) => format!("{method} {} -> {}", path_of(url), reply.status),
-            Err(_) => format!("{method} {} -> no answer", path_of(url)),
-        };
-        log::debug!("{line}");
-        self.transcript.borrow_mut().push(line);
-        result.map_err(|e| describe(&e))
+        record(
+            &self.transcript,
+            method.as_str(),
+            url,
+            result.as_ref().ok().map(|r| r.status),
+        );
+        result.map_err(|e| error_chain(&e))
     }
 
     /// Every page of a list (100 a page).
@@ -486,17 +484,6 @@ fn multipart(name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
     body.extend_from_slice(bytes);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
-fn describe(error: &reqwest::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -367,6 +367,44 @@ pub(crate) fn backoff(attempt: u32, base: Duration) -> Duration {
     exponential.mul_f64(jitter)
 }
 
+/// A response body as JSON; a body that is not JSON as its text; an empty one as null.
+pub(crate) fn body_json(text: String) -> Value {
+    if text.trim().is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    }
+}
+
+/// An error and its causes, `: `-separated (a client error alone says little: "error
+/// sending request").
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Records one attempt (`METHOD /path -> status`, or `no answer`) in a client's transcript
+/// and the debug log.
+pub(crate) fn record(
+    transcript: &std::cell::RefCell<Vec<String>>,
+    method: &str,
+    url: &str,
+    status: Option<u16>,
+) {
+    let line = match status {
+        Some(status) => format!("{method} {} -> {status}", path_of(url)),
+        None => format!("{method} {} -> no answer", path_of(url)),
+    };
+    log::debug!("{line}");
+    transcript.borrow_mut().push(line);
+}
+
 /// The path of a URL, for logs and transcripts.
 pub(crate) fn path_of(url: &str) -> &str {
     match url.find("://") {

@@ -42,6 +42,32 @@ impl Response {
     }
 }
 
+/// Sends one raw HTTP/1.1 request to the server at `url` (its `http://HOST:PORT` part);
+/// returns the status. For tests of what a fake refuses.
+pub fn raw(url: &str, method: &str, path: &str, headers: &[&str], body: &str) -> u16 {
+    let authority = url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut stream = TcpStream::connect(&authority).unwrap();
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nhost: {authority}\r\ncontent-length: {}\r\n",
+        body.len()
+    );
+    for header in headers {
+        request.push_str(header);
+        request.push_str("\r\n");
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut line = String::new();
+    BufReader::new(stream).read_line(&mut line).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
 /// Serves `handle` on `listener`, one thread a connection.
 pub fn serve(listener: TcpListener, handle: impl Fn(&Request) -> Response + Send + Sync + 'static) {
     let handle = Arc::new(handle);

@@ -11,8 +11,7 @@
 //! misbehave (5xx, rate limits, slow answers, read-only tokens).
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
@@ -1003,30 +1002,9 @@ fn the_fake_refuses_what_github_would_refuse() {
     );
 }
 
-/// Sends one raw HTTP/1.1 request; returns the status.
+/// Sends one raw HTTP/1.1 request to the fake; returns the status.
 fn raw(fake: &FakeGitHub, method: &str, path: &str, headers: &[&str], body: &str) -> u16 {
-    let authority = fake
-        .url
-        .trim_start_matches("http://")
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
-    let mut stream = TcpStream::connect(&authority).unwrap();
-    let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nhost: {authority}\r\ncontent-length: {}\r\n",
-        body.len()
-    );
-    for header in headers {
-        request.push_str(header);
-        request.push_str("\r\n");
-    }
-    request.push_str("\r\n");
-    request.push_str(body);
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut line = String::new();
-    BufReader::new(stream).read_line(&mut line).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    crate::fake_http::raw(&fake.url, method, path, headers, body)
 }
 
 #[test]

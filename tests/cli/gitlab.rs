@@ -337,30 +337,11 @@ fn mlci_comment_posts_a_file_to_the_merge_request() {
 
 #[test]
 fn the_fake_refuses_what_gitlab_would_refuse() {
-    use std::io::{BufRead, BufReader, Write};
     let fake = FakeGitLab::start("");
     let send = |method: &str, path: &str, headers: &[&str], body: &str| -> u16 {
-        let authority = fake
-            .url
-            .trim_start_matches("http://")
-            .split('/')
-            .next()
-            .unwrap()
-            .to_owned();
-        let mut stream = std::net::TcpStream::connect(&authority).unwrap();
-        let mut request = format!(
-            "{method} {path} HTTP/1.1\r\nhost: {authority}\r\nuser-agent: t\r\ncontent-length: {}\r\n",
-            body.len()
-        );
-        for header in headers {
-            request.push_str(&format!("{header}\r\n"));
-        }
-        request.push_str("\r\n");
-        request.push_str(body);
-        stream.write_all(request.as_bytes()).unwrap();
-        let mut line = String::new();
-        BufReader::new(stream).read_line(&mut line).unwrap();
-        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+        let mut headers = headers.to_vec();
+        headers.push("user-agent: t");
+        crate::fake_http::raw(&fake.url, method, path, &headers, body)
     };
     let token = format!("private-token: {TOKEN}");
     let json = "content-type: application/json";
