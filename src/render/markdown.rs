@@ -198,6 +198,8 @@ pub struct Counts {
     pub within_tolerance: usize,
     /// Different, but within noise.
     pub within_noise: usize,
+    /// Different, with no direction known.
+    pub undirected: usize,
     /// Metrics only at head.
     pub added: usize,
     /// Metrics only at base.
@@ -225,6 +227,7 @@ impl Counts {
                 Verdict::Failed => counts.failed += 1,
                 Verdict::WithinTolerance => counts.within_tolerance += 1,
                 Verdict::WithinNoise => counts.within_noise += 1,
+                Verdict::Changed => counts.undirected += 1,
                 _ => {}
             }
         }
@@ -303,6 +306,7 @@ fn summary(comparison: &Comparison, judgement: &Judgement) -> String {
         (counts.improved, "🟢", "improved"),
         (counts.within_tolerance, "⚪", "within tolerance"),
         (counts.within_noise, "⚪", "within noise"),
+        (counts.undirected, "⚪", "without a direction"),
     ]
     .into_iter()
     .filter(|(n, _, _)| *n > 0)
