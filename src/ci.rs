@@ -64,8 +64,6 @@ pub const CI_PROJECT_DIR: &str = "CI_PROJECT_DIR";
 pub const CI_COMMIT_SHA: &str = "CI_COMMIT_SHA";
 /// The previous tip of the branch; zeros in merge request pipelines.
 pub const CI_COMMIT_BEFORE_SHA: &str = "CI_COMMIT_BEFORE_SHA";
-/// `push`, `merge_request_event`, `schedule`, ...
-pub const CI_PIPELINE_SOURCE: &str = "CI_PIPELINE_SOURCE";
 /// The job token: it cannot create notes or uploads.
 pub const CI_JOB_TOKEN: &str = "CI_JOB_TOKEN";
 /// A GitLab access token with the `api` scope (a masked CI/CD variable).
@@ -180,8 +178,6 @@ pub struct GitLabEnv {
     pub project_path: String,
     /// `CI_PROJECT_URL`.
     pub project_url: String,
-    /// `CI_PIPELINE_SOURCE`.
-    pub pipeline_source: String,
     /// `CI_COMMIT_SHA`.
     pub commit_sha: String,
     /// What the pipeline is for, in the terms [`Event`] shares with GitHub: a merge request
@@ -328,7 +324,6 @@ pub fn gitlab_env(var: &dyn Fn(&str) -> Option<String>) -> GitLabEnv {
         server_url,
         project_id: get(CI_PROJECT_ID),
         project_path: get(CI_PROJECT_PATH),
-        pipeline_source: get(CI_PIPELINE_SOURCE),
         commit_sha,
         event,
         job_token_only: false,

@@ -487,8 +487,15 @@ pub enum Amount {
 
 /// Reads an [`Amount`]: a number, a numeric string, or a string ending in `%`.
 pub fn amount(value: &toml::Value, what: &str) -> Result<Amount, String> {
-    let bad =
-        || format!("{what} is a non-negative number or a percentage like \"2%\", got {value:?}");
+    let bad = || {
+        let shown = match value {
+            toml::Value::String(text) => format!("\"{text}\""),
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Float(f) => f.to_string(),
+            other => format!("a {}", other.type_str()),
+        };
+        format!("{what} is a non-negative number or a percentage like \"2%\", got {shown}")
+    };
     let amount = match value {
         toml::Value::Integer(i) => Amount::Absolute(*i as f64),
         toml::Value::Float(f) => Amount::Absolute(*f),
@@ -713,7 +720,10 @@ y = { "eval/train.json" = "tpr", "eval/test.json" = "tpr" }
             max_regression: Some(toml::Value::String("-3%".into())),
             ..MetricSetting::default()
         };
-        assert!(bad.rule().is_err());
+        assert_eq!(
+            bad.rule().unwrap_err(),
+            "metric `x`: max_regression is a non-negative number or a percentage like \"2%\", got \"-3%\""
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use crate::diff::{self, Comparison, Direction, Status};
 use crate::inputs::glob;
 use crate::model::{Number, Scalar};
-use crate::stats::{self, Stats, TTest};
+use crate::stats::{self, Stats};
 
 /// When the gate fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,8 +202,6 @@ pub struct Judged {
     pub verdict: Verdict,
     /// Why, in a few words (`p = 0.31`, `below min 0.9`, `tolerance 1%`).
     pub reason: String,
-    /// The t-test, for samples.
-    pub test: Option<TTest>,
 }
 
 impl Judged {
@@ -491,7 +489,7 @@ fn judge_samples(policy: &Policy, path: &str, key: &str, base: &[f64], head: &[f
     };
     let (base_cell, head_cell) = (cell(base), cell(head));
     let status = match (&base_cell, &head_cell) {
-        (Cell::Missing, Cell::Missing) | (Cell::Missing, _) => Status::Added,
+        (Cell::Missing, _) => Status::Added,
         (_, Cell::Missing) => Status::Removed,
         (b, h) if b == h => Status::Unchanged,
         _ => Status::Changed,
@@ -529,7 +527,6 @@ fn judge_one(
         status,
         verdict: Verdict::Unchanged,
         reason: String::new(),
-        test: None,
     };
     if let Some(failure) = rule.and_then(|r| check(r, &judged.head)) {
         judged.verdict = Verdict::Failed;
@@ -557,10 +554,11 @@ fn judge_one(
                     }),
                     Cell::Missing => None,
                 };
-                if let (Some(sb), Some(sh)) = (stats(&judged.base), stats(&judged.head)) {
-                    judged.test = stats::welch(&sb, &sh);
-                }
-                match judged.test {
+                let test = match (stats(&judged.base), stats(&judged.head)) {
+                    (Some(sb), Some(sh)) => stats::welch(&sb, &sh),
+                    _ => None,
+                };
+                match test {
                     Some(test) if test.p < policy.alpha => {
                         judged.reason = format!("p = {}", p_value(test.p));
                     }

@@ -268,6 +268,40 @@ impl GitHub {
             .to_owned())
     }
 
+    /// Creates a git object (blob, tree, commit) and returns its SHA. Content-addressed,
+    /// so repeating the request is harmless.
+    fn create_object(&self, path: &str, body: &Value) -> Result<String, ApiError> {
+        let url = self.repo_path(path);
+        let reply = self.send(
+            Method::POST,
+            &url,
+            Some(body),
+            Retry::Idempotent,
+            Some(CONTENTS),
+        )?;
+        reply.json["sha"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| ApiError::Transport {
+                forge: Forge::GitHub,
+                method: "POST".into(),
+                url,
+                message: "the answer has no `sha`".into(),
+            })
+    }
+
+    /// Points `refs/{short}` at `sha`.
+    fn move_ref(&self, short: &str, sha: &str) -> Result<(), ApiError> {
+        self.send(
+            Method::PATCH,
+            &self.repo_path(&format!("/git/refs/{short}")),
+            Some(&json!({ "sha": sha, "force": true })),
+            Retry::Idempotent,
+            Some(CONTENTS),
+        )
+        .map(drop)
+    }
+
     /// Commits `files` to `reference` (`refs/mlci/pr-12`, or a branch `refs/heads/...`)
     /// through the Git Data API: one blob per file (named by content hash, so unchanged
     /// charts keep their URL), a tree, a commit whose parent is the ref's previous commit
@@ -298,78 +332,40 @@ impl GitHub {
         let mut paths = BTreeMap::new();
         for file in files {
             let name = hosted_name(file);
-            if paths.values().any(|p| *p == name) {
-                paths.insert(file.path.clone(), name);
-                continue;
+            if !paths.values().any(|p| *p == name) {
+                let blob = json!({
+                    "content": base64::engine::general_purpose::STANDARD.encode(&file.bytes),
+                    "encoding": "base64",
+                });
+                let sha = self.create_object("/git/blobs", &blob)?;
+                tree.push(json!({ "path": name, "mode": "100644", "type": "blob", "sha": sha }));
             }
-            let blob = json!({
-                "content": base64::engine::general_purpose::STANDARD.encode(&file.bytes),
-                "encoding": "base64",
-            });
-            let reply = self.send(
-                Method::POST,
-                &self.repo_path("/git/blobs"),
-                Some(&blob),
-                Retry::Idempotent,
-                Some(CONTENTS),
-            )?;
-            let sha = reply.json["sha"].as_str().unwrap_or_default().to_owned();
-            tree.push(json!({ "path": name, "mode": "100644", "type": "blob", "sha": sha }));
             paths.insert(file.path.clone(), name);
         }
-        let reply = self.send(
-            Method::POST,
-            &self.repo_path("/git/trees"),
-            Some(&json!({ "tree": tree })),
-            Retry::Idempotent,
-            Some(CONTENTS),
-        )?;
-        let tree_sha = reply.json["sha"].as_str().unwrap_or_default().to_owned();
+        let tree_sha = self.create_object("/git/trees", &json!({ "tree": tree }))?;
         let commit = json!({
             "message": "mlci: charts for the report",
             "tree": tree_sha,
             "parents": parent.iter().collect::<Vec<_>>(),
         });
-        let reply = self.send(
-            Method::POST,
-            &self.repo_path("/git/commits"),
-            Some(&commit),
-            Retry::Idempotent,
-            Some(CONTENTS),
-        )?;
-        let commit_sha = reply.json["sha"].as_str().unwrap_or_default().to_owned();
-        match parent {
-            Some(_) => {
-                self.send(
-                    Method::PATCH,
-                    &self.repo_path(&format!("/git/refs/{short}")),
-                    Some(&json!({ "sha": commit_sha, "force": true })),
-                    Retry::Idempotent,
-                    Some(CONTENTS),
-                )?;
-            }
-            None => {
-                let created = self.send(
-                    Method::POST,
-                    &self.repo_path("/git/refs"),
-                    Some(&json!({ "ref": format!("refs/{short}"), "sha": commit_sha })),
-                    Retry::Create,
-                    Some(CONTENTS),
-                );
-                match created {
-                    Ok(_) => {}
-                    // Another run created it meanwhile, or our first try did: move it.
-                    Err(ApiError::Status { status: 422, .. }) | Err(ApiError::Transport { .. }) => {
-                        self.send(
-                            Method::PATCH,
-                            &self.repo_path(&format!("/git/refs/{short}")),
-                            Some(&json!({ "sha": commit_sha, "force": true })),
-                            Retry::Idempotent,
-                            Some(CONTENTS),
-                        )?;
-                    }
-                    Err(error) => return Err(error),
+        let commit_sha = self.create_object("/git/commits", &commit)?;
+        if parent.is_some() {
+            self.move_ref(short, &commit_sha)?;
+        } else {
+            let created = self.send(
+                Method::POST,
+                &self.repo_path("/git/refs"),
+                Some(&json!({ "ref": format!("refs/{short}"), "sha": commit_sha })),
+                Retry::Create,
+                Some(CONTENTS),
+            );
+            match created {
+                Ok(_) => {}
+                // Another run created it meanwhile, or our first try did: move it.
+                Err(ApiError::Status { status: 422, .. } | ApiError::Transport { .. }) => {
+                    self.move_ref(short, &commit_sha)?;
                 }
+                Err(error) => return Err(error),
             }
         }
         Ok(paths
