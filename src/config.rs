@@ -58,6 +58,9 @@ pub struct Settings {
     /// Data files to profile and check.
     #[serde(default)]
     pub data: Vec<DataSetting>,
+    /// The largest metrics, params, plot data or image file read whole: bytes, or a size
+    /// with a unit (`"64 MiB"`).
+    pub max_file_size: Option<toml::Value>,
 }
 
 /// A `[[metric]]` rule, or a `--rule`.
@@ -252,6 +255,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "array of tables",
         "data files to profile and check, `[[data]]`: the keys below",
     ),
+    (
+        "max_file_size",
+        "integer or string",
+        "metrics, params, plot data and image files larger than this are skipped with a warning (a skipped head file counts as missing): bytes, or a size with a unit (`\"256 MiB\"`); default 64 MiB. Data files (`[[data]]`) are streamed and not limited",
+    ),
 ];
 
 /// Every key of a `[[metric]]` table (and of `--rule`): (key, type, meaning).
@@ -342,6 +350,44 @@ pub const PLOT_KEYS: &[(&str, &str, &str)] = &[
     ("x_label", "string", "x axis title"),
     ("y_label", "string", "y axis title"),
 ];
+
+impl Settings {
+    /// `max_file_size` in bytes (the default when unset).
+    pub fn max_file_size(&self) -> Result<u64, String> {
+        match &self.max_file_size {
+            None => Ok(crate::inputs::DEFAULT_MAX_FILE_SIZE),
+            Some(toml::Value::Integer(n)) if *n > 0 => Ok(*n as u64),
+            Some(toml::Value::String(text)) => parse_size(text).ok_or_else(|| {
+                format!("max_file_size `{text}` is not a size (`64 MiB`, `1 GB`, `1048576`)")
+            }),
+            Some(other) => Err(format!(
+                "max_file_size must be a positive number of bytes or a size such as \"64 MiB\", not {other:?}"
+            )),
+        }
+    }
+}
+
+/// `1048576`, `512 KiB`, `64MiB`, `1.5 GB`: a size in bytes.
+pub fn parse_size(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().ok()?;
+    let factor: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" => 1e3,
+        "kib" => 1024.0,
+        "m" | "mb" => 1e6,
+        "mib" => 1024.0 * 1024.0,
+        "g" | "gb" => 1e9,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
+    };
+    let bytes = number * factor;
+    (bytes >= 1.0 && bytes.is_finite()).then_some(bytes as u64)
+}
 
 impl MetricSetting {
     /// Parses a `--rule`: `NAME key=value ...` with the keys of `[[metric]]`; `required`
@@ -627,11 +673,30 @@ id = "m1"
 base = "origin/dev"
 metrics = ["a/*.json"]
 params = ["p.yaml"]
+max_file_size = "1.5 MiB"
 "#,
         )
         .unwrap();
         assert_eq!(settings.title.as_deref(), Some("T"));
         assert_eq!(settings.metrics, vec!["a/*.json"]);
+        assert_eq!(settings.max_file_size(), Ok(1_572_864));
+    }
+
+    #[test]
+    fn sizes_read_with_or_without_units() {
+        assert_eq!(parse_size("1048576"), Some(1 << 20));
+        assert_eq!(parse_size("64MiB"), Some(64 << 20));
+        assert_eq!(parse_size(" 2 gb "), Some(2_000_000_000));
+        assert_eq!(parse_size("512 KiB"), Some(512 << 10));
+        assert_eq!(parse_size("0"), None);
+        assert_eq!(parse_size("lots"), None);
+        assert_eq!(parse_size("5 parsecs"), None);
+        assert_eq!(
+            Settings::default().max_file_size(),
+            Ok(crate::inputs::DEFAULT_MAX_FILE_SIZE)
+        );
+        let negative = Settings::parse(".mlci.toml", b"max_file_size = -1\n").unwrap();
+        assert!(negative.max_file_size().is_err());
     }
 
     #[test]

@@ -318,7 +318,7 @@ impl Repo {
     pub fn tree(&self, commit: &Commit, label: String) -> Result<GitTree, GitError> {
         let listing = self
             .command()
-            .args(["ls-tree", "-r", "-z", "--full-tree", &commit.sha])
+            .args(["ls-tree", "-r", "-z", "-l", "--full-tree", &commit.sha])
             .stdin(Stdio::null())
             .output()
             .map_err(GitError::NotInstalled)?;
@@ -331,12 +331,13 @@ impl Repo {
         let mut entries = BTreeMap::new();
         for record in listing.stdout.split(|b| *b == 0).filter(|r| !r.is_empty()) {
             let record = String::from_utf8_lossy(record);
-            // `<mode> SP <type> SP <object> TAB <path>`
+            // `<mode> SP <type> SP <object> SP+ <size> TAB <path>`
             let Some((meta, path)) = record.split_once('\t') else {
                 continue;
             };
-            let mut meta = meta.split(' ');
-            let (Some(mode), Some(kind), Some(object)) = (meta.next(), meta.next(), meta.next())
+            let mut meta = meta.split(' ').filter(|field| !field.is_empty());
+            let (Some(mode), Some(kind), Some(object), Some(size)) =
+                (meta.next(), meta.next(), meta.next(), meta.next())
             else {
                 continue;
             };
@@ -346,6 +347,7 @@ impl Repo {
                     TreeEntry {
                         is_symlink: mode == SYMLINK_MODE,
                         object: object.to_owned(),
+                        size: size.parse().unwrap_or(u64::MAX),
                     },
                 );
             }
@@ -362,9 +364,8 @@ impl Repo {
     /// The working tree, listed through git so that ignored directories are not walked.
     pub fn work_tree(&self, label: String) -> Directory {
         Directory {
-            root: self.root.clone(),
-            label,
             lister: Some(self.clone()),
+            ..Directory::new(self.root.clone(), label)
         }
     }
 
@@ -382,6 +383,7 @@ fn is_full_sha(text: &str) -> bool {
 struct TreeEntry {
     is_symlink: bool,
     object: String,
+    size: u64,
 }
 
 /// The files of one commit, read from the object database (no checkout).
@@ -442,10 +444,14 @@ impl GitTree {
 
     /// Follows symlinks in `path` (the file itself or a directory on the way) within the tree.
     fn resolve_path(&self, path: &str) -> Result<Option<&TreeEntry>, ReadError> {
+        let asked = path;
         let mut path = path.to_owned();
         for _ in 0..MAX_SYMLINK_HOPS {
             if !paths::is_inside(&path) {
-                return Err(ReadError::LeavesRepository(path));
+                return Err(ReadError::LeavesRepository(asked.to_owned()));
+            }
+            if paths::touches_git(&path) {
+                return Err(ReadError::GitData(asked.to_owned()));
             }
             if let Some(entry) = self.entries.get(&path) {
                 if !entry.is_symlink {
@@ -500,11 +506,19 @@ impl GitTree {
 }
 
 impl FileSource for GitTree {
-    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, ReadError> {
+    fn read(&self, path: &str, limit: u64) -> Result<Option<Vec<u8>>, ReadError> {
         match self.resolve_path(path)? {
+            Some(entry) if entry.size > limit => Err(ReadError::TooLarge {
+                size: entry.size,
+                limit,
+            }),
             Some(entry) => self.blob(&entry.object).map(Some),
             None => Ok(None),
         }
+    }
+
+    fn exists(&self, path: &str) -> bool {
+        matches!(self.resolve_path(path), Ok(Some(_)))
     }
 
     /// A blob streamed from `git cat-file blob`, never held whole.
@@ -527,9 +541,17 @@ impl FileSource for GitTree {
         Ok(Some(Box::new(BlobStream { child, stdout })))
     }
 
-    fn read_many(&self, paths: &[String]) -> Vec<Result<Option<Vec<u8>>, ReadError>> {
-        let resolved: Vec<Result<Option<&TreeEntry>, ReadError>> =
-            paths.iter().map(|path| self.resolve_path(path)).collect();
+    fn read_many(&self, paths: &[String], limit: u64) -> Vec<Result<Option<Vec<u8>>, ReadError>> {
+        let resolved: Vec<Result<Option<&TreeEntry>, ReadError>> = paths
+            .iter()
+            .map(|path| match self.resolve_path(path) {
+                Ok(Some(entry)) if entry.size > limit => Err(ReadError::TooLarge {
+                    size: entry.size,
+                    limit,
+                }),
+                other => other,
+            })
+            .collect();
         let objects: Vec<&str> = resolved
             .iter()
             .filter_map(|r| r.as_ref().ok().and_then(|e| e.map(|e| e.object.as_str())))
@@ -652,6 +674,8 @@ impl Drop for CatFile {
 #[derive(Debug)]
 pub struct Directory {
     root: PathBuf,
+    /// The root's real path, found on first use.
+    real_root: std::sync::OnceLock<Result<PathBuf, String>>,
     label: String,
     /// When the directory is a git work tree, git lists it (respecting `.gitignore`).
     lister: Option<Repo>,
@@ -662,6 +686,7 @@ impl Directory {
     pub fn new(root: PathBuf, label: String) -> Directory {
         Directory {
             root,
+            real_root: std::sync::OnceLock::new(),
             label,
             lister: None,
         }
@@ -682,12 +707,13 @@ impl Directory {
             } else {
                 format!("{dir}/{name}")
             };
-            let kind = entry.file_type()?;
-            if kind.is_dir() {
-                // Never descend into git's own data; symlinked directories are not followed.
-                if name != ".git" {
-                    self.walk(&path, out)?;
-                }
+            // Never git's own data; `file_type` does not follow symlinks, so a symlinked
+            // directory is listed as a file and refused when read.
+            if paths::touches_git(&name) {
+                continue;
+            }
+            if entry.file_type()?.is_dir() {
+                self.walk(&path, out)?;
             } else {
                 out.push(path);
             }
@@ -701,43 +727,86 @@ impl Directory {
             message: message.to_string(),
         }
     }
-}
 
-impl Directory {
-    /// The real path of a repository-relative file, after following symlinks, refused when
-    /// it leaves the directory; `None` when there is no such file.
+    fn real_root(&self) -> Result<&Path, ReadError> {
+        self.real_root
+            .get_or_init(|| {
+                self.root
+                    .canonicalize()
+                    .map_err(|error| format!("cannot open {}: {error}", self.label))
+            })
+            .as_deref()
+            .map_err(|message| ReadError::Io(message.clone()))
+    }
+
+    /// The real path of a repository-relative file, after following symlinks; refused when
+    /// it, or where it leads, leaves the directory or names git's data; `None` when there
+    /// is no such file. Messages name the file as the repository does, never by its path on
+    /// this machine.
     fn resolve(&self, path: &str) -> Result<Option<PathBuf>, ReadError> {
         if !paths::is_inside(path) {
             return Err(ReadError::LeavesRepository(path.to_owned()));
+        }
+        if paths::touches_git(path) {
+            return Err(ReadError::GitData(path.to_owned()));
         }
         let full = self.root.join(path);
         let real = match full.canonicalize() {
             Ok(real) => real,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(error) => return Err(ReadError::Io(format!("{}: {error}", full.display()))),
+            Err(error) => return Err(ReadError::Io(format!("{path}: {}", io_reason(&error)))),
         };
-        let root = self
-            .root
-            .canonicalize()
-            .map_err(|error| ReadError::Io(format!("{}: {error}", self.root.display())))?;
-        if !real.starts_with(&root) {
-            return Err(ReadError::LeavesRepository(format!(
-                "{path} -> {}",
-                real.display()
-            )));
+        let root = self.real_root()?;
+        let Some(inside) = paths::relative_within(
+            &root.to_string_lossy(),
+            &real.to_string_lossy(),
+            paths::CASE_INSENSITIVE_FS,
+        ) else {
+            return Err(ReadError::LeavesRepository(path.to_owned()));
+        };
+        if paths::touches_git(&inside) {
+            return Err(ReadError::GitData(format!("{path} → {inside}")));
         }
         Ok((!real.is_dir()).then_some(real))
     }
 }
 
+/// An I/O error's reason without the path the OS message may carry.
+fn io_reason(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        std::io::ErrorKind::NotFound => "not found".to_owned(),
+        _ => error.to_string(),
+    }
+}
+
 impl FileSource for Directory {
-    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, ReadError> {
+    fn read(&self, path: &str, limit: u64) -> Result<Option<Vec<u8>>, ReadError> {
         let Some(real) = self.resolve(path)? else {
             return Ok(None);
         };
-        std::fs::read(&real)
-            .map(Some)
-            .map_err(|error| ReadError::Io(format!("{}: {error}", real.display())))
+        let io = |error: std::io::Error| ReadError::Io(format!("{path}: {}", io_reason(&error)));
+        let file = std::fs::File::open(&real).map_err(io)?;
+        let size = file.metadata().map_err(io)?.len();
+        if size > limit {
+            return Err(ReadError::TooLarge { size, limit });
+        }
+        // The file may grow while it is read: never take more than the limit.
+        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        file.take(limit.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+        if bytes.len() as u64 > limit {
+            return Err(ReadError::TooLarge {
+                size: bytes.len() as u64,
+                limit,
+            });
+        }
+        Ok(Some(bytes))
+    }
+
+    fn exists(&self, path: &str) -> bool {
+        matches!(self.resolve(path), Ok(Some(_)))
     }
 
     fn open(&self, path: &str) -> Result<Option<Box<dyn Read + Send>>, ReadError> {
@@ -745,12 +814,12 @@ impl FileSource for Directory {
             return Ok(None);
         };
         let file = std::fs::File::open(&real)
-            .map_err(|error| ReadError::Io(format!("{}: {error}", real.display())))?;
+            .map_err(|error| ReadError::Io(format!("{path}: {}", io_reason(&error))))?;
         Ok(Some(Box::new(file)))
     }
 
     fn files_under(&self, dir: &str) -> Result<Vec<String>, SourceError> {
-        if !paths::is_inside(dir) && !dir.is_empty() {
+        if !dir.is_empty() && !self.is_dir(dir) {
             return Ok(Vec::new());
         }
         let mut out = Vec::new();
@@ -795,8 +864,21 @@ impl FileSource for Directory {
         Ok(all)
     }
 
+    /// A directory of this source: not one a symlink leads to outside it, or into `.git`.
     fn is_dir(&self, path: &str) -> bool {
-        paths::is_inside(path) && self.root.join(path).is_dir()
+        if !paths::is_readable(path) {
+            return false;
+        }
+        let (Ok(real), Ok(root)) = (self.root.join(path).canonicalize(), self.real_root()) else {
+            return false;
+        };
+        real.is_dir()
+            && paths::relative_within(
+                &root.to_string_lossy(),
+                &real.to_string_lossy(),
+                paths::CASE_INSENSITIVE_FS,
+            )
+            .is_some_and(|inside| !paths::touches_git(&inside))
     }
 
     fn describe(&self) -> String {

@@ -353,6 +353,43 @@ pub fn judge(comparison: &Comparison, policy: &Policy) -> Judgement {
             metrics,
         });
     }
+    // A required metric that no file has fails too: a file absent at both sides, or
+    // skipped for its size, leaves no row to judge (a row missing at head failed above).
+    for rule in policy.rules.iter().filter(|r| r.required) {
+        let seen = files.iter().any(|file| {
+            file.metrics
+                .iter()
+                .any(|m| rule.matches(&file.title, &m.key))
+        });
+        if seen {
+            continue;
+        }
+        let (title, key) = match rule.pattern.split_once(':') {
+            Some((file, key)) => (file.to_owned(), key.to_owned()),
+            None => ("required metrics".to_owned(), rule.pattern.clone()),
+        };
+        let judged = Judged {
+            key,
+            base: Cell::Missing,
+            head: Cell::Missing,
+            delta: None,
+            status: Status::Removed,
+            verdict: Verdict::Failed,
+            reason: "required, missing at head".into(),
+        };
+        match files.iter_mut().find(|f| f.title == title) {
+            Some(file) if !file.metrics.iter().any(|m| m.key == judged.key) => {
+                file.metrics.push(judged);
+                file.metrics.sort_by(|a, b| a.key.cmp(&b.key));
+            }
+            Some(_) => {}
+            None => files.push(JudgedFile {
+                title,
+                runs: None,
+                metrics: vec![judged],
+            }),
+        }
+    }
     files.sort_by(|a, b| a.title.cmp(&b.title));
     let data: Vec<DataReport> = comparison
         .data
@@ -762,6 +799,34 @@ mod tests {
             pattern: pattern.into(),
             ..Rule::default()
         }
+    }
+
+    #[test]
+    fn a_required_metric_in_no_file_fails_the_gate() {
+        // Its file is absent at both revisions (or skipped for its size): no row exists.
+        let comparison = comparison(vec![row("acc", Some(0.8), Some(0.8))]);
+        let policy = Policy {
+            rules: vec![
+                Rule {
+                    required: true,
+                    ..rule("eval/big.json:auc")
+                },
+                Rule {
+                    required: true,
+                    ..rule("acc")
+                },
+            ],
+            fail_on: FailOn::Regression,
+            ..Policy::default()
+        };
+        let judgement = judge(&comparison, &policy);
+        assert_eq!(judgement.failures.len(), 1, "{:?}", judgement.failures);
+        assert!(
+            judgement.failures[0].starts_with("eval/big.json auc: "),
+            "{:?}",
+            judgement.failures
+        );
+        assert!(judgement.failures[0].contains("required, missing at head"));
     }
 
     #[test]

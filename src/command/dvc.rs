@@ -9,7 +9,7 @@ use crate::cli::{DiffArgs, ImagesArg, PlotsDiffArgs};
 use crate::command::{collect_both, log_warnings, relative_dir};
 use crate::diff::{self, Side};
 use crate::git::{self, Directory, Repo};
-use crate::inputs::{Discovery, FileSource, Plan, PlotSelection, Selection, paths};
+use crate::inputs::{self, Discovery, FileSource, Plan, PlotSelection, Selection, paths};
 use crate::publish;
 use crate::render::chart::ChartOptions;
 use crate::render::plots::ImageMode;
@@ -93,6 +93,7 @@ pub fn diff(
         },
         plots: PlotSelection::Nothing,
         data: Vec::new(),
+        max_file_size: inputs::DEFAULT_MAX_FILE_SIZE,
     };
     let (base, head) = collect_both(&plan, a.source(), b.source())?;
     log::debug!("read both revisions in {:?}", started.elapsed());
@@ -159,6 +160,7 @@ pub fn plots_diff(args: PlotsDiffArgs, dir: &Path, ci: &CiContext) -> anyhow::Re
             PlotSelection::Targets(targets.iter().map(|t| paths::join(&cwd, t)).collect())
         },
         data: Vec::new(),
+        max_file_size: inputs::DEFAULT_MAX_FILE_SIZE,
     };
     let started = std::time::Instant::now();
     let (base, head) = collect_both(&plan, a.source(), b.source())?;

@@ -215,6 +215,9 @@ pub(crate) fn directory_source(path: &Path, side: &str) -> anyhow::Result<Direct
     ))
 }
 
+/// `.mlci.toml` is read whole; a larger one is refused.
+const CONFIG_LIMIT: u64 = 1 << 20;
+
 pub(crate) fn read_settings(
     source: &dyn FileSource,
     config: Option<&Path>,
@@ -223,7 +226,7 @@ pub(crate) fn read_settings(
     let path = config
         .map(|p| p.to_string_lossy().replace('\\', "/"))
         .unwrap_or_else(|| ".mlci.toml".to_owned());
-    match source.read(&path) {
+    match source.read(&path, CONFIG_LIMIT) {
         Ok(Some(bytes)) => Ok(Settings::parse(&path, &bytes)?),
         Ok(None) if !explicit => Ok(Settings::default()),
         Ok(None) => Err(fail(

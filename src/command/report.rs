@@ -203,6 +203,12 @@ pub(crate) fn plan(settings: &Settings, targets: Vec<String>) -> anyhow::Result<
         params: Selection::Discover(settings.params.clone()),
         plots: PlotSelection::Discover(plot_declarations(&settings.plots)?),
         data: settings.data.iter().map(|d| d.path.clone()).collect(),
+        max_file_size: settings.max_file_size().map_err(|message| {
+            fail(
+                format!("invalid configuration: {message}"),
+                "see the `.mlci.toml` section of the README",
+            )
+        })?,
     })
 }
 

@@ -114,20 +114,26 @@ pub fn parse(format: Format, bytes: &[u8]) -> Result<Value, ParseError> {
 
 /// Where the files of one revision are read from: a git revision, the working tree, or a
 /// plain directory. Implemented in [`crate::git`], the only module that touches the disk.
+///
+/// Every source refuses what is not the revision's own files: a path or symlink that leaves
+/// the repository, and git's data (`.git/`), however it is reached.
 pub trait FileSource: Sync {
-    /// The bytes of a repository-relative file; `Ok(None)` when it does not exist here.
-    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, ReadError>;
+    /// The bytes of a repository-relative file of at most `limit` bytes; `Ok(None)` when it
+    /// does not exist here, [`ReadError::TooLarge`] (nothing read) when it is larger.
+    fn read(&self, path: &str, limit: u64) -> Result<Option<Vec<u8>>, ReadError>;
     /// Several files at once (a git source reads them in one round trip).
-    fn read_many(&self, paths: &[String]) -> Vec<Result<Option<Vec<u8>>, ReadError>> {
-        paths.iter().map(|path| self.read(path)).collect()
+    fn read_many(&self, paths: &[String], limit: u64) -> Vec<Result<Option<Vec<u8>>, ReadError>> {
+        paths.iter().map(|path| self.read(path, limit)).collect()
     }
     /// A file as a stream, for files too large to hold (data files of gigabytes); `Ok(None)`
     /// when it does not exist here. The default reads the whole file.
     fn open(&self, path: &str) -> Result<Option<Box<dyn std::io::Read + Send>>, ReadError> {
         Ok(self
-            .read(path)?
+            .read(path, u64::MAX)?
             .map(|bytes| Box::new(std::io::Cursor::new(bytes)) as Box<dyn std::io::Read + Send>))
     }
+    /// Whether a readable file exists at this path (nothing is read).
+    fn exists(&self, path: &str) -> bool;
     /// Every file at or under a repository-relative directory (`""` for all), sorted.
     fn files_under(&self, dir: &str) -> Result<Vec<String>, SourceError>;
     /// Every file with this exact name anywhere in the source, sorted.
@@ -138,15 +144,48 @@ pub trait FileSource: Sync {
     fn describe(&self) -> String;
 }
 
+/// The largest file read whole unless `.mlci.toml` says otherwise (`max_file_size`).
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 << 20;
+
 /// Why one file could not be read (it becomes a warning, not a failure).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReadError {
     /// The path, or a symlink on the way, points outside the repository.
-    #[error("refused to read through a symlink that leaves the repository ({0})")]
+    #[error("refused to read `{0}`: it leads out of the repository")]
     LeavesRepository(String),
+    /// The path, or a symlink on the way, names git's own data (`.git/`).
+    #[error("refused to read `{0}`: git's own data (.git) is never an input")]
+    GitData(String),
+    /// Larger than the limit for files read whole.
+    #[error("skipped: {} is over max_file_size ({})", bytes(*.size), bytes(*.limit))]
+    TooLarge {
+        /// The file's size in bytes.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
     /// The operating system or git refused.
     #[error("{0}")]
     Io(String),
+}
+
+/// A byte count for people: `512 B`, `64 MiB`, `2.0 GiB`.
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if value.fract() == 0.0 {
+        format!("{value:.0} {}", UNITS[unit])
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
 }
 
 /// A source that cannot be read at all (a broken git repository, an unreadable directory).
@@ -204,6 +243,9 @@ pub struct Plan {
     pub plots: PlotSelection,
     /// Data files to profile (`[[data]]` paths).
     pub data: Vec<String>,
+    /// Files read whole (metrics, params, plot data, images) larger than this are skipped
+    /// with a warning; streamed data files are not limited.
+    pub max_file_size: u64,
 }
 
 /// Streams a data file through the profiler; CSV unless it ends in `.tsv`.
@@ -241,7 +283,7 @@ pub fn collect(plan: &Plan, source: &dyn FileSource) -> Result<Snapshot, SourceE
         let pipelines = source.files_named(DVC_YAML)?;
         has_pipeline = !pipelines.is_empty();
         snapshot.pipelines = pipelines.clone();
-        let contents = source.read_many(&pipelines);
+        let contents = source.read_many(&pipelines, plan.max_file_size);
         for (path, bytes) in pipelines.into_iter().zip(contents) {
             match parse_read(&path, bytes) {
                 Ok(document) => {
@@ -269,7 +311,7 @@ pub fn collect(plan: &Plan, source: &dyn FileSource) -> Result<Snapshot, SourceE
         Selection::Targets(targets) => expand_all(source, targets)?,
         Selection::Discover(extra) => {
             let mut paths = expand_all(source, &declared.metrics)?;
-            if use_dvclive && source.read(DVCLIVE_METRICS).is_ok_and(|b| b.is_some()) {
+            if use_dvclive && source.exists(DVCLIVE_METRICS) {
                 paths.push(DVCLIVE_METRICS.to_owned());
             }
             paths.extend(expand_all(source, extra)?);
@@ -279,7 +321,7 @@ pub fn collect(plan: &Plan, source: &dyn FileSource) -> Result<Snapshot, SourceE
     let mut metric_paths = metric_paths;
     let mut seen = std::collections::HashSet::new();
     metric_paths.retain(|path| seen.insert(path.clone()));
-    let contents = source.read_many(&metric_paths);
+    let contents = source.read_many(&metric_paths, plan.max_file_size);
     for (path, bytes) in metric_paths.into_iter().zip(contents) {
         let content = parse_read(&path, bytes).map(|value| {
             let samples = extract::samples(&value);
@@ -310,10 +352,10 @@ pub fn collect(plan: &Plan, source: &dyn FileSource) -> Result<Snapshot, SourceE
                     );
                 }
             }
-            if exists(source, DEFAULT_PARAMS_FILE) {
+            if source.exists(DEFAULT_PARAMS_FILE) {
                 merge_declaration(&mut list, whole(DEFAULT_PARAMS_FILE.to_owned()));
             }
-            if use_dvclive && exists(source, DVCLIVE_PARAMS) {
+            if use_dvclive && source.exists(DVCLIVE_PARAMS) {
                 merge_declaration(&mut list, whole(DVCLIVE_PARAMS.to_owned()));
             }
             for path in expand_all(source, extra)? {
@@ -323,7 +365,7 @@ pub fn collect(plan: &Plan, source: &dyn FileSource) -> Result<Snapshot, SourceE
         }
     };
     let params_paths: Vec<String> = params.iter().map(|d| d.path.clone()).collect();
-    let contents = source.read_many(&params_paths);
+    let contents = source.read_many(&params_paths, plan.max_file_size);
     for (declaration, bytes) in params.into_iter().zip(contents) {
         let content = parse_read(&declaration.path, bytes)
             .map(|value| extract::params(value, &declaration.tracked));
@@ -353,6 +395,7 @@ pub fn collect(plan: &Plan, source: &dyn FileSource) -> Result<Snapshot, SourceE
         source,
         &plot_declarations,
         plan.discovery == Discovery::Mlci,
+        plan.max_file_size,
     )?;
     for path in &plan.data {
         snapshot
@@ -384,15 +427,6 @@ fn merge_declaration(list: &mut Vec<ParamsDeclaration>, declaration: ParamsDecla
     }
 }
 
-fn exists(source: &dyn FileSource, path: &str) -> bool {
-    matches!(source.read(path), Ok(Some(_)))
-}
-
-/// Reads and parses one file; every failure is a [`Problem`] for this file only.
-pub fn read_value(source: &dyn FileSource, path: &str) -> Result<Value, Problem> {
-    parse_read(path, source.read(path))
-}
-
 /// Parses what a read returned.
 fn parse_read(path: &str, read: Result<Option<Vec<u8>>, ReadError>) -> Result<Value, Problem> {
     let bytes = parse_read_bytes(read)?;
@@ -408,11 +442,13 @@ fn parse_read_bytes(read: Result<Option<Vec<u8>>, ReadError>) -> Result<Vec<u8>,
     }
 }
 
+/// Every file the entries name, in order, each once.
 fn expand_all(source: &dyn FileSource, entries: &[String]) -> Result<Vec<String>, SourceError> {
     let mut out: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for entry in entries {
         for path in expand(source, entry)? {
-            if !out.contains(&path) {
+            if seen.insert(path.clone()) {
                 out.push(path);
             }
         }
@@ -468,8 +504,17 @@ pub(crate) mod memory {
     }
 
     impl FileSource for Memory {
-        fn read(&self, path: &str) -> Result<Option<Vec<u8>>, ReadError> {
-            Ok(self.0.get(path).cloned())
+        fn read(&self, path: &str, limit: u64) -> Result<Option<Vec<u8>>, ReadError> {
+            match self.0.get(path) {
+                Some(bytes) if bytes.len() as u64 > limit => Err(ReadError::TooLarge {
+                    size: bytes.len() as u64,
+                    limit,
+                }),
+                found => Ok(found.cloned()),
+            }
+        }
+        fn exists(&self, path: &str) -> bool {
+            self.0.contains_key(path)
         }
         fn files_under(&self, dir: &str) -> Result<Vec<String>, SourceError> {
             Ok(self
@@ -510,6 +555,7 @@ mod tests {
             params: Selection::Discover(vec![]),
             plots: PlotSelection::Discover(vec![]),
             data: Vec::new(),
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
         }
     }
 
@@ -572,6 +618,7 @@ mod tests {
             params: Selection::Nothing,
             plots: PlotSelection::Nothing,
             data: Vec::new(),
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
         };
         let snapshot = collect(&plan, &source).unwrap();
         assert_eq!(
@@ -596,6 +643,7 @@ mod tests {
             params: Selection::Nothing,
             plots: PlotSelection::Nothing,
             data: Vec::new(),
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
         };
         let snapshot = collect(&plan, &source).unwrap();
         assert_eq!(

@@ -253,6 +253,7 @@ pub fn collect(
     source: &dyn FileSource,
     declarations: &[PlotDeclaration],
     infer_unknown: bool,
+    max_file_size: u64,
 ) -> Result<BTreeMap<String, Plot>, SourceError> {
     let definitions = definitions(source, declarations)?;
     let mut files: Vec<String> = Vec::new();
@@ -267,7 +268,7 @@ pub fn collect(
     files.sort();
     files.dedup();
     let started = std::time::Instant::now();
-    let contents = source.read_many(&files);
+    let contents = source.read_many(&files, max_file_size);
     log::debug!(
         "read {} plot files from {} in {:?}",
         files.len(),
@@ -387,6 +388,7 @@ mod tests {
                 "plots:\n- ROC:\n    template: simple\n    x: fpr\n    y:\n      eval/roc/train.json: tpr\n      eval/roc/test.json: tpr\n- dvclive/plots/metrics:\n    x: step\n- eval/importance.png\n",
             ),
             false,
+            crate::inputs::DEFAULT_MAX_FILE_SIZE,
         )
         .unwrap();
         assert_eq!(
@@ -429,7 +431,13 @@ mod tests {
                 r#"[{"actual": "0", "predicted": "1"}]"#,
             ),
         ]);
-        let plots = collect(&source, &dvclive_declarations(&source).unwrap(), true).unwrap();
+        let plots = collect(
+            &source,
+            &dvclive_declarations(&source).unwrap(),
+            true,
+            crate::inputs::DEFAULT_MAX_FILE_SIZE,
+        )
+        .unwrap();
         let roc = &plots["dvclive/plots/sklearn/roc.json"];
         assert_eq!(roc.title.as_deref(), Some("ROC curve"));
         let PlotContent::Data(sources) = &roc.content else {
@@ -448,7 +456,13 @@ mod tests {
     #[test]
     fn a_missing_file_is_a_problem_of_its_source() {
         let source = Memory::new(&[]);
-        let plots = collect(&source, &declarations("plots:\n- loss.csv\n"), false).unwrap();
+        let plots = collect(
+            &source,
+            &declarations("plots:\n- loss.csv\n"),
+            false,
+            crate::inputs::DEFAULT_MAX_FILE_SIZE,
+        )
+        .unwrap();
         let PlotContent::Data(sources) = &plots["loss.csv"].content else {
             panic!("data")
         };

@@ -70,7 +70,7 @@ pub fn write_bundle<'a>(
     }
     std::fs::create_dir_all(dir).map_err(error(dir))?;
     for (name, source, files) in sides {
-        let reads = source.read_many(&files);
+        let reads = source.read_many(&files, u64::MAX);
         for (file, read) in files.iter().zip(reads) {
             let Ok(Some(bytes)) = read else { continue };
             if !crate::inputs::paths::is_inside(file) {

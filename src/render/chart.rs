@@ -1484,6 +1484,7 @@ mod tests {
             params: Selection::Nothing,
             plots: PlotSelection::Discover(Vec::new()),
             data: Vec::new(),
+            max_file_size: inputs::DEFAULT_MAX_FILE_SIZE,
         };
         let read = |side: &str| {
             inputs::collect(&plan, &Directory::new(root.join(side), side.to_owned())).unwrap()
