@@ -163,6 +163,15 @@ pub struct PublishArgs {
     #[arg(long, env = "MLCI_IMAGES", value_name = "MODE", default_value = "auto")]
     pub images: ImagesArg,
 
+    /// Where the local copy of the report is written.
+    #[arg(
+        long,
+        env = "MLCI_OUT",
+        value_name = "DIR",
+        default_value = "mlci-report"
+    )]
+    pub out: PathBuf,
+
     /// Where and how to post.
     #[command(flatten)]
     pub post: PostArgs,

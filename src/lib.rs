@@ -91,6 +91,8 @@ pub fn print_error(error: &anyhow::Error) {
             git.hint()
         } else if let Some(github) = cause.downcast_ref::<ApiError>() {
             github.hint()
+        } else if let Some(write) = cause.downcast_ref::<publish::local::WriteError>() {
+            write.hint()
         } else if cause.downcast_ref::<config::ConfigError>().is_some() {
             Some("fix the file, or see the `.mlci.toml` section of the README".to_owned())
         } else {
@@ -107,9 +109,11 @@ pub fn run(cli: Cli, ci: &CiContext) -> anyhow::Result<Outcome> {
     let Cli {
         command, directory, ..
     } = cli;
+    // Absolute, so that every path mlci writes is checked against the same directory.
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let dir = match directory {
-        Some(dir) => dir,
-        None => std::env::current_dir().context("cannot read the current directory")?,
+        Some(dir) => cwd.join(dir),
+        None => cwd,
     };
     match command {
         Command::Report(args) => command::report::report(*args, &dir, ci),

@@ -195,7 +195,11 @@ pub fn plots_diff(args: PlotsDiffArgs, dir: &Path, ci: &CiContext) -> anyhow::Re
     let (sections, assets) = render::plots::sections(&comparison.plots, &options, mode)?;
     log::debug!("drew the charts in {:?}", started.elapsed());
     let index = render::markdown::plots_page(&a_label, &b_label, &sections);
-    let path = publish::local::write_plots(&out, &index, &assets)?;
+    let place = publish::local::Place {
+        dir,
+        repo_root: Some(repo.root()),
+    };
+    let path = publish::local::write_plots(&out, &place, &index, &assets)?;
     Ok(Outcome {
         stdout: format!("{}\n", path.display()),
         gate_failed: false,

@@ -446,10 +446,11 @@ pub fn post_report(
     post: &PostArgs,
     images: ImagesArg,
     out: &Path,
+    place: &local::Place<'_>,
     repo: Option<&Repo>,
 ) -> anyhow::Result<Outcome> {
     let local_copy = draft.local(ImageMode::Files)?;
-    let report_path = local::write(out, &local_copy)?;
+    let report_path = local::write(out, place, &local_copy)?;
     let counts = markdown::Counts::of(draft.comparison, draft.judgement);
     let changed = markdown::changed_metrics(draft.judgement);
     let mut outputs = vec![
@@ -687,10 +688,11 @@ impl Manifest {
 
 /// `mlci publish DIR`: posts what `report --collect` gathered in a fork's run, after checking
 /// that the pull request's head is still the commit the bundle describes.
-pub fn publish(args: PublishArgs, _dir: &Path, ci: &CiContext) -> anyhow::Result<Outcome> {
+pub fn publish(args: PublishArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<Outcome> {
     let PublishArgs {
         bundle,
         images,
+        out,
         post,
     } = args;
     let manifest_path = bundle.join(local::MANIFEST_FILE);
@@ -784,7 +786,11 @@ pub fn publish(args: PublishArgs, _dir: &Path, ci: &CiContext) -> anyhow::Result
         &destination,
         &post,
         images,
-        &bundle.join("report"),
+        &out,
+        &local::Place {
+            dir,
+            repo_root: None,
+        },
         None,
     )
 }

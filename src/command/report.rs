@@ -78,13 +78,18 @@ pub fn report(args: ReportArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<Ou
     let (base_snapshot, head_snapshot) =
         collect_both(&plan, base.source.as_ref(), head.source.as_ref())?;
 
+    let place = publish::local::Place {
+        dir,
+        repo_root: repo.as_ref().map(Repo::root),
+    };
     if let Some(path) = &openmetrics {
-        publish::local::write_file(path, &render::openmetrics::render(&head_snapshot))?;
+        publish::local::write_file(path, &place, &render::openmetrics::render(&head_snapshot))?;
         log::info!("wrote the head's metrics to {}", path.display());
     }
     if let Some(bundle) = collect {
         return collect_bundle(
             &bundle,
+            &place,
             &base,
             &head,
             &base_snapshot,
@@ -115,11 +120,11 @@ pub fn report(args: ReportArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<Ou
             _ => ImageMode::Files,
         };
         let report = draft.local(mode)?;
-        let path = publish::local::write(&out, &report)?;
+        let path = publish::local::write(&out, &place, &report)?;
         log::info!(
             "wrote {} and {}",
             path.display(),
-            out.join(publish::local::HTML_FILE).display()
+            path.with_file_name(publish::local::HTML_FILE).display()
         );
         annotate(ci, &judgement);
         return Ok(Outcome {
@@ -129,8 +134,15 @@ pub fn report(args: ReportArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<Ou
     }
     match destination {
         Some(destination) => {
-            let outcome =
-                post::post_report(&draft, &destination, &post, images, &out, repo.as_ref())?;
+            let outcome = post::post_report(
+                &draft,
+                &destination,
+                &post,
+                images,
+                &out,
+                &place,
+                repo.as_ref(),
+            )?;
             annotate(ci, &judgement);
             Ok(outcome)
         }
@@ -312,6 +324,7 @@ impl<'a> Draft<'a> {
 #[allow(clippy::too_many_arguments)]
 fn collect_bundle(
     bundle: &Path,
+    place: &publish::local::Place<'_>,
     base: &Input,
     head: &Input,
     base_snapshot: &Snapshot,
@@ -342,8 +355,9 @@ fn collect_bundle(
         id: id.to_owned(),
         title: title.to_owned(),
     };
-    publish::local::write_bundle(
+    let written = publish::local::write_bundle(
         bundle,
+        place,
         &manifest.to_json(),
         [
             ("base", base.source.as_ref(), files(base_snapshot)),
@@ -352,7 +366,7 @@ fn collect_bundle(
     )?;
     log::info!(
         "wrote the report's inputs to {}; post them with `mlci publish {}`",
-        bundle.display(),
+        written.display(),
         bundle.display()
     );
     Ok(Outcome {
