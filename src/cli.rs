@@ -123,8 +123,8 @@ pub struct PostArgs {
     #[arg(long, env = "MLCI_CHECK")]
     pub check: bool,
 
-    /// Git ref that --images git-ref commits charts to [default: refs/mlci/pr-N, or
-    /// refs/mlci/commit-SHA]; a branch works too (refs/heads/mlci-assets).
+    /// Git ref under refs/mlci/ that --images git-ref commits charts to [default:
+    /// refs/mlci/pr-N, or refs/mlci/commit-SHA]; branches and tags are refused.
     #[arg(long, env = "MLCI_IMAGE_REF", value_name = "REF")]
     pub image_ref: Option<String>,
 

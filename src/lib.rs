@@ -78,11 +78,21 @@ pub(crate) fn fail(message: impl Into<String>, hint: impl Into<String>) -> anyho
     .into()
 }
 
-/// Prints an error, its causes, and a `hint:` when one is known, to stderr.
+/// Prints an error, its causes (each once), and a `hint:` when one is known, to stderr.
+/// Messages may quote inputs: each is one inert line (`render::escape::log_line`).
 pub fn print_error(error: &anyhow::Error) {
-    eprintln!("error: {error}");
+    use crate::render::escape;
+    let top = error.to_string();
+    eprintln!("error: {}", escape::log_line(&top));
+    let mut shown = top;
     for cause in error.chain().skip(1) {
-        eprintln!("  caused by: {cause}");
+        let cause = cause.to_string();
+        // A wrapper often ends with its cause's text: say it once.
+        if shown.contains(&cause) {
+            continue;
+        }
+        eprintln!("  caused by: {}", escape::log_line(&cause));
+        shown = cause;
     }
     let hint = error.chain().find_map(|cause| {
         if let Some(failure) = cause.downcast_ref::<Failure>() {
@@ -100,7 +110,7 @@ pub fn print_error(error: &anyhow::Error) {
         }
     });
     if let Some(hint) = hint {
-        eprintln!("\nhint: {hint}");
+        eprint!("\nhint: {}", escape::lines(&format!("{hint}\n")));
     }
 }
 

@@ -35,7 +35,10 @@ impl Log for Logger {
             Level::Info => "",
             Level::Debug | Level::Trace => "debug: ",
         };
-        eprintln!("{prefix}{}", record.args());
+        // Messages carry text from inputs (file names, keys): one line each, and inert in a
+        // CI log, whatever they hold.
+        let message = crate::render::escape::log_line(&record.args().to_string());
+        eprintln!("{prefix}{message}");
     }
 
     fn flush(&self) {}

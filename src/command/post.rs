@@ -353,10 +353,7 @@ impl Client {
             }
             (_, _) if assets.is_empty() => None,
             (Client::GitHub(github), ImagesArg::Auto | ImagesArg::GitRef) => {
-                let reference = post
-                    .image_ref
-                    .clone()
-                    .unwrap_or_else(|| default_image_ref(thread));
+                let reference = image_ref(post.image_ref.as_deref(), thread)?;
                 Some(github.host_files(assets, &reference)?)
             }
             (Client::GitLab(gitlab), ImagesArg::Auto | ImagesArg::Upload) => {
@@ -594,6 +591,37 @@ fn summary_line(draft: &Draft<'_>) -> String {
     text.chars().take(250).collect()
 }
 
+/// The ref charts are committed to: `--image-ref`, which must lie under `refs/mlci/` (a
+/// branch would get a commit whose tree holds only the charts), else the thread's own.
+fn image_ref(given: Option<&str>, thread: &Thread) -> anyhow::Result<String> {
+    let Some(given) = given else {
+        return Ok(default_image_ref(thread));
+    };
+    let name = given.strip_prefix("refs/mlci/").unwrap_or_default();
+    let valid = !name.is_empty()
+        && !name.ends_with('/')
+        && !name.ends_with(".lock")
+        && name
+            .split('/')
+            .all(|part| !part.is_empty() && !part.starts_with('.') && part != "..")
+        && !name.contains("..")
+        && !name.contains("@{")
+        && name
+            .chars()
+            .all(|c| !c.is_control() && !" ~^:?*[\\".contains(c));
+    if valid {
+        Ok(given.to_owned())
+    } else {
+        Err(fail(
+            format!(
+                "--image-ref `{}` is not a ref under refs/mlci/",
+                escape::log_line(given)
+            ),
+            "charts go to a hidden ref such as refs/mlci/charts (the default is refs/mlci/pr-N); branches and tags are refused, since the chart commit would replace their files",
+        ))
+    }
+}
+
 /// `refs/mlci/pr-12`, `refs/mlci/commit-1a2b3c4`, `refs/mlci/issue-7`.
 fn default_image_ref(thread: &Thread) -> String {
     match thread {
@@ -637,18 +665,37 @@ fn write_step_summary(
     Ok(())
 }
 
-/// Appends `name=value` lines to `$GITHUB_OUTPUT`.
+/// Appends the outputs to `$GITHUB_OUTPUT`, each in the heredoc form with a delimiter no
+/// value can guess (`name<<ghadelimiter_RANDOM`), so no value (a comment URL from an API
+/// answer, say) can end its own line and set another output.
 fn write_outputs(destination: &Destination, outputs: &[(&str, String)]) -> anyhow::Result<()> {
     let Some(path) = &destination.output else {
         return Ok(());
     };
+    local::append(path, &output_lines(outputs))?;
+    Ok(())
+}
+
+/// The text [`write_outputs`] appends.
+fn output_lines(outputs: &[(&str, String)]) -> String {
     let mut text = String::new();
     for (name, value) in outputs {
-        // A value never holds a newline here; if it did, the heredoc form would be needed.
-        text.push_str(&format!("{name}={}\n", value.replace('\n', " ")));
+        let delimiter = loop {
+            let delimiter = format!("ghadelimiter_{}", random_hex());
+            if !value.contains(&delimiter) {
+                break delimiter;
+            }
+        };
+        text.push_str(&format!("{name}<<{delimiter}\n{value}\n{delimiter}\n"));
     }
-    local::append(path, &text)?;
-    Ok(())
+    text
+}
+
+/// 128 random bits as hex, from the standard library's per-process random hash keys.
+fn random_hex() -> String {
+    use std::hash::BuildHasher as _;
+    let word = || std::collections::hash_map::RandomState::new().hash_one(std::process::id());
+    format!("{:016x}{:016x}", word(), word())
 }
 
 /// What `report --collect` writes next to the inputs, for `publish`.
@@ -955,6 +1002,44 @@ mod tests {
             rewrite_links(text, &urls),
             "![ROC](https://h/roc.png?raw=true) <img src=\"https://h/roc.png?raw=true\" alt=\"x\"> plots/roc.png ![x](plots/other.png)"
         );
+    }
+
+    #[test]
+    fn outputs_cannot_set_other_outputs() {
+        let text = output_lines(&[
+            ("comment-url", "https://x\nregressions=0".to_owned()),
+            ("changed", "3".to_owned()),
+        ]);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 7, "{text}");
+        let (name, delimiter) = lines[0].split_once("<<").unwrap();
+        assert_eq!(name, "comment-url");
+        assert!(delimiter.len() > 40);
+        assert_eq!(lines[1..4], ["https://x", "regressions=0", delimiter]);
+        assert!(lines[4].starts_with("changed<<ghadelimiter_"));
+        assert_ne!(lines[4], lines[0].replace("comment-url", "changed"));
+    }
+
+    #[test]
+    fn image_refs_stay_under_refs_mlci() {
+        let thread = Thread::PullRequest(3);
+        assert_eq!(image_ref(None, &thread).unwrap(), "refs/mlci/pr-3");
+        assert_eq!(
+            image_ref(Some("refs/mlci/charts/main"), &thread).unwrap(),
+            "refs/mlci/charts/main"
+        );
+        for bad in [
+            "refs/heads/main",
+            "refs/tags/v1",
+            "refs/mlci/",
+            "refs/mlci/../heads/main",
+            "refs/mlci/a b",
+            "refs/mlci/x.lock",
+            "main",
+            "refs/mlci/.hidden",
+        ] {
+            assert!(image_ref(Some(bad), &thread).is_err(), "{bad}");
+        }
     }
 
     #[test]

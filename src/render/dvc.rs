@@ -53,8 +53,19 @@ pub struct Options {
 /// DVC's default `--precision`.
 pub const DEFAULT_PRECISION: usize = 5;
 
-/// Renders the files of a comparison as DVC would print them (including the final newline).
+/// Renders the files of a comparison as DVC would print them (including the final newline),
+/// inert in a CI log: a name that would start a workflow command is escaped there (DVC
+/// prints it raw), so only hostile names print differently.
 pub fn render(files: &[FileDiff], options: &Options) -> String {
+    let text = render_raw(files, options);
+    if options.style == Style::Json {
+        super::escape::json_inert(&text)
+    } else {
+        super::escape::lines(&text)
+    }
+}
+
+fn render_raw(files: &[FileDiff], options: &Options) -> String {
     let files: Vec<(String, Vec<&crate::diff::Row>)> = files
         .iter()
         .map(|file| {

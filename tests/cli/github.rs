@@ -95,6 +95,29 @@ impl Job {
         self.repo.temp().join("github_output")
     }
 
+    /// The step outputs as the runner reads `$GITHUB_OUTPUT`: `name=value` lines and
+    /// `name<<DELIMITER` blocks; a later value replaces an earlier one.
+    fn outputs(&self) -> std::collections::BTreeMap<String, String> {
+        let text = std::fs::read_to_string(self.output_path()).unwrap_or_default();
+        let mut outputs = std::collections::BTreeMap::new();
+        let mut lines = text.lines();
+        while let Some(line) = lines.next() {
+            if let Some((name, delimiter)) = line.split_once("<<") {
+                let mut value = Vec::new();
+                for next in lines.by_ref() {
+                    if next == delimiter {
+                        break;
+                    }
+                    value.push(next);
+                }
+                outputs.insert(name.to_owned(), value.join("\n"));
+            } else if let Some((name, value)) = line.split_once('=') {
+                outputs.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        outputs
+    }
+
     /// The environment of a `pull_request` job (`fork`: the head repository differs).
     fn pull_request_env(&self, fork: bool) -> Vec<(String, String)> {
         let (author, head_repo) = if fork {
@@ -220,17 +243,14 @@ fn a_pull_request_gets_one_comment_updated_in_place_on_every_push() {
     // The job summary has the report; the outputs name the comment.
     let summary = std::fs::read_to_string(job.summary_path()).unwrap();
     assert!(summary.contains("| acc"), "{summary}");
-    let outputs = std::fs::read_to_string(job.output_path()).unwrap();
-    assert!(
-        outputs.contains(&format!(
-            "comment-url=https://github.com/owner/repo/pull/7#issuecomment-{id}"
-        )),
-        "{outputs}"
+    let outputs = job.outputs();
+    assert_eq!(
+        outputs["comment-url"],
+        format!("https://github.com/owner/repo/pull/7#issuecomment-{id}"),
+        "{outputs:?}"
     );
-    assert!(
-        outputs.contains("regressions=0") && outputs.contains("changed="),
-        "{outputs}"
-    );
+    assert_eq!(outputs["regressions"], "0", "{outputs:?}");
+    assert!(outputs.contains_key("changed"), "{outputs:?}");
     assert!(job.repo.temp().join("report/report.md").is_file());
     let first_requests = job.transcript();
 
@@ -690,8 +710,11 @@ fn the_action_runs_report_with_its_inputs() {
     assert!(ours[0].2.contains("```mermaid"), "{}", ours[0].2);
     assert_eq!(job.fake.check_runs().len(), 1);
     assert!(job.repo.temp().join("action-report/report.md").is_file());
-    let outputs = std::fs::read_to_string(job.output_path()).unwrap();
-    assert!(outputs.contains("comment-url=https://github.com/owner/repo/pull/7#issuecomment-"));
+    let outputs = job.outputs();
+    assert!(
+        outputs["comment-url"].starts_with("https://github.com/owner/repo/pull/7#issuecomment-"),
+        "{outputs:?}"
+    );
     // A bad input is an error that names it.
     env.push(("INPUT_CHECK".into(), "yes".into()));
     let bad = job.run(&["action"], &env);
@@ -730,8 +753,7 @@ fn a_failed_gate_still_posts_then_fails_the_check_and_the_step() {
         "{}",
         run.stderr()
     );
-    let outputs = std::fs::read_to_string(job.output_path()).unwrap();
-    assert!(outputs.contains("regressions=1"), "{outputs}");
+    assert_eq!(job.outputs()["regressions"], "1");
     // A passing gate: success.
     let pass = job.report(&["--check", "--images", "none", "--rule", "acc min=0.8"]);
     assert_eq!(pass.code(), 0, "{}", pass.stderr());
