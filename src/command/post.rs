@@ -13,6 +13,7 @@ use crate::command::report::{Draft, bundle_inputs, id_and_title, is_newer, plan}
 use crate::command::{collect_both, log_warnings, read_settings};
 use crate::diff;
 use crate::git::Repo;
+use crate::inputs::FileSource as _;
 use crate::publish::Thread;
 use crate::publish::github::GitHub;
 use crate::publish::gitlab::GitLab;
@@ -900,11 +901,17 @@ pub fn comment(args: CommentArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<
         destination.thread = Thread::Issue(n);
     }
     let client = Client::new(&destination, &post)?;
-    let base_dir = file
+    let file = dir.join(&file);
+    let file_dir = file
         .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| dir.to_path_buf());
-    let assets = local_images(&markdown, &base_dir);
+        .map_or_else(|| dir.to_path_buf(), Path::to_path_buf);
+    let repo = Repo::discover(dir, ci.trusted_workspace.clone()).ok();
+    // Images are read from the file's repository (or, outside one, its folder) and never
+    // through a link that leaves it or enters .git.
+    let root = Repo::discover(&file_dir, ci.trusted_workspace.clone())
+        .map(|r| r.root().to_path_buf())
+        .unwrap_or_else(|_| file_dir.clone());
+    let assets = local_images(&markdown, &root, &file_dir);
     let urls = client
         .host(&assets, images, &destination.thread, &post)?
         .unwrap_or_default();
@@ -931,7 +938,6 @@ pub fn comment(args: CommentArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<
         id,
         login: client.login(destination.login.as_ref()),
     };
-    let repo = Repo::discover(dir, ci.trusted_workspace.clone()).ok();
     let newer = |theirs: &str| {
         head.as_deref()
             .is_some_and(|ours| is_newer(repo.as_ref(), ours, theirs))
@@ -952,9 +958,11 @@ pub fn comment(args: CommentArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<
     })
 }
 
-/// The local images a markdown file links (`![..](path)`, `<img src="path">`), as assets
-/// keyed by the link text; remote URLs and missing files are left alone.
-fn local_images(markdown: &str, dir: &Path) -> Vec<Asset> {
+/// The local images a markdown file in `file_dir` links (`![..](path)`, `<img src="path">`),
+/// as assets keyed by the link text, read from `root` (the file's repository, or its
+/// folder): a link that leaves it, names `.git` or passes through a symlink out of it is
+/// left alone with a warning; remote URLs and missing files are left alone.
+fn local_images(markdown: &str, root: &Path, file_dir: &Path) -> Vec<Asset> {
     let mut links: Vec<String> = Vec::new();
     let mut rest = markdown;
     while let Some(start) = rest.find("](") {
@@ -974,14 +982,33 @@ fn local_images(markdown: &str, dir: &Path) -> Vec<Asset> {
     }
     links.sort();
     links.dedup();
+    let source =
+        crate::git::Directory::new(root.to_path_buf(), "the markdown file's repository".into());
+    let from_root = match (root.canonicalize(), file_dir.canonicalize()) {
+        (Ok(root), Ok(dir)) => crate::inputs::paths::relative_within(
+            &root.to_string_lossy(),
+            &dir.to_string_lossy(),
+            crate::inputs::paths::CASE_INSENSITIVE_FS,
+        ),
+        _ => None,
+    };
+    let Some(from_root) = from_root else {
+        return Vec::new();
+    };
     links
         .into_iter()
         .filter(|link| !link.contains("://") && !link.starts_with('/') && !link.starts_with('#'))
         .filter(|link| crate::inputs::plots::is_image(link))
-        .filter(|link| crate::inputs::paths::is_inside(&crate::inputs::paths::normalize(link)))
         .filter_map(|link| {
-            let bytes = std::fs::read(dir.join(&link)).ok()?;
-            Some(Asset { path: link, bytes })
+            let path = crate::inputs::paths::join(&from_root, &link);
+            match source.read(&path, crate::inputs::DEFAULT_MAX_FILE_SIZE) {
+                Ok(Some(bytes)) => Some(Asset { path: link, bytes }),
+                Ok(None) => None,
+                Err(error) => {
+                    log::warn!("not hosting the image `{link}`: {error}");
+                    None
+                }
+            }
         })
         .collect()
 }
