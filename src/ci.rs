@@ -190,7 +190,7 @@ pub struct GitLabEnv {
 /// The parts of the event payload mlci uses.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Event {
-    /// `pull_request` or `pull_request_target`.
+    /// `pull_request` or `pull_request_target` (GitHub); a merge request pipeline (GitLab).
     PullRequest {
         /// The pull request's number.
         number: u64,
@@ -198,7 +198,10 @@ pub enum Event {
         base_sha: String,
         /// `pull_request.head.sha` (not `GITHUB_SHA`, the test merge commit).
         head_sha: String,
-        /// The head repository differs from the base one: the token is read-only.
+        /// `pull_request_target`: the job runs with the base repository's token and secrets,
+        /// whoever wrote the head.
+        target: bool,
+        /// The head repository differs from the base one, or is gone (a deleted fork).
         from_fork: bool,
     },
     /// `push`.
@@ -208,9 +211,64 @@ pub enum Event {
         /// `after`, the pushed tip.
         after: String,
     },
+    /// `workflow_run`: a run of another workflow finished (the fork recipe's publishing job).
+    WorkflowRun(WorkflowRun),
     /// Anything else, or no payload.
     #[default]
     Other,
+}
+
+impl Event {
+    /// Whether the head's files come from someone the workflow does not trust: a fork's
+    /// pull request, or any `pull_request_target` run (its checkout of the head is the
+    /// workflow's choice, made with a token that can write).
+    pub fn untrusted_head(&self) -> bool {
+        matches!(
+            self,
+            Event::PullRequest { target: true, .. }
+                | Event::PullRequest {
+                    from_fork: true,
+                    ..
+                }
+        )
+    }
+}
+
+/// A workflow run, as the event or the API describes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorkflowRun {
+    /// `id`.
+    pub id: u64,
+    /// `head_sha`: the commit the run tested.
+    pub head_sha: String,
+    /// `head_branch`.
+    pub head_branch: String,
+    /// `head_repository.full_name`.
+    pub head_repository: Option<String>,
+    /// `pull_requests[].number` (empty for a fork's pull request).
+    pub pull_requests: Vec<u64>,
+    /// `event`: what triggered the run (`pull_request`, ...).
+    pub event: String,
+}
+
+impl WorkflowRun {
+    /// From a `workflow_run` object (the event's or the API's).
+    pub fn from_json(run: &serde_json::Value) -> WorkflowRun {
+        let text = |value: &serde_json::Value| value.as_str().unwrap_or_default().to_owned();
+        WorkflowRun {
+            id: run["id"].as_u64().unwrap_or(0),
+            head_sha: text(&run["head_sha"]),
+            head_branch: text(&run["head_branch"]),
+            head_repository: run["head_repository"]["full_name"]
+                .as_str()
+                .map(str::to_owned),
+            pull_requests: run["pull_requests"]
+                .as_array()
+                .map(|prs| prs.iter().filter_map(|p| p["number"].as_u64()).collect())
+                .unwrap_or_default(),
+            event: text(&run["event"]),
+        }
+    }
 }
 
 impl CiContext {
@@ -295,6 +353,7 @@ pub fn gitlab_env(var: &dyn Fn(&str) -> Option<String>) -> GitLabEnv {
             base_sha: get(CI_MERGE_REQUEST_DIFF_BASE_SHA),
             // In merged-results pipelines CI_COMMIT_SHA is a temporary merge commit.
             head_sha: var(CI_MERGE_REQUEST_SOURCE_BRANCH_SHA).unwrap_or_else(|| commit_sha.clone()),
+            target: false,
             from_fork: matches!(
                 (var(CI_MERGE_REQUEST_SOURCE_PROJECT_ID), var(CI_MERGE_REQUEST_PROJECT_ID)),
                 (Some(source), Some(target)) if source != target
@@ -342,14 +401,19 @@ pub fn parse_event(name: &str, payload: &serde_json::Value) -> Event {
                 .or_else(|| payload["number"].as_u64())
                 .unwrap_or(0);
             let head_repo = pr["head"]["repo"]["full_name"].as_str();
-            let base_repo = payload["repository"]["full_name"].as_str();
+            let base_repo = pr["base"]["repo"]["full_name"]
+                .as_str()
+                .or_else(|| payload["repository"]["full_name"].as_str());
             Event::PullRequest {
                 number,
                 base_sha: text(&pr["base"]["sha"]),
                 head_sha: text(&pr["head"]["sha"]),
-                from_fork: matches!((head_repo, base_repo), (Some(h), Some(b)) if h != b),
+                target: name == "pull_request_target",
+                // A deleted fork leaves `head.repo` null: its head is still a stranger's.
+                from_fork: head_repo.is_none() || head_repo != base_repo,
             }
         }
+        "workflow_run" => Event::WorkflowRun(WorkflowRun::from_json(&payload["workflow_run"])),
         "push" => Event::Push {
             before: text(&payload["before"]),
             after: text(&payload["after"]),
@@ -467,9 +531,35 @@ mod tests {
                 number: 7,
                 base_sha: "b".repeat(40),
                 head_sha: "h".repeat(40),
+                target: false,
                 from_fork: true
             }
         );
+        assert!(parse_event("pull_request", &payload).untrusted_head());
+        // A deleted fork: `head.repo` is null.
+        let mut deleted = payload.clone();
+        deleted["pull_request"]["head"]["repo"] = serde_json::Value::Null;
+        assert!(matches!(
+            parse_event("pull_request", &deleted),
+            Event::PullRequest {
+                from_fork: true,
+                ..
+            }
+        ));
+        // pull_request_target from the same repository: still a head the job must not run.
+        let mut same = payload.clone();
+        same["pull_request"]["head"]["repo"]["full_name"] = "owner/repo".into();
+        let target = parse_event("pull_request_target", &same);
+        assert!(matches!(
+            target,
+            Event::PullRequest {
+                target: true,
+                from_fork: false,
+                ..
+            }
+        ));
+        assert!(target.untrusted_head());
+        assert!(!parse_event("pull_request", &same).untrusted_head());
         let push = serde_json::json!({"before": "1".repeat(40), "after": "2".repeat(40)});
         assert!(matches!(parse_event("push", &push), Event::Push { .. }));
     }
@@ -495,6 +585,7 @@ mod tests {
                 number: 12,
                 base_sha: "b".into(),
                 head_sha: "h".into(),
+                target: false,
                 from_fork: true
             }
         );

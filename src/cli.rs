@@ -172,6 +172,11 @@ pub struct PublishArgs {
     )]
     pub out: PathBuf,
 
+    /// The workflow run that made the bundle [default: the `workflow_run` event's]; its
+    /// head commit and repository are checked against the bundle (GitHub).
+    #[arg(long, env = "MLCI_RUN_ID", value_name = "ID")]
+    pub run_id: Option<u64>,
+
     /// Where and how to post.
     #[command(flatten)]
     pub post: PostArgs,

@@ -352,6 +352,20 @@ pub const PLOT_KEYS: &[(&str, &str, &str)] = &[
 ];
 
 impl Settings {
+    /// These settings, with everything that judges or bounds a run taken from `trusted`
+    /// (the base's, when the head is a stranger's): the report id, the base, `fail_on`,
+    /// `alpha`, the `[[metric]]` rules, `repeats`, the `[[data]]` checks and
+    /// `max_file_size`. What is read and shown (title, metrics, params, plots) stays.
+    pub fn with_policy_from(self, trusted: Settings) -> Settings {
+        Settings {
+            title: self.title,
+            metrics: self.metrics,
+            params: self.params,
+            plots: self.plots,
+            ..trusted
+        }
+    }
+
     /// `max_file_size` in bytes (the default when unset).
     pub fn max_file_size(&self) -> Result<u64, String> {
         match &self.max_file_size {

@@ -375,7 +375,8 @@ impl Repo {
     }
 }
 
-fn is_full_sha(text: &str) -> bool {
+/// Whether `text` is a full SHA-1 or SHA-256 object name.
+pub fn is_full_sha(text: &str) -> bool {
     (text.len() == 40 || text.len() == 64) && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
 

@@ -73,13 +73,38 @@ pub(crate) fn open_repository(
 
 /// The head: `--head-dir`, else the working tree (of the repository, or of `dir`). Its
 /// commit is the pull request's head in a pull request's run (the checkout is a test merge
-/// commit), else `HEAD`.
+/// commit), else `HEAD`. With `committed_only` (a stranger's head and a token that writes),
+/// the head is the pull request's head commit, read from git objects: nothing untracked in
+/// the workspace is in reach.
 pub(crate) fn head_side(
     repo: Option<&Repo>,
     head_dir: Option<&Path>,
     dir: &Path,
     event: Option<&Event>,
+    committed_only: bool,
 ) -> anyhow::Result<Input> {
+    if committed_only && head_dir.is_none() {
+        let (Some(repo), Some(Event::PullRequest { head_sha, .. })) = (repo, event) else {
+            return Err(fail(
+                "the pull request's head is a stranger's and the token can write, so it is read from its commit; that needs the repository and the event's head commit",
+                "run mlci in the checkout of the repository, in the pull request's workflow",
+            ));
+        };
+        let commit = repo.resolve(head_sha)?;
+        log::info!(
+            "reading the head's committed files only ({}): its author is not trusted and the token can write",
+            commit.short()
+        );
+        let label = format!("pull request head ({})", commit.short());
+        return Ok(Input {
+            source: Box::new(repo.tree(&commit, label)?),
+            revision: Revision {
+                name: "pull request head".into(),
+                commit: Some(commit.sha),
+                kind: RevisionKind::Commit,
+            },
+        });
+    }
     Ok(match (head_dir, repo) {
         (Some(path), _) => Input {
             source: Box::new(directory_source(path, "head")?),
@@ -92,12 +117,11 @@ pub(crate) fn head_side(
         (None, Some(repo)) => {
             let commit = match event {
                 Some(Event::PullRequest { head_sha, .. }) if !head_sha.is_empty() => {
-                    // `pull_request` checks out a merge commit of the head; `pull_request_target`
-                    // checks out the base branch unless told otherwise.
+                    // `pull_request` checks out a merge commit of the head (a run of another
+                    // commit, or a checkout of another ref, does not).
                     if repo.has_commit(head_sha) && !repo.is_ancestor(head_sha, "HEAD") {
                         log::warn!(
-                            "the checkout does not contain the pull request's head {}: the report shows the working tree as it is. \
-With pull_request_target, check out `${{{{ github.event.pull_request.head.sha }}}}`",
+                            "the checkout does not contain the pull request's head {}: the report shows the working tree as it is",
                             &head_sha[..head_sha.len().min(12)]
                         );
                     }

@@ -97,18 +97,30 @@ impl Destination {
         }
     }
 
-    /// A request from a fork whose pipeline cannot post: GitHub gives it a read-only token;
-    /// GitLab runs it in the fork, without the parent project's GITLAB_TOKEN (unless a
-    /// maintainer runs it in the parent project, which has the token).
+    /// A request from a fork whose pipeline cannot post: GitHub gives a fork's
+    /// `pull_request` run a read-only token (`pull_request_target` runs get one that
+    /// writes); GitLab runs it in the fork, without the parent project's GITLAB_TOKEN
+    /// (unless a maintainer runs it in the parent project, which has the token).
     pub fn is_fork(&self) -> bool {
-        let from_fork = matches!(
-            self.event,
-            Event::PullRequest {
-                from_fork: true,
-                ..
-            }
-        );
-        from_fork && (self.forge == Forge::GitHub || self.token.is_none())
+        let Event::PullRequest {
+            from_fork: true,
+            target,
+            ..
+        } = self.event
+        else {
+            return false;
+        };
+        match self.forge {
+            Forge::GitHub => !target,
+            Forge::GitLab => self.token.is_none(),
+        }
+    }
+
+    /// Whether the head must be read from its commit, never from the working tree: its
+    /// files are a stranger's (a fork's, or any `pull_request_target` run's) and the token
+    /// can write, so untracked files of the workspace (credentials, `.env`) are in reach.
+    pub fn reads_committed_only(&self) -> bool {
+        self.event.untrusted_head() && !self.is_fork()
     }
 
     /// The most characters a comment may have here.
@@ -381,18 +393,18 @@ impl Client {
         if let Some(login) = known {
             return Some(login.clone());
         }
-        match self {
-            Client::GitHub(_) => None,
-            Client::GitLab(gitlab) => match gitlab.current_user() {
-                Ok(name) if !name.is_empty() => Some(name),
-                Ok(_) => None,
-                Err(error) => {
-                    log::info!(
-                        "{error}; our note is then found by its marker alone (pass --author to name the token's user)"
-                    );
-                    None
-                }
-            },
+        let asked = match self {
+            Client::GitHub(github) => github.current_user(),
+            Client::GitLab(gitlab) => gitlab
+                .current_user()
+                .map(|name| Some(name).filter(|n| !n.is_empty())),
+        };
+        match asked {
+            Ok(login) => login,
+            Err(error) => {
+                log::info!("cannot tell the token's login: {error}");
+                None
+            }
         }
     }
 
@@ -728,91 +740,146 @@ pub struct Manifest {
 }
 
 impl Manifest {
+    /// Reads `manifest.json` of a bundle.
+    pub fn read(bundle: &Path) -> anyhow::Result<Manifest> {
+        let path = bundle.join(local::MANIFEST_FILE);
+        let bytes = match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.is_file() && meta.len() <= 1 << 20 => std::fs::read(&path).ok(),
+            _ => None,
+        };
+        let Some(bytes) = bytes else {
+            return Err(fail(
+                format!("cannot read `{}`", path.display()),
+                "pass the directory `mlci report --collect DIR` wrote (download the artifact first)",
+            ));
+        };
+        let manifest: Manifest = serde_json::from_slice(&bytes).map_err(|error| {
+            fail(
+                format!("invalid manifest `{}`: {error}", path.display()),
+                "write the bundle with the same mlci version",
+            )
+        })?;
+        if manifest.version != 1 {
+            return Err(fail(
+                format!("manifest version {} is not supported", manifest.version),
+                "use the same mlci version for --collect and publish",
+            ));
+        }
+        Ok(manifest)
+    }
+
     /// The manifest as JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a manifest always serialises") + "\n"
     }
 }
 
-/// `mlci publish DIR`: posts what `report --collect` gathered in a fork's run, after checking
-/// that the pull request's head is still the commit the bundle describes.
+/// `mlci publish DIR`: posts what `report --collect` gathered in a fork's run.
+///
+/// The bundle is a stranger's: where the report goes comes from the publishing job. On
+/// GitHub, the run that made the bundle (the `workflow_run` event, or `--run-id`) is asked
+/// for its head commit and repository, and the pull request named must have that head; on
+/// GitLab, the merge request is the pipeline's (or `--mr`). A bundle that disagrees is
+/// refused before anything is sent. The gate comes from this checkout's `.mlci.toml`.
 pub fn publish(args: PublishArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<Outcome> {
     let PublishArgs {
         bundle,
         images,
         out,
+        run_id,
         post,
     } = args;
-    let manifest_path = bundle.join(local::MANIFEST_FILE);
-    let text = std::fs::read_to_string(&manifest_path).map_err(|error| {
-        fail(
-            format!("cannot read `{}`: {error}", manifest_path.display()),
-            "pass the directory `mlci report --collect DIR` wrote (download the artifact first)",
-        )
-    })?;
-    let manifest: Manifest = serde_json::from_str(&text).map_err(|error| {
-        fail(
-            format!("invalid manifest `{}`: {error}", manifest_path.display()),
-            "write the bundle with the same mlci version",
-        )
-    })?;
-    if manifest.version != 1 {
-        return Err(fail(
-            format!("manifest version {} is not supported", manifest.version),
-            "use the same mlci version for --collect and publish",
-        ));
-    }
+    let bundle = dir.join(bundle);
+    let manifest = Manifest::read(&bundle)?;
+    // The job's own event says where to post; the bundle's claims are checked against it.
+    let quiet = CiContext {
+        github: ci.github.clone().map(|mut g| {
+            g.event = Event::Other;
+            g
+        }),
+        gitlab: ci.gitlab.clone().map(|mut g| {
+            g.event = Event::Other;
+            g
+        }),
+        ..ci.clone()
+    };
     let mut post = post;
-    post.repo = post.repo.or(Some(manifest.repository.clone()));
-    post.pr = post.pr.or(manifest.pull_request);
-    post.commit = post.commit.or(manifest.commit.clone());
-    post.forge = post.forge.or(match manifest.forge.as_deref() {
-        Some("gitlab") => Some(ForgeArg::Gitlab),
-        _ => None,
-    });
-    // The event of the publishing job is not the pull request's: the manifest is.
-    let mut destination = destination(
-        &CiContext {
-            github: ci.github.clone().map(|mut g| {
-                g.event = Event::Other;
-                g
-            }),
-            gitlab: ci.gitlab.clone().map(|mut g| {
-                g.event = Event::Other;
-                g
-            }),
-            ..ci.clone()
-        },
-        &post,
-    )?
-    .ok_or_else(|| fail("the manifest names no repository", "pass --repo OWNER/NAME"))?;
-    if let (Some(number), Some(head)) = (destination.pull_request(), &manifest.head_sha) {
-        destination.event = Event::PullRequest {
-            number,
-            base_sha: manifest.base_sha.clone().unwrap_or_default(),
-            head_sha: head.clone(),
-            from_fork: false,
-        };
-        let now = match Client::new(&destination, &post)? {
-            Client::GitHub(github) => github.pull_request_head(number)?,
-            Client::GitLab(gitlab) => gitlab.merge_request_head(number)?,
-        };
-        if !now.is_empty() && &now != head {
-            log::warn!(
-                "not publishing: pull request {number} has moved on to {} since this report of {}; the newer commit's run reports it",
-                &now[..now.len().min(12)],
-                &head[..head.len().min(12)]
-            );
-            return Ok(Outcome::default());
-        }
+    let mut destination = destination(&quiet, &post)?.ok_or_else(|| {
+        fail(
+            "nothing says which repository to post to",
+            "run `mlci publish` in a workflow_run job (GitHub) or a merge request pipeline (GitLab), or pass --repo",
+        )
+    })?;
+    let bundle_forge = match manifest.forge.as_deref() {
+        Some("gitlab") => Forge::GitLab,
+        _ => Forge::GitHub,
+    };
+    if bundle_forge != destination.forge {
+        return Err(refuse(format!(
+            "the bundle is for {bundle_forge}, this job posts to {}",
+            destination.forge
+        )));
     }
-    let (base, head) = bundle_inputs(&bundle, &manifest)?;
-    let settings = read_settings(head.source.as_ref(), None)?;
-    let (id, title) = id_and_title(
-        Some(manifest.id.clone()),
-        Some(manifest.title.clone()),
-        &settings,
-    )?;
+    if !manifest.repository.is_empty() && manifest.repository != destination.repository {
+        return Err(refuse(format!(
+            "the bundle names the repository `{}`, this job's is `{}`",
+            escape::log_line(&manifest.repository),
+            destination.repository
+        )));
+    }
+    let client = Client::new(&destination, &post)?;
+    let verified = match &client {
+        Client::GitHub(github) => {
+            let run_id = run_id.or(match ci.github.as_ref().map(|g| &g.event) {
+                Some(Event::WorkflowRun(run)) if run.id > 0 => Some(run.id),
+                _ => None,
+            });
+            let Some(run_id) = run_id else {
+                return Err(fail(
+                    "publish needs the run that made the bundle, to check what the bundle says",
+                    "run `mlci publish` in a job triggered by `workflow_run`, or pass --run-id (github.event.workflow_run.id)",
+                ));
+            };
+            verify_github(github, run_id, post.pr, &manifest)?
+        }
+        Client::GitLab(gitlab) => {
+            let number = post.pr.or(match ci.gitlab.as_ref().map(|g| &g.event) {
+                Some(Event::PullRequest { number, .. }) => Some(*number),
+                _ => None,
+            });
+            let Some(number) = number else {
+                return Err(fail(
+                    "publish on GitLab needs the merge request from the pipeline, to check what the bundle says",
+                    "run `mlci publish` in the merge request's pipeline in the parent project (CI_MERGE_REQUEST_IID), or pass --mr N",
+                ));
+            };
+            verify_gitlab(gitlab, number, &manifest)?
+        }
+    };
+    let Some(verified) = verified else {
+        return Ok(Outcome::default());
+    };
+    post.pr = Some(verified.number);
+    destination.thread = Thread::PullRequest(verified.number);
+    destination.event = Event::PullRequest {
+        number: verified.number,
+        base_sha: manifest.base_sha.clone().unwrap_or_default(),
+        head_sha: verified.head_sha.clone(),
+        target: false,
+        from_fork: false,
+    };
+
+    let (base, head) = bundle_inputs(&bundle, &manifest, &verified.head_sha)?;
+    // What to read comes with the bundle; what judges it comes from this checkout.
+    let shown = read_settings(head.source.as_ref(), None)?;
+    let trusted_source = crate::git::Directory::new(
+        Repo::discover(dir, ci.trusted_workspace.clone())
+            .map_or_else(|_| dir.to_path_buf(), |r| r.root().to_path_buf()),
+        "this checkout".into(),
+    );
+    let trusted = read_settings(&trusted_source, None)?;
+    let settings = shown.with_policy_from(trusted);
+    let (id, title) = id_and_title(None, Some(manifest.title.clone()), &settings)?;
     let plan = plan(&settings, Vec::new())?;
     let (base_snapshot, head_snapshot) =
         collect_both(&plan, base.source.as_ref(), head.source.as_ref())?;
@@ -841,6 +908,120 @@ pub fn publish(args: PublishArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<
         },
         None,
     )
+}
+
+/// What a bundle's claims came to once checked: the pull request and its head.
+struct Verified {
+    number: u64,
+    head_sha: String,
+}
+
+/// An error for a bundle that disagrees with the job: nothing is posted.
+fn refuse(message: String) -> anyhow::Error {
+    fail(
+        format!("refusing to publish the bundle: {message}"),
+        "the bundle must come from the run that triggered this job; download the artifact of `github.event.workflow_run.id` (GitHub) or of this merge request's pipeline (GitLab)",
+    )
+}
+
+/// Checks the bundle against the run that made it: same head commit; the pull request
+/// (`--pr`, else the bundle's) is one the run was for, from the run's repository and
+/// branch. `None`: the pull request has moved on since (a newer run reports it).
+fn verify_github(
+    github: &GitHub,
+    run_id: u64,
+    flag_pr: Option<u64>,
+    manifest: &Manifest,
+) -> anyhow::Result<Option<Verified>> {
+    let run = github.workflow_run(run_id)?;
+    if run.head_sha.is_empty() {
+        return Err(refuse(format!("run {run_id} has no head commit")));
+    }
+    if manifest.head_sha.as_deref() != Some(run.head_sha.as_str()) {
+        return Err(refuse(format!(
+            "it describes {}, but run {run_id} tested {}",
+            manifest
+                .head_sha
+                .as_deref()
+                .map_or_else(|| "no commit".to_owned(), escape::log_line),
+            run.head_sha
+        )));
+    }
+    let Some(number) = flag_pr.or(manifest.pull_request) else {
+        return Err(refuse("it names no pull request".into()));
+    };
+    if flag_pr.is_some() && manifest.pull_request.is_some_and(|n| Some(n) != flag_pr) {
+        return Err(refuse(format!(
+            "it names pull request {}, not {number}",
+            manifest.pull_request.unwrap_or_default()
+        )));
+    }
+    if !run.pull_requests.is_empty() && !run.pull_requests.contains(&number) {
+        return Err(refuse(format!(
+            "run {run_id} was not for pull request {number}"
+        )));
+    }
+    let pull = github.pull_request(number)?;
+    if pull.head_repository != run.head_repository || pull.head_ref != run.head_branch {
+        return Err(refuse(format!(
+            "pull request {number} comes from {}:{}, run {run_id} ran on {}:{}",
+            pull.head_repository
+                .as_deref()
+                .unwrap_or("a deleted repository"),
+            escape::log_line(&pull.head_ref),
+            run.head_repository
+                .as_deref()
+                .unwrap_or("a deleted repository"),
+            escape::log_line(&run.head_branch)
+        )));
+    }
+    if pull.head_sha != run.head_sha {
+        log::warn!(
+            "not publishing: pull request {number} has moved on to {} since this report of {}; the newer commit's run reports it",
+            short(&pull.head_sha),
+            short(&run.head_sha)
+        );
+        return Ok(None);
+    }
+    Ok(Some(Verified {
+        number,
+        head_sha: run.head_sha,
+    }))
+}
+
+/// Checks the bundle against the merge request of the pipeline: the bundle names it, and
+/// describes its head. `None`: the merge request has moved on.
+fn verify_gitlab(
+    gitlab: &GitLab,
+    number: u64,
+    manifest: &Manifest,
+) -> anyhow::Result<Option<Verified>> {
+    if manifest.pull_request.is_some_and(|n| n != number) {
+        return Err(refuse(format!(
+            "it names merge request {}, this pipeline is for {number}",
+            manifest.pull_request.unwrap_or_default()
+        )));
+    }
+    let Some(head) = manifest.head_sha.clone() else {
+        return Err(refuse("it names no head commit".into()));
+    };
+    let now = gitlab.merge_request_head(number)?;
+    if now != head {
+        log::warn!(
+            "not publishing: merge request {number} has moved on to {}, past {} that the bundle describes; the newer commit's pipeline reports it",
+            short(&now),
+            short(&escape::log_line(&head))
+        );
+        return Ok(None);
+    }
+    Ok(Some(Verified {
+        number,
+        head_sha: head,
+    }))
+}
+
+fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(12)]
 }
 
 /// `mlci comment FILE.md`: the user's markdown, byte for byte, with local images hosted and

@@ -58,15 +58,33 @@ pub fn report(args: ReportArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<Ou
         post::destination(ci, &post)?
     };
     let event = destination.as_ref().map(|d| &d.event);
-    let head = head_side(repo.as_ref(), head_dir.as_deref(), dir, event)?;
+    let committed_only = destination
+        .as_ref()
+        .is_some_and(Destination::reads_committed_only);
+    let head = head_side(
+        repo.as_ref(),
+        head_dir.as_deref(),
+        dir,
+        event,
+        committed_only,
+    )?;
     let settings = read_settings(head.source.as_ref(), config.as_deref())?;
-    let (id, title) = id_and_title(id, title, &settings)?;
     let base = base_side(
         repo.as_ref(),
         base_dir.as_deref(),
-        base.or(settings.base.clone()),
+        // A stranger's head does not choose what it is compared with.
+        base.or(settings.base.clone().filter(|_| !committed_only)),
         event,
     )?;
+    // Nor what judges it: the gate comes from the base's configuration.
+    let settings = if committed_only {
+        let trusted = read_settings(base.source.as_ref(), config.as_deref())?;
+        log::info!("the gate and report id come from the base's .mlci.toml");
+        settings.with_policy_from(trusted)
+    } else {
+        settings
+    };
+    let (id, title) = id_and_title(id, title, &settings)?;
 
     let cwd = repo
         .as_ref()
@@ -375,28 +393,35 @@ fn collect_bundle(
     })
 }
 
-/// The inputs of a bundle written by `--collect`.
+/// The inputs of a bundle written by `--collect`: its `base/` and `head/` folders. The
+/// head is named by the commit the publishing job checked; the base by the bundle's claim
+/// when it is a commit name at all.
 pub(crate) fn bundle_inputs(
     bundle: &Path,
     manifest: &post::Manifest,
+    head_sha: &str,
 ) -> anyhow::Result<(Input, Input)> {
-    let side = |name: &str, commit: &Option<String>, label: &str| -> anyhow::Result<Input> {
+    let side = |name: &str, commit: Option<String>, label: &str| -> anyhow::Result<Input> {
         Ok(Input {
             source: Box::new(directory_source(&bundle.join(name), name)?),
             revision: Revision {
                 name: label.to_owned(),
-                commit: commit.clone(),
                 kind: if commit.is_some() {
                     render::RevisionKind::Commit
                 } else {
                     render::RevisionKind::Directory
                 },
+                commit,
             },
         })
     };
+    let base_sha = manifest
+        .base_sha
+        .clone()
+        .filter(|sha| crate::git::is_full_sha(sha));
     Ok((
-        side("base", &manifest.base_sha, &manifest.base_name)?,
-        side("head", &manifest.head_sha, &manifest.head_name)?,
+        side("base", base_sha, "pull request base")?,
+        side("head", Some(head_sha.to_owned()), "pull request head")?,
     ))
 }
 

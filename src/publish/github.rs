@@ -12,13 +12,14 @@ use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use http::Method;
+use http_body_util::BodyExt as _;
 use octocrab::Octocrab;
 use serde_json::{Value, json};
 
-use crate::ci::Secret;
+use crate::ci::{Secret, WorkflowRun};
 use crate::publish::Thread;
 use crate::publish::http::{
-    ApiError, Forge, Network, Policy, Reply, Retry, body_json, error_chain, record,
+    ApiError, Forge, MAX_BODY, Network, Policy, Reply, Retry, body_json, error_chain, record,
 };
 use crate::publish::sticky::{Comment, Conversation};
 use crate::render::plots::Asset;
@@ -63,6 +64,7 @@ impl GitHub {
             url: api_url.to_owned(),
             message,
         };
+        crate::publish::http::warn_plain_http(Forge::GitHub, api_url);
         let (owner, name) = repository
             .split_once('/')
             .filter(|(o, n)| !o.is_empty() && !n.is_empty() && !n.contains('/'))
@@ -118,8 +120,12 @@ impl GitHub {
             })
     }
 
-    /// One attempt: the reply, or why there was none.
+    /// One attempt, body included, within [`Policy::attempt_budget`]: the reply, or why
+    /// there was none. The body is read up to [`MAX_BODY`] bytes.
     fn send_once(&self, method: &Method, url: &str, body: Option<&Value>) -> Result<Reply, String> {
+        let Some(budget) = self.policy.attempt_budget() else {
+            return Err("the network deadline has passed".into());
+        };
         let request = http::Request::builder()
             .method(method.clone())
             .uri(url)
@@ -132,8 +138,12 @@ impl GitHub {
             .crab
             .build_request(request, body)
             .map_err(|e| error_chain(&e))?;
-        let result = self.runtime.block_on(async {
-            let response = self.crab.execute(request).await?;
+        let attempt = async {
+            let response = self
+                .crab
+                .execute(request)
+                .await
+                .map_err(|e| error_chain(&e))?;
             let status = response.status().as_u16();
             let header = |name: &str| {
                 response
@@ -149,15 +159,30 @@ impl GitHub {
                 number("x-ratelimit-remaining"),
                 number("x-ratelimit-reset"),
             );
-            let text = self.crab.body_to_string(response).await?;
-            Ok::<_, octocrab::Error>(Reply {
+            let mut body = response.into_body();
+            let mut bytes = Vec::new();
+            while let Some(frame) = body.frame().await {
+                let frame = frame.map_err(|e| error_chain(&e))?;
+                if let Some(data) = frame.data_ref() {
+                    if bytes.len() + data.len() > MAX_BODY {
+                        return Err(format!("the answer is larger than {MAX_BODY} bytes"));
+                    }
+                    bytes.extend_from_slice(data);
+                }
+            }
+            Ok(Reply {
                 status,
                 next,
-                json: body_json(text),
+                json: body_json(String::from_utf8_lossy(&bytes).into_owned()),
                 retry_after,
                 remaining,
                 reset,
             })
+        };
+        let result = self.runtime.block_on(async {
+            tokio::time::timeout(budget, attempt)
+                .await
+                .unwrap_or_else(|_| Err(format!("no complete answer within {budget:.1?}")))
         });
         record(
             &self.transcript,
@@ -165,23 +190,14 @@ impl GitHub {
             url,
             result.as_ref().ok().map(|r| r.status),
         );
-        result.map_err(|e| error_chain(&e))
+        result
     }
 
     /// Every page of a list, following `Link: rel="next"`.
     fn list(&self, first: String, permission: &'static str) -> Result<Vec<Value>, ApiError> {
-        let mut items = Vec::new();
-        let mut url = first;
-        loop {
-            let reply = self.send(Method::GET, &url, None, Retry::Idempotent, Some(permission))?;
-            if let Value::Array(page) = reply.json {
-                items.extend(page);
-            }
-            match reply.next {
-                Some(next) => url = next,
-                None => return Ok(items),
-            }
-        }
+        self.policy.paginate(first, |url| {
+            self.send(Method::GET, url, None, Retry::Idempotent, Some(permission))
+        })
     }
 
     fn comment_paths(&self, thread: &Thread) -> (String, &'static str, &'static str) {
@@ -212,8 +228,8 @@ impl GitHub {
         }
     }
 
-    /// The head commit of a pull request now.
-    pub fn pull_request_head(&self, number: u64) -> Result<String, ApiError> {
+    /// A pull request as it is now.
+    pub fn pull_request(&self, number: u64) -> Result<PullRequest, ApiError> {
         let reply = self.send(
             Method::GET,
             &self.repo_path(&format!("/pulls/{number}")),
@@ -221,10 +237,37 @@ impl GitHub {
             Retry::Idempotent,
             Some(PULL_REQUESTS),
         )?;
-        Ok(reply.json["head"]["sha"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned())
+        let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
+        let head = &reply.json["head"];
+        Ok(PullRequest {
+            head_sha: text(&head["sha"]),
+            head_ref: text(&head["ref"]),
+            head_repository: head["repo"]["full_name"].as_str().map(str::to_owned),
+            open: reply.json["state"] == "open",
+        })
+    }
+
+    /// A workflow run: the commit and repository it ran on, and its pull requests (empty
+    /// for a fork's).
+    pub fn workflow_run(&self, run_id: u64) -> Result<WorkflowRun, ApiError> {
+        let reply = self.send(
+            Method::GET,
+            &self.repo_path(&format!("/actions/runs/{run_id}")),
+            None,
+            Retry::Idempotent,
+            Some("actions: read"),
+        )?;
+        Ok(WorkflowRun::from_json(&reply.json))
+    }
+
+    /// The login of the token's user (`GET /user`); `None` for an installation token such
+    /// as `GITHUB_TOKEN`, which may not ask (403).
+    pub fn current_user(&self) -> Result<Option<String>, ApiError> {
+        match self.send(Method::GET, "/user", None, Retry::Idempotent, None) {
+            Ok(reply) => Ok(reply.json["login"].as_str().map(str::to_owned)),
+            Err(ApiError::Status { status: 403, .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
     }
 
     /// Creates a completed check run on `head_sha`; returns its URL.
@@ -379,6 +422,19 @@ impl GitHub {
             })
             .collect())
     }
+}
+
+/// A pull request, as the API says it is now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullRequest {
+    /// `head.sha`.
+    pub head_sha: String,
+    /// `head.ref`: the branch.
+    pub head_ref: String,
+    /// `head.repo.full_name` (`None` when the fork is gone).
+    pub head_repository: Option<String>,
+    /// `state` is `open`.
+    pub open: bool,
 }
 
 /// The comments of one pull request, issue or commit on GitHub.

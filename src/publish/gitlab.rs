@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::ci::Secret;
 use crate::publish::Thread;
 use crate::publish::http::{
-    ApiError, Forge, Network, Policy, Reply, Retry, body_json, error_chain, record,
+    ApiError, Forge, MAX_BODY, Network, Policy, Reply, Retry, body_json, error_chain, record,
 };
 use crate::publish::sticky::{Comment, Conversation};
 use crate::render::plots::Asset;
@@ -73,8 +73,11 @@ impl GitLab {
             message,
         };
         if !(api_url.starts_with("https://") || api_url.starts_with("http://")) {
-            return Err(setup("the API URL must start with https://".into()));
+            return Err(setup(
+                "the API URL must start with https:// (or http:// on a trusted network)".into(),
+            ));
         }
+        crate::publish::http::warn_plain_http(Forge::GitLab, api_url);
         if project.is_empty() {
             return Err(setup(
                 "no project: pass --repo GROUP/PROJECT or an id".into(),
@@ -90,6 +93,21 @@ impl GitLab {
                 .user_agent(concat!("mlci/", env!("CARGO_PKG_VERSION")))
                 .connect_timeout(network.request_timeout)
                 .timeout(network.request_timeout)
+                // The token is a header reqwest does not know to strip: follow a redirect
+                // only within the same scheme, host and port.
+                .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                    let same_origin = attempt.previous().last().is_some_and(|previous| {
+                        previous.scheme() == attempt.url().scheme()
+                            && previous.host_str() == attempt.url().host_str()
+                            && previous.port_or_known_default()
+                                == attempt.url().port_or_known_default()
+                    });
+                    if same_origin && attempt.previous().len() < 5 {
+                        attempt.follow()
+                    } else {
+                        attempt.stop()
+                    }
+                }))
                 .build()
                 .map_err(|e| setup(error_chain(&e)))?
         };
@@ -148,8 +166,11 @@ impl GitLab {
                     .body(form);
             }
         }
-        let result = self.runtime.block_on(async {
-            let response = request.send().await?;
+        let Some(budget) = self.policy.attempt_budget() else {
+            return Err("the network deadline has passed".into());
+        };
+        let attempt = async {
+            let mut response = request.send().await.map_err(|e| error_chain(&e))?;
             let status = response.status().as_u16();
             let header = |name: &str| {
                 response
@@ -167,15 +188,33 @@ impl GitLab {
                 number("ratelimit-remaining"),
                 number("ratelimit-reset"),
             );
-            let text = response.text().await?;
-            Ok::<_, reqwest::Error>(Reply {
+            if (300..400).contains(&status) {
+                let to = header("location").unwrap_or_default();
+                return Err(format!(
+                    "redirected ({status}) to `{}`, another host: not followed with the token",
+                    crate::render::escape::log_line(&to)
+                ));
+            }
+            let mut bytes = Vec::new();
+            while let Some(chunk) = response.chunk().await.map_err(|e| error_chain(&e))? {
+                if bytes.len() + chunk.len() > MAX_BODY {
+                    return Err(format!("the answer is larger than {MAX_BODY} bytes"));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            Ok(Reply {
                 status,
                 next,
-                json: body_json(text),
+                json: body_json(String::from_utf8_lossy(&bytes).into_owned()),
                 retry_after,
                 remaining,
                 reset,
             })
+        };
+        let result = self.runtime.block_on(async {
+            tokio::time::timeout(budget, attempt)
+                .await
+                .unwrap_or_else(|_| Err(format!("no complete answer within {budget:.1?}")))
         });
         record(
             &self.transcript,
@@ -183,23 +222,14 @@ impl GitLab {
             url,
             result.as_ref().ok().map(|r| r.status),
         );
-        result.map_err(|e| error_chain(&e))
+        result
     }
 
     /// Every page of a list (100 a page).
     fn list(&self, first: String) -> Result<Vec<Value>, ApiError> {
-        let mut items = Vec::new();
-        let mut url = first;
-        loop {
-            let reply = self.send(Method::GET, &url, Body::None, Retry::Idempotent)?;
-            if let Value::Array(page) = reply.json {
-                items.extend(page);
-            }
-            match reply.next {
-                Some(next) if next != url => url = next,
-                _ => return Ok(items),
-            }
-        }
+        self.policy.paginate(first, |url| {
+            self.send(Method::GET, url, Body::None, Retry::Idempotent)
+        })
     }
 
     /// The token's username, to tell our notes from quotes of them.

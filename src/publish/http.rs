@@ -98,6 +98,19 @@ pub enum ApiError {
         /// The last failure.
         last: String,
     },
+    /// The forge answered, but not with what the call expects (a list that is not a JSON
+    /// array, a body over the size cap, a redirect to another host).
+    #[error("{method} {url}: {message}")]
+    Unexpected {
+        /// Who answered.
+        forge: Forge,
+        /// The method.
+        method: String,
+        /// The URL.
+        url: String,
+        /// What was wrong.
+        message: String,
+    },
     /// The client could not be built (a bad API URL).
     #[error("cannot use the {forge} API at `{url}`: {message}")]
     Setup {
@@ -162,6 +175,9 @@ impl ApiError {
             ),
             ApiError::GaveUp { forge, .. } | ApiError::Transport { forge, .. } => Some(format!(
                 "{forge} did not answer in time; the local report is in --out, and re-running the job updates the comment in place"
+            )),
+            ApiError::Unexpected { forge, .. } => Some(format!(
+                "check the {forge} API URL; nothing was posted, and re-running the job updates the comment in place"
             )),
             _ => None,
         }
@@ -247,6 +263,12 @@ pub(crate) struct Policy {
     pub(crate) started: Instant,
 }
 
+/// The largest response body read (a page of 100 comments of 65,536 characters each, in
+/// UTF-8 and JSON, stays well below it).
+pub(crate) const MAX_BODY: usize = 48 << 20;
+/// The most pages a list follows (20,000 comments at 100 a page).
+pub(crate) const MAX_PAGES: usize = 200;
+
 impl Policy {
     /// A policy whose clock starts now.
     pub(crate) fn new(forge: Forge, network: Network) -> Policy {
@@ -254,6 +276,58 @@ impl Policy {
             forge,
             network,
             started: Instant::now(),
+        }
+    }
+
+    /// How long the next attempt may take, body included: the request timeout, cut to
+    /// what is left of the run's deadline (`None` when nothing is left).
+    pub(crate) fn attempt_budget(&self) -> Option<Duration> {
+        let left = self.network.deadline.checked_sub(self.started.elapsed())?;
+        (!left.is_zero()).then(|| left.min(self.network.request_timeout))
+    }
+
+    /// Every page of a list: `fetch` gets one page's URL; pages must be JSON arrays, a URL
+    /// seen before ends the list, and at most [`MAX_PAGES`] are read.
+    pub(crate) fn paginate(
+        &self,
+        first: String,
+        mut fetch: impl FnMut(&str) -> Result<Reply, ApiError>,
+    ) -> Result<Vec<Value>, ApiError> {
+        let mut items = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut url = first;
+        loop {
+            seen.insert(url.clone());
+            let reply = fetch(&url)?;
+            match reply.json {
+                Value::Array(page) => items.extend(page),
+                other => {
+                    return Err(ApiError::Unexpected {
+                        forge: self.forge,
+                        method: "GET".into(),
+                        url,
+                        message: format!("expected a JSON list, got {}", describe_json(&other)),
+                    });
+                }
+            }
+            match reply.next {
+                Some(next) if seen.contains(&next) => {
+                    log::warn!(
+                        "the {} API sent a page link seen before; the list ends there",
+                        self.forge
+                    );
+                    return Ok(items);
+                }
+                Some(_) if seen.len() >= MAX_PAGES => {
+                    log::warn!(
+                        "stopped after {MAX_PAGES} pages of {}: the list is longer than mlci reads",
+                        path_of(&url)
+                    );
+                    return Ok(items);
+                }
+                Some(next) => url = next,
+                None => return Ok(items),
+            }
         }
     }
 
@@ -365,6 +439,45 @@ pub(crate) fn backoff(attempt: u32, base: Duration) -> Duration {
         .map_or(0, |d| d.subsec_nanos());
     let jitter = 0.75 + f64::from(nanos % 1000) / 2000.0;
     exponential.mul_f64(jitter)
+}
+
+/// What a JSON value is, for messages (never its content: it came from a server).
+fn describe_json(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "an empty body",
+        Value::String(_) => "a body that is not JSON",
+        Value::Object(_) => "a JSON object",
+        Value::Array(_) => "a JSON list",
+        Value::Bool(_) | Value::Number(_) => "a JSON scalar",
+    }
+}
+
+/// Whether a URL reaches a server on this machine (plain HTTP is fine there).
+pub(crate) fn is_loopback(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let host = rest.split(['/', '?']).next().unwrap_or_default();
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let host = if host.starts_with('[') {
+        host.split(']')
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches('[')
+    } else {
+        host.split(':').next().unwrap_or_default()
+    };
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Warns when a token would cross the network unencrypted.
+pub(crate) fn warn_plain_http(forge: Forge, url: &str) {
+    if url.starts_with("http://") && !is_loopback(url) {
+        log::warn!(
+            "the {forge} API URL `{url}` is plain http: the token and the report cross the network unencrypted; use https://"
+        );
+    }
 }
 
 /// A response body as JSON; a body that is not JSON as its text; an empty one as null.
@@ -491,6 +604,56 @@ mod tests {
             ..reply(429)
         };
         assert_eq!(plain.message(), "Retry later");
+    }
+
+    #[test]
+    fn lists_must_be_lists_and_end() {
+        let policy = Policy::new(Forge::GitHub, Network::default());
+        let page = |json: Value, next: Option<&str>| Reply {
+            status: 200,
+            json,
+            next: next.map(str::to_owned),
+            ..Reply::default()
+        };
+        // Not JSON: an error, never "no comments".
+        let error = policy
+            .paginate("u1".into(), |_| {
+                Ok(page(Value::String("<html>".into()), None))
+            })
+            .unwrap_err();
+        assert!(error.to_string().contains("not JSON"), "{error}");
+        assert!(
+            policy
+                .paginate("u1".into(), |_| Ok(page(serde_json::json!({"a": 1}), None)))
+                .is_err()
+        );
+        // A page that links to itself ends the list.
+        let mut calls = 0;
+        let items = policy
+            .paginate("u1".into(), |_| {
+                calls += 1;
+                Ok(page(serde_json::json!([1]), Some("u1")))
+            })
+            .unwrap();
+        assert_eq!((calls, items.len()), (1, 1));
+        // Endless new pages stop at the cap.
+        let mut n = 0;
+        let items = policy
+            .paginate("u0".into(), |_| {
+                n += 1;
+                Ok(page(serde_json::json!([n]), Some(&format!("u{n}"))))
+            })
+            .unwrap();
+        assert_eq!(items.len(), MAX_PAGES);
+    }
+
+    #[test]
+    fn loopback_urls() {
+        assert!(is_loopback("http://127.0.0.1:8080/api/v3"));
+        assert!(is_loopback("http://localhost/api"));
+        assert!(is_loopback("http://[::1]:80/x"));
+        assert!(!is_loopback("http://gitlab.example.com/api/v4"));
+        assert!(!is_loopback("http://127.0.0.1.evil.com/"));
     }
 
     #[test]

@@ -103,7 +103,16 @@ pub fn upsert(
         ours
     };
     let editable = conversation.editable();
-    let existing = ours(conversation.comments()?);
+    // Whose comments are ours is known only by login: without one, nothing existing is
+    // touched before our own create tells us who we are.
+    let existing = if identity.login.is_some() {
+        ours(conversation.comments()?)
+    } else {
+        log::warn!(
+            "the token's login is unknown, so mlci posts its report first and then keeps the oldest of its own; pass --author LOGIN (the action's `author` input) to update the report in place"
+        );
+        Vec::new()
+    };
     if let Some(oldest) = existing.first() {
         if let Some(posted) = guard(oldest, head, is_newer) {
             return Ok(posted);
@@ -119,7 +128,7 @@ pub fn upsert(
     }
     let created = match conversation.create(body) {
         Ok(comment) => comment,
-        Err(error) if error.is_ambiguous() => {
+        Err(error) if error.is_ambiguous() && identity.login.is_some() => {
             log::warn!("{error}; looking for the comment before trying again");
             match ours(conversation.comments()?).into_iter().next() {
                 Some(comment) => comment,
@@ -187,12 +196,13 @@ fn guard(
     })
 }
 
-/// Whether a comment is one of our reports with this id.
+/// Whether a comment is one of our reports with this id: our marker, and our login. With
+/// no login known, nothing is ours (anyone can end a comment with our marker).
 pub fn is_ours(comment: &Comment, identity: &Identity) -> bool {
     let by_us = identity
         .login
         .as_deref()
-        .is_none_or(|login| comment.login.eq_ignore_ascii_case(login));
+        .is_some_and(|login| comment.login.eq_ignore_ascii_case(login));
     by_us && marker_id(&comment.body).as_deref() == Some(identity.id.as_str())
 }
 
@@ -266,11 +276,40 @@ mod tests {
             &comment(3, "github-actions[bot]", "<!-- mlci:report id=other -->"),
             &identity
         ));
-        let anyone = Identity {
+        let unknown = Identity {
             id: "default".into(),
             login: None,
         };
-        assert!(is_ours(&comment(2, "mallory", marker), &anyone));
+        assert!(!is_ours(&comment(2, "mallory", marker), &unknown));
+    }
+
+    #[test]
+    fn an_unknown_login_never_edits_someone_elses_comment() {
+        // Mallory's comment ends with our marker; an earlier report of ours is there too.
+        let marker = "<!-- mlci:report id=default head=a -->";
+        let conversation = Editable {
+            comments: RefCell::new(vec![
+                comment(1, "mallory", &format!("fake\n{marker}\n")),
+                comment(2, "me", &format!("old\n{marker}\n")),
+            ]),
+            real: "me",
+        };
+        let identity = Identity {
+            id: "default".into(),
+            login: None,
+        };
+        let body = "new\n<!-- mlci:report id=default head=b -->\n";
+        let posted = upsert(&conversation, body, &identity, Some("b"), &|_| false).unwrap();
+        // Our create told us who we are: the older report of ours got the body, our new
+        // comment went away, Mallory's is untouched.
+        assert!(
+            matches!(posted, Posted::Updated(ref c) if c.id == 2),
+            "{posted:?}"
+        );
+        let left = conversation.comments.borrow();
+        assert_eq!(left.len(), 2);
+        assert_eq!(left[0].body, format!("fake\n{marker}\n"));
+        assert_eq!(left[1].body, body);
     }
 
     /// An in-memory conversation whose comments cannot be edited.

@@ -554,12 +554,21 @@ fn a_fork_run_collects_and_a_workflow_run_job_publishes_unless_the_head_moved() 
     );
     assert_eq!(collect.code(), 0, "{}", collect.stderr());
     assert!(job.fake.seen().is_empty());
-    // The workflow_run job: the base repository's token, run from the default branch.
+    // The workflow_run job: the base repository's token, run from the default branch. The
+    // run that made the bundle is a fork's: the event and the API list no pull request.
+    job.fake
+        .pull_from(PR, &job.head, Some("someone/repo"), "feature");
+    let run_json = json!({
+        "id": 99,
+        "head_sha": job.head,
+        "head_branch": "feature",
+        "head_repository": { "full_name": "someone/repo" },
+        "pull_requests": [],
+        "event": "pull_request",
+    });
+    job.fake.run(99, run_json.clone());
     let bundle = job.repo.temp().join("bundle");
-    let publish_env = job.env(
-        "workflow_run",
-        &json!({ "workflow_run": { "pull_requests": [] } }),
-    );
+    let publish_env = job.env("workflow_run", &json!({ "workflow_run": run_json }));
     let bundle_arg = bundle.display().to_string();
     let run = job.run(&["publish", &bundle_arg], &publish_env);
     assert_eq!(run.code(), 0, "{}", run.stderr());
@@ -569,7 +578,8 @@ fn a_fork_run_collects_and_a_workflow_run_job_publishes_unless_the_head_moved() 
     assert!(ours[0].2.contains("0.85"));
 
     // The pull request moved on: an older bundle is not published over a newer report.
-    job.fake.pull(PR, &"f".repeat(40));
+    job.fake
+        .pull_from(PR, &"f".repeat(40), Some("someone/repo"), "feature");
     let before = ours[0].2.clone();
     let run = job.run(&["publish", &bundle_arg], &publish_env);
     assert_eq!(run.code(), 0, "{}", run.stderr());
@@ -658,10 +668,23 @@ fn a_checkout_without_the_pull_requests_head_is_called_out() {
         ],
     );
     let env = job.env("pull_request_target", &payload);
+    // The head is read from its commit, whatever the checkout: the report is the head's.
+    let run = job.run(&["report", "--out", "../report", "--images", "none"], &env);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let ours = job.ours();
+    assert_eq!(ours.len(), 1, "{}", job.transcript());
+    assert!(
+        ours[0].2.contains("0.85"),
+        "the head's numbers: {}",
+        ours[0].2
+    );
+    // A pull_request run whose checkout lacks the head (a stale re-run) is called out.
+    let env = job.env("pull_request", &payload);
     let run = job.run(&["report", "--out", "../report", "--images", "none"], &env);
     assert_eq!(run.code(), 0, "{}", run.stderr());
     assert!(
-        run.stderr().contains("github.event.pull_request.head.sha"),
+        run.stderr()
+            .contains("does not contain the pull request's head"),
         "{}",
         run.stderr()
     );

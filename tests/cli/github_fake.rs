@@ -50,8 +50,10 @@ struct State {
     issue_comments: BTreeMap<u64, Vec<(u64, String, String)>>,
     /// Commit comments by SHA.
     commit_comments: BTreeMap<String, Vec<(u64, String, String)>>,
-    /// Pull request heads.
-    pulls: BTreeMap<u64, String>,
+    /// Pull requests: head commit, head repository (`None`: a deleted fork), head branch.
+    pulls: BTreeMap<u64, (String, Option<String>, String)>,
+    /// Workflow runs by id.
+    runs: BTreeMap<u64, Value>,
     refs: BTreeMap<String, String>,
     blobs: BTreeMap<String, String>,
     trees: BTreeMap<String, Value>,
@@ -70,10 +72,14 @@ pub struct FakeGitHub {
     pub url: String,
     state: Arc<(Mutex<State>, Condvar)>,
     pub read_only: Arc<Mutex<bool>>,
+    logins: Arc<Mutex<BTreeMap<String, String>>>,
 }
 
-/// The login comments made by the fake get when the token posts.
+/// The login comments made by the fake get when an installation token (`ghs_...`, the
+/// workflow's GITHUB_TOKEN) posts.
 pub const BOT: &str = "github-actions[bot]";
+/// The login of any other token (a personal access token).
+pub const USER: &str = "octo-user";
 
 impl FakeGitHub {
     /// Starts a fake; `prefix` is the API's path (`""` for api.github.com, `/api/v3` for
@@ -99,14 +105,14 @@ impl FakeGitHub {
             }),
             Condvar::new(),
         ));
-        let login = Arc::new(Mutex::new(BOT.to_owned()));
+        let login = Arc::new(Mutex::new(BTreeMap::new()));
         let read_only = Arc::new(Mutex::new(false));
         let server = Server {
             spec,
             state: state.clone(),
             prefix: prefix.to_owned(),
             base: format!("http://127.0.0.1:{port}"),
-            login,
+            login: login.clone(),
             read_only: read_only.clone(),
         };
         serve(listener, move |request| server.handle(request));
@@ -114,6 +120,7 @@ impl FakeGitHub {
             url,
             state,
             read_only,
+            logins: login,
         }
     }
 
@@ -121,9 +128,34 @@ impl FakeGitHub {
         self.state.0.lock().unwrap()
     }
 
-    /// Adds a pull request with its head commit.
+    /// Adds (or moves) a pull request from branch `feature` of `owner/repo`.
     pub fn pull(&self, number: u64, head: &str) {
-        self.state().pulls.insert(number, head.to_owned());
+        self.pull_from(number, head, Some("owner/repo"), "feature");
+    }
+
+    /// Adds (or moves) a pull request from `branch` of `repository` (`None`: deleted).
+    pub fn pull_from(&self, number: u64, head: &str, repository: Option<&str>, branch: &str) {
+        self.state().pulls.insert(
+            number,
+            (
+                head.to_owned(),
+                repository.map(str::to_owned),
+                branch.to_owned(),
+            ),
+        );
+    }
+
+    /// Comments made with `token` get `login` as their author.
+    pub fn token_login(&self, token: &str, login: &str) {
+        self.logins
+            .lock()
+            .unwrap()
+            .insert(token.to_owned(), login.to_owned());
+    }
+
+    /// Adds a workflow run as `GET /actions/runs/{id}` describes it.
+    pub fn run(&self, id: u64, run: Value) {
+        self.state().runs.insert(id, run);
     }
 
     /// Adds an existing issue comment by `author`.
@@ -253,7 +285,8 @@ struct Server {
     state: Arc<(Mutex<State>, Condvar)>,
     prefix: String,
     base: String,
-    login: Arc<Mutex<String>>,
+    /// Logins of tokens other than the defaults (`ghs_...` is the bot, others `USER`).
+    login: Arc<Mutex<BTreeMap<String, String>>>,
     read_only: Arc<Mutex<bool>>,
 }
 
@@ -495,7 +528,17 @@ impl Server {
         body: &Value,
         request: &Request,
     ) -> Response {
-        let login = self.login.lock().unwrap().clone();
+        let token = request
+            .headers
+            .get("authorization")
+            .and_then(|v| v.split_whitespace().nth(1))
+            .unwrap_or_default()
+            .to_owned();
+        let login = match self.login.lock().unwrap().get(&token) {
+            Some(login) => login.clone(),
+            None if token.starts_with("ghs_") => BOT.to_owned(),
+            None => USER.to_owned(),
+        };
         let number = |name: &str| {
             params
                 .get(name)
@@ -506,11 +549,35 @@ impl Server {
             ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}") => {
                 let state = self.state.0.lock().unwrap();
                 match state.pulls.get(&number("pull_number")) {
-                    Some(head) => Response::json(
+                    Some((head, repository, branch)) => Response::json(
                         200,
-                        json!({ "number": number("pull_number"), "state": "open", "head": { "sha": head, "ref": "feature" }, "base": { "ref": "main" } }),
+                        json!({
+                            "number": number("pull_number"),
+                            "state": "open",
+                            "head": {
+                                "sha": head,
+                                "ref": branch,
+                                "repo": repository.as_ref().map(|name| json!({ "full_name": name })),
+                            },
+                            "base": { "ref": "main", "repo": { "full_name": "owner/repo" } },
+                        }),
                     ),
                     None => github_error(404, "Not Found"),
+                }
+            }
+            ("GET", "/repos/{owner}/{repo}/actions/runs/{run_id}") => {
+                let state = self.state.0.lock().unwrap();
+                match state.runs.get(&number("run_id")) {
+                    Some(run) => Response::json(200, run.clone()),
+                    None => github_error(404, "Not Found"),
+                }
+            }
+            ("GET", "/user") => {
+                // An installation token (`ghs_`, the workflow's GITHUB_TOKEN) may not ask.
+                if login.ends_with("[bot]") {
+                    github_error(403, "Resource not accessible by integration")
+                } else {
+                    Response::json(200, json!({ "login": login, "id": 1, "type": "User" }))
                 }
             }
             ("GET", "/repos/{owner}/{repo}/issues/{issue_number}/comments")

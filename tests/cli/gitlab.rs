@@ -427,10 +427,23 @@ fn a_collected_bundle_is_published_to_the_merge_request_unless_it_moved_on() {
     assert_eq!(collect.code(), 0, "{}", collect.stderr());
     let manifest = std::fs::read_to_string(job.repo.temp().join("bundle/manifest.json")).unwrap();
     assert!(manifest.contains("\"forge\": \"gitlab\""), "{manifest}");
-    // A trusted pipeline (a downstream one in the parent project) publishes.
+    // A trusted pipeline (a downstream one in the parent project) publishes to the merge
+    // request its own definition names; the bundle's claim must agree.
     let bundle = job.repo.temp().join("bundle").display().to_string();
     let env = job.env("branch", &[("GITLAB_TOKEN", TOKEN)]);
-    let run = job.run(&["publish", &bundle], &env);
+    let unnamed = job.run(&["publish", &bundle], &env);
+    assert_eq!(unnamed.code(), 2, "{}", unnamed.stderr());
+    assert!(unnamed.stderr().contains("--mr"), "{}", unnamed.stderr());
+    let other = job.run(&["publish", &bundle, "--mr", "13"], &env);
+    assert_eq!(other.code(), 2, "{}", other.stderr());
+    assert!(
+        other.stderr().contains("refusing to publish the bundle"),
+        "{}",
+        other.stderr()
+    );
+    assert!(job.ours().is_empty());
+    let mr = MR.to_string();
+    let run = job.run(&["publish", &bundle, "--mr", &mr], &env);
     assert_eq!(run.code(), 0, "{}", run.stderr());
     let ours = job.ours();
     assert_eq!(ours.len(), 1, "{}", job.transcript());
@@ -438,7 +451,7 @@ fn a_collected_bundle_is_published_to_the_merge_request_unless_it_moved_on() {
     // The merge request moved on: the old bundle is not posted over the newer report.
     job.fake.merge_request(MR, &"e".repeat(40));
     let before = ours[0].1.clone();
-    let run = job.run(&["publish", &bundle], &env);
+    let run = job.run(&["publish", &bundle, "--mr", &mr], &env);
     assert_eq!(run.code(), 0, "{}", run.stderr());
     assert!(run.stderr().contains("moved on"), "{}", run.stderr());
     assert_eq!(job.ours()[0].1, before);
