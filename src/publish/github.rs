@@ -520,11 +520,13 @@ fn comment_of(value: &Value) -> Option<Comment> {
 /// `::error` workflow commands, one per metric that failed the gate: GitHub shows them as
 /// annotations on the run and the pull request's checks.
 pub fn annotations(judgement: &crate::verdict::Judgement) -> Vec<String> {
-    // Workflow command escaping: data `%`, CR, LF; properties also `:` and `,`.
+    // Workflow command escaping: data `%`, CR, LF; properties also `:` and `,`. The legacy
+    // prefix `##[` is broken too, so that no line mlci prints carries it.
     let data = |text: &str| {
         text.replace('%', "%25")
             .replace('\r', "%0D")
             .replace('\n', "%0A")
+            .replace("##[", "##\\[")
     };
     let property = |text: &str| data(text).replace(':', "%3A").replace(',', "%2C");
     judgement

@@ -189,11 +189,16 @@ impl GitLab {
                 number("ratelimit-reset"),
             );
             if (300..400).contains(&status) {
+                // Final, not retried: the same request would be sent to the same place.
                 let to = header("location").unwrap_or_default();
-                return Err(format!(
-                    "redirected ({status}) to `{}`, another host: not followed with the token",
-                    crate::render::escape::log_line(&to)
-                ));
+                return Ok(Reply {
+                    status,
+                    json: Value::String(format!(
+                        "redirected to `{}`, another host: not followed with the token",
+                        crate::render::escape::log_line(&to)
+                    )),
+                    ..Reply::default()
+                });
             }
             let mut bytes = Vec::new();
             while let Some(chunk) = response.chunk().await.map_err(|e| error_chain(&e))? {

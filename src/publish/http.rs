@@ -294,10 +294,11 @@ impl Policy {
         mut fetch: impl FnMut(&str) -> Result<Reply, ApiError>,
     ) -> Result<Vec<Value>, ApiError> {
         let mut items = Vec::new();
+        // By path and query: the first URL may be relative, the links absolute.
         let mut seen = std::collections::HashSet::new();
         let mut url = first;
         loop {
-            seen.insert(url.clone());
+            seen.insert(path_of(&url).to_owned());
             let reply = fetch(&url)?;
             match reply.json {
                 Value::Array(page) => items.extend(page),
@@ -311,7 +312,7 @@ impl Policy {
                 }
             }
             match reply.next {
-                Some(next) if seen.contains(&next) => {
+                Some(next) if seen.contains(path_of(&next)) => {
                     log::warn!(
                         "the {} API sent a page link seen before; the list ends there",
                         self.forge

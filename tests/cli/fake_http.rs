@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -28,6 +28,8 @@ pub struct Response {
     pub text: Option<String>,
     /// Answer only after this long.
     pub delay: Option<Duration>,
+    /// Send the answer one byte at a time, this long apart (a server that trickles).
+    pub trickle: Option<Duration>,
 }
 
 impl Response {
@@ -38,7 +40,74 @@ impl Response {
             body,
             text: None,
             delay: None,
+            trickle: None,
         }
+    }
+
+    /// A plain-text answer (an HTML error page, a proxy's).
+    pub fn text(status: u16, text: &str) -> Response {
+        Response {
+            text: Some(text.to_owned()),
+            ..Response::json(status, Value::Null)
+        }
+    }
+
+    /// A redirect to `location`.
+    pub fn redirect(status: u16, location: &str) -> Response {
+        let mut response = Response::json(status, Value::Null);
+        response
+            .headers
+            .push(("location".into(), location.to_owned()));
+        response
+    }
+}
+
+/// Every request a server received, byte for byte (request line, headers, body): what a
+/// test searches for a secret that must never be sent.
+#[derive(Clone, Default)]
+pub struct Wire(Arc<Mutex<Vec<u8>>>);
+
+impl Wire {
+    /// Everything received so far, as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+
+    /// How many requests arrived.
+    pub fn requests(&self) -> usize {
+        self.text().matches(" HTTP/1.1\r\n").count()
+    }
+
+    fn record(&self, request: &Request) {
+        let mut wire = self.0.lock().unwrap();
+        let target = if request.query.is_empty() {
+            request.path.clone()
+        } else {
+            format!("{}?{}", request.path, request.query)
+        };
+        wire.extend_from_slice(format!("{} {target} HTTP/1.1\r\n", request.method).as_bytes());
+        for (name, value) in &request.headers {
+            wire.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+        }
+        wire.extend_from_slice(b"\r\n");
+        wire.extend_from_slice(&request.body);
+        wire.extend_from_slice(b"\r\n");
+    }
+}
+
+/// A server on another host that a forge must never send us to: it records what arrives
+/// and answers `[]`.
+pub struct Elsewhere {
+    pub url: String,
+    pub wire: Wire,
+}
+
+impl Elsewhere {
+    pub fn start() -> Elsewhere {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+        let wire = serve(listener, |_| Response::json(200, Value::Array(Vec::new())));
+        Elsewhere { url, wire }
     }
 }
 
@@ -68,18 +137,26 @@ pub fn raw(url: &str, method: &str, path: &str, headers: &[&str], body: &str) ->
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
-/// Serves `handle` on `listener`, one thread a connection.
-pub fn serve(listener: TcpListener, handle: impl Fn(&Request) -> Response + Send + Sync + 'static) {
+/// Serves `handle` on `listener`, one thread a connection; returns the record of every
+/// request.
+pub fn serve(
+    listener: TcpListener,
+    handle: impl Fn(&Request) -> Response + Send + Sync + 'static,
+) -> Wire {
     let handle = Arc::new(handle);
+    let wire = Wire::default();
+    let recorder = wire.clone();
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             let handle = handle.clone();
-            std::thread::spawn(move || connection(&*handle, stream));
+            let wire = recorder.clone();
+            std::thread::spawn(move || connection(&*handle, &wire, stream));
         }
     });
+    wire
 }
 
-fn connection(handle: &dyn Fn(&Request) -> Response, stream: TcpStream) {
+fn connection(handle: &dyn Fn(&Request) -> Response, wire: &Wire, stream: TcpStream) {
     let _ = stream.set_nodelay(true);
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut writer = stream;
@@ -87,6 +164,7 @@ fn connection(handle: &dyn Fn(&Request) -> Response, stream: TcpStream) {
         let Some(request) = read_request(&mut reader) else {
             return;
         };
+        wire.record(&request);
         let response = handle(&request);
         if let Some(delay) = response.delay {
             std::thread::sleep(delay);
@@ -100,6 +178,8 @@ fn connection(handle: &dyn Fn(&Request) -> Response, stream: TcpStream) {
             200 => "OK",
             201 => "Created",
             204 => "No Content",
+            302 => "Found",
+            307 => "Temporary Redirect",
             400 => "Bad Request",
             401 => "Unauthorized",
             403 => "Forbidden",
@@ -122,7 +202,14 @@ fn connection(handle: &dyn Fn(&Request) -> Response, stream: TcpStream) {
         // One write: a head and a body in two segments stall on Nagle's algorithm and
         // delayed ACKs (40 ms a request).
         head.push_str(&body);
-        if writer.write_all(head.as_bytes()).is_err() {
+        if let Some(pause) = response.trickle {
+            for byte in head.as_bytes() {
+                if writer.write_all(&[*byte]).is_err() {
+                    return;
+                }
+                std::thread::sleep(pause);
+            }
+        } else if writer.write_all(head.as_bytes()).is_err() {
             return;
         }
     }

@@ -10,20 +10,20 @@ use crate::github_fake::{BOT, FakeGitHub, Fault};
 use crate::support::{Run, TestRepo};
 
 /// The workflow token the jobs get; no output may ever show it.
-const TOKEN: &str = "ghs_fakeTokenThatMustNeverBePrinted0123";
-const PR: u64 = 7;
+pub(crate) const TOKEN: &str = "ghs_fakeTokenThatMustNeverBePrinted0123";
+pub(crate) const PR: u64 = 7;
 
 /// A repository with a training run on `main` and a pull request that changes it, plus
 /// the fake GitHub and the files an Actions job gets.
-struct Job {
-    repo: TestRepo,
-    fake: FakeGitHub,
-    base: String,
-    head: String,
+pub(crate) struct Job {
+    pub(crate) repo: TestRepo,
+    pub(crate) fake: FakeGitHub,
+    pub(crate) base: String,
+    pub(crate) head: String,
 }
 
 /// An event payload from `fixtures/github/events`, its `@NAME@` placeholders filled.
-fn event(name: &str, values: &[(&str, &str)]) -> Value {
+pub(crate) fn event(name: &str, values: &[(&str, &str)]) -> Value {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/github/events")
         .join(format!("{name}.json"));
@@ -54,12 +54,12 @@ fn loss_curve(scale: f64) -> String {
 }
 
 impl Job {
-    fn new() -> Job {
+    pub(crate) fn new() -> Job {
         Job::at("")
     }
 
     /// `prefix` is the API's path (`/api/v3` on GitHub Enterprise Server).
-    fn at(prefix: &str) -> Job {
+    pub(crate) fn at(prefix: &str) -> Job {
         let repo = TestRepo::new();
         repo.write("dvclive/metrics.json", metrics(0.81, 0.52))
             .write("dvclive/plots/metrics/loss.tsv", loss_curve(1.0))
@@ -81,23 +81,23 @@ impl Job {
     }
 
     /// A new commit on the pull request.
-    fn push(&mut self, acc: f64) {
+    pub(crate) fn push(&mut self, acc: f64) {
         self.repo.write("dvclive/metrics.json", metrics(acc, 0.47));
         self.head = self.repo.commit("train longer");
         self.fake.pull(PR, &self.head);
     }
 
-    fn summary_path(&self) -> PathBuf {
+    pub(crate) fn summary_path(&self) -> PathBuf {
         self.repo.temp().join("step_summary.md")
     }
 
-    fn output_path(&self) -> PathBuf {
+    pub(crate) fn output_path(&self) -> PathBuf {
         self.repo.temp().join("github_output")
     }
 
     /// The step outputs as the runner reads `$GITHUB_OUTPUT`: `name=value` lines and
     /// `name<<DELIMITER` blocks; a later value replaces an earlier one.
-    fn outputs(&self) -> std::collections::BTreeMap<String, String> {
+    pub(crate) fn outputs(&self) -> std::collections::BTreeMap<String, String> {
         let text = std::fs::read_to_string(self.output_path()).unwrap_or_default();
         let mut outputs = std::collections::BTreeMap::new();
         let mut lines = text.lines();
@@ -119,7 +119,7 @@ impl Job {
     }
 
     /// The environment of a `pull_request` job (`fork`: the head repository differs).
-    fn pull_request_env(&self, fork: bool) -> Vec<(String, String)> {
+    pub(crate) fn pull_request_env(&self, fork: bool) -> Vec<(String, String)> {
         let (author, head_repo) = if fork {
             ("someone", "someone/repo")
         } else {
@@ -140,7 +140,7 @@ impl Job {
         )
     }
 
-    fn env(&self, event_name: &str, payload: &Value) -> Vec<(String, String)> {
+    pub(crate) fn env(&self, event_name: &str, payload: &Value) -> Vec<(String, String)> {
         let event_path = self.repo.temp().join("event.json");
         std::fs::write(&event_path, payload.to_string()).unwrap();
         [
@@ -170,7 +170,7 @@ impl Job {
     }
 
     /// Runs `mlci` in the job's checkout with `env`; checks that the token never shows.
-    fn run(&self, args: &[&str], env: &[(String, String)]) -> Run {
+    pub(crate) fn run(&self, args: &[&str], env: &[(String, String)]) -> Run {
         let run = self.repo.mlci_with(&self.repo.root(), args, env);
         for text in [run.stdout(), run.stderr()] {
             assert!(!text.contains(TOKEN), "the token was printed:\n{text}");
@@ -183,14 +183,14 @@ impl Job {
     }
 
     /// `mlci report` as the action runs it on a pull request.
-    fn report(&self, extra: &[&str]) -> Run {
+    pub(crate) fn report(&self, extra: &[&str]) -> Run {
         let mut args = vec!["report", "--out", "../report"];
         args.extend_from_slice(extra);
         self.run(&args, &self.pull_request_env(false))
     }
 
     /// Our comments on the pull request.
-    fn ours(&self) -> Vec<(u64, String, String)> {
+    pub(crate) fn ours(&self) -> Vec<(u64, String, String)> {
         self.fake
             .comments(PR)
             .into_iter()
@@ -199,7 +199,7 @@ impl Job {
     }
 
     /// The request transcript with this job's commits named.
-    fn transcript(&self) -> String {
+    pub(crate) fn transcript(&self) -> String {
         let mut text = self.fake.transcript();
         for (sha, name) in [(&self.head, "[HEAD]"), (&self.base, "[BASE]")] {
             text = text.replace(sha.as_str(), name);

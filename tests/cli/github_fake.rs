@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::fake_http::{Request, Response, query_value, serve};
+use crate::fake_http::{Request, Response, Wire, query_value, serve};
 
 /// A misbehaviour, applied to the next request that matches.
 #[derive(Debug, Clone)]
@@ -32,6 +32,14 @@ pub enum Fault {
     PrimaryRateLimit { reset_in: u64 },
     /// Do the work, then answer only after this long (a timeout for the client).
     SlowAnswer(Duration),
+    /// Do the work, then send the answer one byte at a time, this long apart.
+    Trickle(Duration),
+    /// Answer with a redirect to `location`.
+    Redirect { status: u16, location: String },
+    /// Answer 200 with an HTML page instead of JSON (a proxy's, a maintenance page).
+    NotJson,
+    /// Do the work, and link the page to itself as the next one, every time.
+    SelfLink,
 }
 
 /// One recorded request.
@@ -70,6 +78,8 @@ struct State {
 /// The fake server.
 pub struct FakeGitHub {
     pub url: String,
+    /// Every request, byte for byte.
+    pub wire: Wire,
     state: Arc<(Mutex<State>, Condvar)>,
     pub read_only: Arc<Mutex<bool>>,
     logins: Arc<Mutex<BTreeMap<String, String>>>,
@@ -115,9 +125,10 @@ impl FakeGitHub {
             login: login.clone(),
             read_only: read_only.clone(),
         };
-        serve(listener, move |request| server.handle(request));
+        let wire = serve(listener, move |request| server.handle(request));
         FakeGitHub {
             url,
+            wire,
             state,
             read_only,
             logins: login,
@@ -463,6 +474,8 @@ impl Server {
     ) -> Response {
         let method = request.method.as_str();
         let mut response = None;
+        let mut trickle = None;
+        let mut self_link = false;
         {
             let mut state = self.state.0.lock().unwrap();
             let index = state
@@ -495,6 +508,14 @@ impl Server {
                         return r;
                     }
                     Fault::SlowAnswer(delay) => response = Some(delay),
+                    Fault::Trickle(pause) => trickle = Some(pause),
+                    Fault::Redirect { status, location } => {
+                        return Response::redirect(status, &location);
+                    }
+                    Fault::NotJson => {
+                        return Response::text(200, "<html><body>Unicorn!</body></html>");
+                    }
+                    Fault::SelfLink => self_link = true,
                 }
             }
         }
@@ -503,6 +524,19 @@ impl Server {
         }
         let mut answer = self.act(method, template, params, body, request);
         answer.delay = response;
+        answer.trickle = trickle;
+        if self_link {
+            let target = if request.query.is_empty() {
+                request.path.clone()
+            } else {
+                format!("{}?{}", request.path, request.query)
+            };
+            answer.headers.retain(|(name, _)| name != "link");
+            answer.headers.push((
+                "link".into(),
+                format!("<{}{target}>; rel=\"next\"", self.base),
+            ));
+        }
         answer
     }
 

@@ -5,15 +5,15 @@
 use crate::gitlab_fake::{BOT, FakeGitLab, Fault, JOB_TOKEN, TOKEN};
 use crate::support::{Run, TestRepo};
 
-const MR: u64 = 12;
-const SERVER: &str = "https://gitlab.example.com";
+pub(crate) const MR: u64 = 12;
+pub(crate) const SERVER: &str = "https://gitlab.example.com";
 
 /// A repository with a training run on `main` and a merge request that changes it.
-struct Job {
-    repo: TestRepo,
-    fake: FakeGitLab,
-    base: String,
-    head: String,
+pub(crate) struct Job {
+    pub(crate) repo: TestRepo,
+    pub(crate) fake: FakeGitLab,
+    pub(crate) base: String,
+    pub(crate) head: String,
 }
 
 fn metrics(acc: f64) -> String {
@@ -29,11 +29,11 @@ fn loss_curve(scale: f64) -> String {
 }
 
 impl Job {
-    fn new() -> Job {
+    pub(crate) fn new() -> Job {
         Job::at("")
     }
 
-    fn at(prefix: &str) -> Job {
+    pub(crate) fn at(prefix: &str) -> Job {
         let repo = TestRepo::new();
         repo.write("dvclive/metrics.json", metrics(0.81))
             .write("dvclive/plots/metrics/loss.csv", loss_curve(1.0));
@@ -53,7 +53,7 @@ impl Job {
     }
 
     /// The variables of a pipeline from `fixtures/gitlab/{kind}.env`, with `extra`.
-    fn env(&self, kind: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    pub(crate) fn env(&self, kind: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("fixtures/gitlab")
             .join(format!("{kind}.env"));
@@ -80,11 +80,11 @@ impl Job {
         env
     }
 
-    fn merge_request_env(&self) -> Vec<(String, String)> {
+    pub(crate) fn merge_request_env(&self) -> Vec<(String, String)> {
         self.env("merge_request", &[("GITLAB_TOKEN", TOKEN)])
     }
 
-    fn run(&self, args: &[&str], env: &[(String, String)]) -> Run {
+    pub(crate) fn run(&self, args: &[&str], env: &[(String, String)]) -> Run {
         let run = self.repo.mlci_with(&self.repo.root(), args, env);
         for text in [run.stdout(), run.stderr()] {
             assert!(
@@ -95,14 +95,14 @@ impl Job {
         run
     }
 
-    fn report(&self, extra: &[&str]) -> Run {
+    pub(crate) fn report(&self, extra: &[&str]) -> Run {
         let mut args = vec!["report", "--out", "../report"];
         args.extend_from_slice(extra);
         self.run(&args, &self.merge_request_env())
     }
 
     /// Our notes on the merge request: (id, body).
-    fn ours(&self) -> Vec<(u64, String)> {
+    pub(crate) fn ours(&self) -> Vec<(u64, String)> {
         self.fake
             .notes(MR)
             .into_iter()
@@ -111,7 +111,7 @@ impl Job {
             .collect()
     }
 
-    fn transcript(&self) -> String {
+    pub(crate) fn transcript(&self) -> String {
         let mut text = self.fake.transcript();
         for (sha, name) in [(&self.head, "[HEAD]"), (&self.base, "[BASE]")] {
             text = text.replace(sha.as_str(), name);

@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
-use crate::fake_http::{Request, Response, query_value, serve};
+use crate::fake_http::{Request, Response, Wire, query_value, serve};
 
 /// The project the fake hosts.
 pub const PROJECT_ID: u64 = 42;
@@ -35,6 +35,12 @@ pub enum Fault {
     Status(u16),
     /// 429 with `Retry-After` and a plain-text body, as GitLab.com does.
     RateLimit { retry_after: u64 },
+    /// Answer with a redirect to `location`.
+    Redirect { status: u16, location: String },
+    /// Answer 200 with an HTML page instead of JSON.
+    NotJson,
+    /// Send an error page one byte at a time, this long apart.
+    Trickle(std::time::Duration),
 }
 
 /// A note: (id, author, body, system).
@@ -56,6 +62,8 @@ struct State {
 pub struct FakeGitLab {
     /// The API root, `http://127.0.0.1:PORT/PREFIX/api/v4`.
     pub url: String,
+    /// Every request, byte for byte.
+    pub wire: Wire,
     state: Arc<Mutex<State>>,
 }
 
@@ -75,8 +83,9 @@ impl FakeGitLab {
             api: api.clone(),
             base: format!("http://127.0.0.1:{port}"),
         };
-        serve(listener, move |request| server.handle(request));
+        let wire = serve(listener, move |request| server.handle(request));
         FakeGitLab {
+            wire,
             url: format!("http://127.0.0.1:{port}{api}"),
             state,
         }
@@ -383,6 +392,13 @@ impl Server {
                     response
                         .headers
                         .push(("ratelimit-remaining".into(), "0".into()));
+                    response
+                }
+                Fault::Redirect { status, location } => Response::redirect(status, &location),
+                Fault::NotJson => Response::text(200, "<html><body>Maintenance</body></html>"),
+                Fault::Trickle(pause) => {
+                    let mut response = gitlab_error(502, "502 Bad Gateway");
+                    response.trickle = Some(pause);
                     response
                 }
             };

@@ -16,3 +16,4 @@ mod plots;
 mod report;
 mod revisions;
 mod support;
+mod trust;
