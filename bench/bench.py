@@ -121,6 +121,56 @@ def data_workload(root, megabytes):
     return (root / "base" / "train.csv").stat().st_size
 
 
+def scale_workloads(root, env):
+    """Hostile sizes, each a git repository with the head in the working tree:
+    a metrics JSON with 1,000,000 keys at both revisions, 100,000 small metrics files, and
+    a 2 GiB sparse metrics file at head (skipped by max_file_size, never read)."""
+    rng = random.Random(3)
+    cases = []
+
+    def repo(name):
+        path = root / name
+        path.mkdir(parents=True)
+        sh(["git", "init", "-q", "-b", "main"], path, env)
+        return path
+
+    def commit(path):
+        sh(["git", "add", "-A"], path, env)
+        sh(["git", "commit", "-q", "-m", "base"], path, env)
+
+    big = repo("million-keys")
+    for revision in range(2):
+        with open(big / "m.json", "w") as out:
+            out.write("{")
+            out.write(",".join(f'"m{i:07d}": {rng.random():.4f}' for i in range(1_000_000)))
+            out.write("}")
+        if revision == 0:
+            (big / ".mlci.toml").write_text('metrics = ["m.json"]\n')
+            commit(big)
+    cases.append((f"a metrics JSON of 1,000,000 keys ({(big / 'm.json').stat().st_size / 2**20:.0f} MiB) at both revisions", big))
+
+    many = repo("files-100k")
+    for d in range(1000):
+        folder = many / "runs" / f"r{d:04}"
+        folder.mkdir(parents=True)
+        for f in range(100):
+            (folder / f"m{f:03}.json").write_text(f'{{"acc": {d / 1000}, "loss": {f / 100}}}')
+    (many / ".mlci.toml").write_text('metrics = ["runs"]\n')
+    commit(many)
+    for d in range(0, 1000, 10):
+        (many / "runs" / f"r{d:04}" / "m000.json").write_text('{"acc": 0.5, "loss": 0.5}')
+    cases.append(("100,000 metrics files (200,000 metrics) at both revisions", many))
+
+    sparse = repo("sparse-2g")
+    (sparse / "m.json").write_text('{"acc": 0.8}')
+    (sparse / ".mlci.toml").write_text('metrics = ["m.json"]\n')
+    commit(sparse)
+    with open(sparse / "m.json", "r+b") as out:
+        out.truncate(2 << 30)
+    cases.append(("a 2 GiB (sparse) metrics file at head, over max_file_size", sparse))
+    return cases
+
+
 def measure(cmd, cwd, env):
     """Wall seconds and peak RSS (KiB) of one run."""
     proc = subprocess.run(
@@ -177,14 +227,35 @@ def main():
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--json", help="also write the results here")
     parser.add_argument("--data-mb", type=int, default=1024, help="size of each data file in the data-profile workload")
+    parser.add_argument("--only", choices=["compare", "scale"], help="run one part of the benchmark")
     args = parser.parse_args()
     runs = max(args.runs, 5)
     mlci = str(Path(args.mlci).resolve())
     env = {**os.environ, **GIT_ENV}
 
     rows = []
+    scale = []
     with tempfile.TemporaryDirectory() as tmp:
         env["HOME"] = tmp
+        if args.only != "compare":
+            for label, repo in scale_workloads(Path(tmp) / "scale", env):
+                walls, rsses = [], []
+                for _ in range(3):
+                    proc = subprocess.run(
+                        ["/usr/bin/time", "-f", "%e %M", mlci, "report", "--dry-run", "--quiet", "--base", "HEAD", "--out", "../out-" + repo.name],
+                        cwd=repo, env=env, capture_output=True, text=True,
+                    )
+                    wall, rss = proc.stderr.strip().splitlines()[-1].split()
+                    walls.append(float(wall))
+                    rsses.append(int(rss))
+                scale.append({"workload": label, "seconds": statistics.median(walls), "rss_mib": statistics.median(rsses) / 1024})
+                print(f"measured {label}", file=sys.stderr)
+        if args.only == "scale":
+            print("\n| hostile input (`mlci report --dry-run`, median of 3) | time | peak RSS |")
+            print("|---|--:|--:|")
+            for r in scale:
+                print(f"| {r['workload']} | {r['seconds']:.2f} s | {r['rss_mib']:.0f} MiB |")
+            return
         for name, (label, revisions) in {
             "small": small_workload(args.data if Path(args.data).is_dir() else None),
             "large": large_workload(),
@@ -254,8 +325,13 @@ def main():
                 f"{r['plot_save_only_ms']:.0f} ms: mlci's whole run is **{r['plot_save_only_ratio']:.1f}x** faster than that part."
             )
     print(f"\n`mlci --version`: {version_ms:.2f} ms (median of 50)")
+    if scale:
+        print("\n| hostile input (`mlci report --dry-run`, median of 3) | time | peak RSS |")
+        print("|---|--:|--:|")
+        for r in scale:
+            print(f"| {r['workload']} | {r['seconds']:.2f} s | {r['rss_mib']:.0f} MiB |")
     if args.json:
-        Path(args.json).write_text(json.dumps({"rows": rows, "version_ms": version_ms}, indent=2) + "\n")
+        Path(args.json).write_text(json.dumps({"rows": rows, "scale": scale, "version_ms": version_ms}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -135,10 +135,11 @@ impl Row {
     }
 }
 
-/// Compares two snapshots.
-pub fn compare(base: &Snapshot, head: &Snapshot) -> Comparison {
+/// Compares two snapshots, moving their values into the comparison (a million keys per
+/// side are held once, not twice).
+pub fn compare(base: Snapshot, head: Snapshot) -> Comparison {
     let mut warnings = Vec::new();
-    for (side, snapshot) in [(Side::Base, base), (Side::Head, head)] {
+    for (side, snapshot) in [(Side::Base, &base), (Side::Head, &head)] {
         let files = snapshot
             .pipeline_problems
             .iter()
@@ -172,24 +173,26 @@ pub fn compare(base: &Snapshot, head: &Snapshot) -> Comparison {
             head: head.plots.get(id).cloned(),
         })
         .collect();
+    let samples = compare_samples(&base, &head);
+    let data = base
+        .data
+        .keys()
+        .chain(head.data.keys())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .map(|path| DataDiff {
+            path: path.clone(),
+            base: base.data.get(path).and_then(|c| c.as_ref().ok()).cloned(),
+            head: head.data.get(path).and_then(|c| c.as_ref().ok()).cloned(),
+        })
+        .collect();
     Comparison {
-        metrics: compare_files(&base.metrics, &head.metrics),
-        params: compare_files(&base.params, &head.params),
+        metrics: compare_files(base.metrics, head.metrics),
+        params: compare_files(base.params, head.params),
         plots,
         warnings,
-        samples: compare_samples(base, head),
-        data: base
-            .data
-            .keys()
-            .chain(head.data.keys())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .map(|path| DataDiff {
-                path: path.clone(),
-                base: base.data.get(path).and_then(|c| c.as_ref().ok()).cloned(),
-                head: head.data.get(path).and_then(|c| c.as_ref().ok()).cloned(),
-            })
-            .collect(),
+        samples,
+        data,
     }
 }
 
@@ -250,77 +253,105 @@ fn problem_of<'a>(
 }
 
 fn compare_files(
-    base: &std::collections::BTreeMap<String, FileContent>,
-    head: &std::collections::BTreeMap<String, FileContent>,
+    base: std::collections::BTreeMap<String, FileContent>,
+    head: std::collections::BTreeMap<String, FileContent>,
 ) -> Vec<FileDiff> {
-    let paths: BTreeSet<&String> = base.keys().chain(head.keys()).collect();
-    paths
-        .into_iter()
-        .map(|path| FileDiff {
-            path: path.clone(),
-            rows: compare_documents(side_of(base.get(path)), side_of(head.get(path))),
-        })
-        .filter(|file| !file.rows.is_empty())
-        .collect()
-}
-
-/// A file's data as DVC's `_diff` sees it: absent and unreadable files are `{}`.
-fn side_of(content: Option<&FileContent>) -> Option<&Document> {
-    content.and_then(|c| c.as_ref().ok())
+    let mut base = base.into_iter().peekable();
+    let mut head = head.into_iter().peekable();
+    let mut files = Vec::new();
+    loop {
+        // Both maps are sorted by path: walk them together.
+        let (path, b, h) = match (base.peek(), head.peek()) {
+            (None, None) => break,
+            (Some((pb, _)), Some((ph, _))) if pb == ph => {
+                let (path, b) = base.next().expect("peeked");
+                let (_, h) = head.next().expect("peeked");
+                (path, Some(b), Some(h))
+            }
+            (Some((pb, _)), Some((ph, _))) if pb < ph => {
+                let (path, b) = base.next().expect("peeked");
+                (path, Some(b), None)
+            }
+            (Some(_), None) => {
+                let (path, b) = base.next().expect("peeked");
+                (path, Some(b), None)
+            }
+            _ => {
+                let (path, h) = head.next().expect("peeked");
+                (path, None, Some(h))
+            }
+        };
+        let rows = compare_documents(b.and_then(Result::ok), h.and_then(Result::ok));
+        if !rows.is_empty() {
+            files.push(FileDiff { path, rows });
+        }
+    }
+    files
 }
 
 /// DVC's `_diff`: if either side is a mapping (or missing, which is `{}`), compare keys;
-/// otherwise compare the two top-level scalars under the key `""`.
-fn compare_documents(base: Option<&Document>, head: Option<&Document>) -> Vec<Row> {
+/// otherwise compare the two top-level scalars under the key `""`. Absent and unreadable
+/// files are `{}`.
+fn compare_documents(base: Option<Document>, head: Option<Document>) -> Vec<Row> {
     match (base, head) {
         (Some(Document::Scalar(b)), Some(Document::Scalar(h))) => {
-            vec![row(String::new(), Some(b.clone()), Some(h.clone()))]
+            vec![row(String::new(), Some(b), Some(h))]
         }
-        _ => {
-            let base = Flat::of(base);
-            let head = Flat::of(head);
-            let keys: BTreeSet<&str> = base.keys().chain(head.keys()).collect();
-            keys.into_iter()
-                .map(|key| row(key.to_owned(), base.get(key), head.get(key)))
-                .collect()
+        (Some(Document::Scalar(b)), head) if is_truthy(&b) => unparsable(head, Side::Base),
+        (base, Some(Document::Scalar(h))) if is_truthy(&h) => unparsable(base, Side::Head),
+        (base, head) => {
+            let entries = |document: Option<Document>| match document {
+                Some(Document::Map(entries)) => entries,
+                _ => Vec::new(),
+            };
+            // Both sides are sorted by key and unique: a merge, moving each value once.
+            let mut base = entries(base).into_iter().peekable();
+            let mut head = entries(head).into_iter().peekable();
+            let mut rows = Vec::with_capacity(base.len().max(head.len()));
+            loop {
+                let next = match (base.peek(), head.peek()) {
+                    (None, None) => break,
+                    (Some((kb, _)), Some((kh, _))) if kb == kh => {
+                        let (key, b) = base.next().expect("peeked");
+                        let (_, h) = head.next().expect("peeked");
+                        row(key, Some(b), Some(h))
+                    }
+                    (Some((kb, _)), Some((kh, _))) if kb < kh => {
+                        let (key, b) = base.next().expect("peeked");
+                        row(key, Some(b), None)
+                    }
+                    (Some(_), None) => {
+                        let (key, b) = base.next().expect("peeked");
+                        row(key, Some(b), None)
+                    }
+                    _ => {
+                        let (key, h) = head.next().expect("peeked");
+                        row(key, None, Some(h))
+                    }
+                };
+                rows.push(next);
+            }
+            rows
         }
     }
 }
 
-/// A side flattened for the key-by-key comparison (`dvc/utils/diff.py::_flatten`).
-enum Flat<'a> {
-    /// A mapping (or nothing).
-    Map(&'a [(String, Scalar)]),
-    /// A truthy top-level scalar facing a mapping: every key reads "unable to parse".
-    Unparsable,
-}
-
-impl<'a> Flat<'a> {
-    fn of(document: Option<&'a Document>) -> Self {
-        match document {
-            Some(Document::Map(entries)) => Flat::Map(entries),
-            Some(Document::Scalar(s)) if is_truthy(s) => Flat::Unparsable,
-            _ => Flat::Map(&[]),
-        }
-    }
-
-    fn keys(&self) -> impl Iterator<Item = &'a str> {
-        let entries: &'a [(String, Scalar)] = match self {
-            Flat::Map(entries) => entries,
-            Flat::Unparsable => &[],
-        };
-        entries.iter().map(|(k, _)| k.as_str())
-    }
-
-    fn get(&self, key: &str) -> Option<Scalar> {
-        match self {
-            Flat::Map(entries) => entries
-                .binary_search_by(|(k, _)| k.as_str().cmp(key))
-                .ok()
-                .map(|i| entries[i].1.clone()),
-            Flat::Unparsable => Some(Scalar::Str("unable to parse".to_owned())),
-        }
-    }
+/// A truthy top-level scalar facing a mapping (`dvc/utils/diff.py::_flatten`): every key
+/// of the mapping reads "unable to parse" on the scalar's side.
+fn unparsable(other: Option<Document>, scalar_side: Side) -> Vec<Row> {
+    let keys = match other {
+        Some(Document::Map(entries)) => entries,
+        _ => Vec::new(),
+    };
+    keys.into_iter()
+        .map(|(key, value)| {
+            let text = Some(Scalar::Str("unable to parse".to_owned()));
+            match scalar_side {
+                Side::Base => row(key, text, Some(value)),
+                Side::Head => row(key, Some(value), text),
+            }
+        })
+        .collect()
 }
 
 fn is_truthy(scalar: &Scalar) -> bool {
@@ -495,8 +526,8 @@ mod tests {
 
     fn rows(base: FileContent, head: FileContent) -> Vec<Row> {
         let comparison = compare(
-            &snapshot(vec![("m.json", base)]),
-            &snapshot(vec![("m.json", head)]),
+            snapshot(vec![("m.json", base)]),
+            snapshot(vec![("m.json", head)]),
         );
         comparison
             .metrics
@@ -584,8 +615,8 @@ mod tests {
     #[test]
     fn a_file_missing_on_one_side_is_all_added_and_warned() {
         let comparison = compare(
-            &snapshot(vec![("m.json", Err(Problem::Missing))]),
-            &snapshot(vec![("m.json", map(&[("acc", Scalar::Float(0.9))]))]),
+            snapshot(vec![("m.json", Err(Problem::Missing))]),
+            snapshot(vec![("m.json", map(&[("acc", Scalar::Float(0.9))]))]),
         );
         assert_eq!(comparison.metrics[0].rows[0].status, Status::Added);
         assert_eq!(

@@ -97,13 +97,13 @@ pub fn diff(
     };
     let (base, head) = collect_both(&plan, a.source(), b.source())?;
     log::debug!("read both revisions in {:?}", started.elapsed());
-    let comparison = diff::compare(&base, &head);
-    log::debug!("compared in {:?}", started.elapsed());
     let failed: Vec<&str> = [(&options.a_label, &base), (&options.b_label, &head)]
         .into_iter()
         .filter(|(_, snapshot)| snapshot.has_problems())
         .map(|(label, _)| label.as_str())
         .collect();
+    let comparison = diff::compare(base, head);
+    log::debug!("compared in {:?}", started.elapsed());
     if !failed.is_empty() {
         let noun = match kind {
             dvc::Kind::Metrics => "metrics",
@@ -165,7 +165,7 @@ pub fn plots_diff(args: PlotsDiffArgs, dir: &Path, ci: &CiContext) -> anyhow::Re
     let started = std::time::Instant::now();
     let (base, head) = collect_both(&plan, a.source(), b.source())?;
     log::debug!("read both revisions in {:?}", started.elapsed());
-    let comparison = diff::compare(&base, &head);
+    let comparison = diff::compare(base, head);
     let revision = |label: &str, commit: Option<&str>| Revision {
         name: label.to_owned(),
         commit: commit.map(str::to_owned),

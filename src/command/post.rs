@@ -883,7 +883,7 @@ pub fn publish(args: PublishArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<
     let plan = plan(&settings, Vec::new())?;
     let (base_snapshot, head_snapshot) =
         collect_both(&plan, base.source.as_ref(), head.source.as_ref())?;
-    let comparison = diff::compare(&base_snapshot, &head_snapshot);
+    let comparison = diff::compare(base_snapshot, head_snapshot);
     log_warnings(&comparison, &base.revision, &head.revision);
     let policy = crate::command::report::policy(&settings, &[], None, None)?;
     let judgement = crate::verdict::judge(&comparison, &policy);

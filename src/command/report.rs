@@ -117,7 +117,7 @@ pub fn report(args: ReportArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<Ou
             &title,
         );
     }
-    let comparison = diff::compare(&base_snapshot, &head_snapshot);
+    let comparison = diff::compare(base_snapshot, head_snapshot);
     log_warnings(&comparison, &base.revision, &head.revision);
     let policy = policy(&settings, &rules, fail_on.map(FailOnArg::as_str), alpha)?;
     let judgement = verdict::judge(&comparison, &policy);

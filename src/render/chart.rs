@@ -1489,7 +1489,7 @@ mod tests {
         let read = |side: &str| {
             inputs::collect(&plan, &Directory::new(root.join(side), side.to_owned())).unwrap()
         };
-        diff::compare(&read("base"), &read("head")).plots
+        diff::compare(read("base"), read("head")).plots
     }
 
     fn options() -> ChartOptions {

@@ -100,6 +100,32 @@ fn shown(metric: &Judged) -> bool {
     metric.status != Status::Unchanged || metric.verdict == Verdict::Failed
 }
 
+/// A report longer than this (pathological: a million changed keys) has its tables cut at a
+/// row, with a note saying where the data is. Reports of real runs never come near it.
+pub const MAX_REPORT_BYTES: usize = 10 << 20;
+
+/// Whether a table may take one more row, counting the rows it leaves out.
+fn room(out: &str, left_out: &mut usize) -> bool {
+    if out.len() < MAX_REPORT_BYTES {
+        true
+    } else {
+        *left_out += 1;
+        false
+    }
+}
+
+/// The note under a table cut by [`MAX_REPORT_BYTES`].
+fn cut_note(out: &mut String, left_out: usize, command: &str) {
+    if left_out > 0 {
+        let _ = writeln!(
+            out,
+            "> [!NOTE]\n> The report is cut at {} MB: {} not shown. Every value is in the files themselves; `{command}` lists them all.\n",
+            MAX_REPORT_BYTES >> 20,
+            plural(left_out, "more row is", "more rows are"),
+        );
+    }
+}
+
 /// Renders the report at a level of detail.
 pub fn report_at(comparison: &Comparison, context: &ReportContext<'_>, detail: Detail) -> String {
     let mut out = String::new();
@@ -533,10 +559,14 @@ fn metrics(out: &mut String, files: &[JudgedFile], full: bool) {
         }
         let changed: Vec<&Judged> = file.metrics.iter().filter(|m| shown(m)).collect();
         let unchanged: Vec<&Judged> = file.metrics.iter().filter(|m| !shown(m)).collect();
+        let mut left_out = 0;
         if !changed.is_empty() {
             out.push_str("| Metric | Base | Head | Change | Relative | Verdict |\n");
             out.push_str("|:--|--:|--:|--:|--:|:--|\n");
             for metric in &changed {
+                if !room(out, &mut left_out) {
+                    continue;
+                }
                 let _ = writeln!(
                     out,
                     "| {} | {} | {} | {} | {} | {} |",
@@ -558,10 +588,13 @@ fn metrics(out: &mut String, files: &[JudgedFile], full: bool) {
             );
             out.push_str("| Metric | Value |\n|:--|--:|\n");
             for metric in &unchanged {
-                let _ = writeln!(out, "| {} | {} |", key(&metric.key), cell(&metric.head));
+                if room(out, &mut left_out) {
+                    let _ = writeln!(out, "| {} | {} |", key(&metric.key), cell(&metric.head));
+                }
             }
             out.push_str("\n</details>\n\n");
         }
+        cut_note(out, left_out, "mlci metrics diff BASE HEAD --all");
     }
 }
 
@@ -667,11 +700,15 @@ fn params(out: &mut String, files: &[FileDiff], full: bool) {
     let changed = rows(true);
     let unchanged = rows(false);
     out.push_str("### Params\n\n");
+    let mut left_out = 0;
     if changed.is_empty() {
         out.push_str("No param changed.\n\n");
     } else {
         out.push_str("| File | Param | Base | Head |\n|:--|:--|--:|--:|\n");
         for (path, row) in &changed {
+            if !room(out, &mut left_out) {
+                continue;
+            }
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} |",
@@ -691,6 +728,9 @@ fn params(out: &mut String, files: &[FileDiff], full: bool) {
         );
         out.push_str("| File | Param | Value |\n|:--|:--|--:|\n");
         for (path, row) in &unchanged {
+            if !room(out, &mut left_out) {
+                continue;
+            }
             let _ = writeln!(
                 out,
                 "| {} | {} | {} |",
@@ -701,6 +741,7 @@ fn params(out: &mut String, files: &[FileDiff], full: bool) {
         }
         out.push_str("\n</details>\n\n");
     }
+    cut_note(out, left_out, "mlci params diff BASE HEAD --all");
 }
 
 fn footer(out: &mut String, context: &ReportContext<'_>, full: bool) {
