@@ -13,6 +13,7 @@ mod github_fake;
 mod gitlab;
 mod gitlab_fake;
 mod plots;
+mod readers;
 mod report;
 mod revisions;
 mod support;

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use crate::fake_http::Elsewhere;
 use crate::github::{self, PR};
-use crate::github_fake::{BOT, Fault};
+use crate::github_fake::Fault;
 use crate::gitlab;
 use crate::gitlab_fake;
 use crate::support::{Run, TestRepo};
@@ -69,6 +69,10 @@ impl<'a> Leaks<'a> {
         }
         for file in files_under(self.repo.temp()) {
             if self.planted.contains(&file) || file.components().any(|c| c.as_os_str() == ".git") {
+                continue;
+            }
+            // mlci writes nothing this large; a file this large is a test's input.
+            if std::fs::metadata(&file).is_ok_and(|m| m.len() > 256 << 20) {
                 continue;
             }
             let bytes = std::fs::read(&file).unwrap_or_default();
@@ -277,6 +281,7 @@ fn mlci_comment_never_uploads_a_file_through_a_symlink() {
 #[test]
 fn a_forged_bundle_never_posts_on_another_pull_request() {
     let job = github::Job::new();
+    let leaks = Leaks::new(&job.repo).in_git_config();
     let collect = job.run(
         &["report", "--collect", "../bundle"],
         &job.pull_request_env(true),
@@ -315,6 +320,7 @@ fn a_forged_bundle_never_posts_on_another_pull_request() {
             "{}",
             run.stderr()
         );
+        leaks.assert_none(&run, &[job.fake.wire.text()]);
     }
     assert!(job.fake.comments(8).is_empty() && job.fake.comments(PR).is_empty());
     let writes = job.fake.seen().iter().filter(|s| s.method != "GET").count();
@@ -331,6 +337,7 @@ fn output_folders_never_delete_or_overwrite_what_mlci_did_not_write() {
         .write("plots/loss.png", "tracked chart");
     repo.commit("base");
     repo.write("plots/model.pkl", "weights git cannot restore");
+    let leaks = Leaks::new(&repo).in_git_config();
     let outside = repo.temp().join("outside");
     std::fs::create_dir_all(&outside).unwrap();
     std::fs::write(outside.join("victim.md"), "keep me").unwrap();
@@ -382,12 +389,15 @@ fn output_folders_never_delete_or_overwrite_what_mlci_did_not_write() {
     let run = repo.mlci(&["report", "--dry-run"]);
     assert_eq!(run.code(), 0, "{}", run.stderr());
     assert_eq!(repo.git(&["status", "--porcelain"]), "");
+    leaks.assert_none(&run, &[]);
 }
 
 #[test]
 fn image_ref_never_moves_a_branch() {
     let job = github::Job::new();
+    let leaks = Leaks::new(&job.repo).in_git_config();
     let run = job.report(&["--image-ref", "refs/heads/main"]);
+    leaks.assert_none(&run, &[job.fake.wire.text()]);
     assert_eq!(run.code(), 2, "{}", run.stderr());
     assert!(
         run.stderr().contains("not a ref under refs/mlci/"),
@@ -423,6 +433,7 @@ fn no_input_starts_a_workflow_command() {
     repo.commit("base");
     repo.git(&["checkout", "-q", "-b", "feature"]);
     repo.write("eval/metrics.json", metrics(0.8));
+    let leaks = Leaks::new(&repo).in_git_config();
     let github_env: Vec<(String, String)> = vec![("GITHUB_ACTIONS".into(), "true".into())];
     let runs = [
         repo.mlci_with(&repo.root(), &["report", "--dry-run"], &github_env),
@@ -432,6 +443,7 @@ fn no_input_starts_a_workflow_command() {
     ];
     assert_eq!(runs[0].code(), 1, "the gate fails: {}", runs[0].stderr());
     for run in &runs {
+        leaks.assert_none(run, &[]);
         for (what, text) in [("stdout", run.stdout()), ("stderr", run.stderr())] {
             for line in text.lines() {
                 let command = line.trim_start().starts_with("::");
@@ -454,6 +466,7 @@ fn no_input_starts_a_workflow_command() {
 #[test]
 fn a_comment_ending_with_our_marker_is_never_edited_by_a_token_of_unknown_login() {
     let job = github::Job::new();
+    let leaks = Leaks::new(&job.repo).in_git_config();
     let marker = "<!-- mlci:report id=default head=0000000 -->";
     let mallory = job
         .fake
@@ -475,6 +488,7 @@ fn a_comment_ending_with_our_marker_is_never_edited_by_a_token_of_unknown_login(
         let run = job.run(&args, &env);
         assert_eq!(run.code(), 0, "{}", run.stderr());
         assert!(run.stderr().contains("--author"), "{}", run.stderr());
+        leaks.assert_none(&run, &[job.fake.wire.text()]);
     }
     let comments = job.fake.comments(PR);
     let ours: Vec<_> = comments
@@ -534,6 +548,7 @@ fn a_comment_ending_with_our_marker_is_never_edited_by_a_token_of_unknown_login(
 fn the_token_never_follows_a_redirect_to_another_host() {
     let elsewhere = Elsewhere::start();
     let job = gitlab::Job::new();
+    let leaks = Leaks::new(&job.repo).in_git_config();
     for (method, suffix) in [("GET", "/notes"), ("POST", "/notes")] {
         job.fake.fault(
             method,
@@ -546,6 +561,7 @@ fn the_token_never_follows_a_redirect_to_another_host() {
         let run = job.report(&["--images", "none"]);
         assert_eq!(run.code(), 2, "{}", run.stderr());
         assert!(run.stderr().contains("another host"), "{}", run.stderr());
+        leaks.assert_none(&run, &[job.fake.wire.text(), elsewhere.wire.text()]);
     }
     let github = github::Job::new();
     github.fake.fault(
@@ -565,6 +581,7 @@ fn the_token_never_follows_a_redirect_to_another_host() {
 fn a_trickling_server_is_cut_off_at_the_deadline() {
     let limits = ["--network-timeout", "3", "--network-deadline", "5"];
     let job = github::Job::new();
+    let leaks = Leaks::new(&job.repo).in_git_config();
     for _ in 0..10 {
         job.fake
             .fault("GET", "/comments", Fault::Trickle(Duration::from_secs(1)));
@@ -580,6 +597,7 @@ fn a_trickling_server_is_cut_off_at_the_deadline() {
         "{:?}",
         started.elapsed()
     );
+    leaks.assert_none(&run, &[job.fake.wire.text()]);
 
     let job = gitlab::Job::new();
     for _ in 0..10 {
@@ -602,6 +620,7 @@ fn a_trickling_server_is_cut_off_at_the_deadline() {
 #[test]
 fn a_page_that_links_to_itself_is_read_once() {
     let job = github::Job::new();
+    let leaks = Leaks::new(&job.repo).in_git_config();
     for _ in 0..2 {
         job.fake.fault("GET", "/comments", Fault::SelfLink);
     }
@@ -620,14 +639,17 @@ fn a_page_that_links_to_itself_is_read_once() {
         job.transcript()
     );
     assert_eq!(job.ours().len(), 1);
+    leaks.assert_none(&run, &[job.fake.wire.text()]);
     job.fake.assert_valid();
 }
 
 #[test]
 fn a_list_that_is_not_json_posts_nothing() {
     let job = github::Job::new();
+    let leaks = Leaks::new(&job.repo).in_git_config();
     job.fake.fault("GET", "/comments", Fault::NotJson);
     let run = job.report(&["--images", "none"]);
+    leaks.assert_none(&run, &[job.fake.wire.text()]);
     assert_eq!(run.code(), 2, "{}", run.stderr());
     assert!(run.stderr().contains("not JSON"), "{}", run.stderr());
     assert!(job.fake.comments(PR).is_empty(), "no comment on a guess");
@@ -654,8 +676,10 @@ fn a_file_over_the_size_limit_is_skipped_unread_and_counts_as_missing() {
         .open(repo.root().join("eval/metrics.json"))
         .unwrap();
     file.set_len(2 << 30).unwrap();
+    let leaks = Leaks::new(&repo).in_git_config();
     let started = Instant::now();
     let run = repo.mlci(&["report", "--dry-run", "--base", "HEAD"]);
+    leaks.assert_none(&run, &[]);
     assert_eq!(run.code(), 1, "required, missing at head: {}", run.stderr());
     assert!(
         run.stderr()
@@ -705,5 +729,4 @@ fn a_symlink_out_of_the_repository_puts_no_outside_path_in_the_report() {
         "{}",
         run.stderr()
     );
-    let _ = BOT;
 }
