@@ -144,17 +144,20 @@ fn target_env(job: &github::Job) -> Vec<(String, String)> {
 #[cfg(unix)]
 #[test]
 fn a_symlinked_plot_image_never_hosts_git_config() {
-    let job = github::Job::new();
     // The pull request declares an "image" that is a link to the checkout's credentials.
-    symlink(
-        "../../.git/config",
-        &job.repo.root().join("eval/plots/sample.svg"),
-    );
-    job.repo.write(
-        ".mlci.toml",
-        "[[plots]]\npath = \"eval/plots/sample.svg\"\n",
-    );
-    job.repo.commit("a sample");
+    let plant = |repo: &TestRepo| {
+        symlink(
+            "../../.git/config",
+            &repo.root().join("eval/plots/sample.svg"),
+        );
+        repo.write(
+            ".mlci.toml",
+            "[[plots]]\npath = \"eval/plots/sample.svg\"\n",
+        );
+        repo.commit("a sample");
+    };
+    let job = github::Job::new();
+    plant(&job.repo);
     let leaks = Leaks::new(&job.repo).in_git_config();
     let run = job.report(&[]);
     assert_eq!(run.code(), 0, "{}", run.stderr());
@@ -169,15 +172,7 @@ fn a_symlinked_plot_image_never_hosts_git_config() {
 
     // GitLab uploads what GitHub would commit: the same refusal.
     let job = gitlab::Job::new();
-    symlink(
-        "../../.git/config",
-        &job.repo.root().join("eval/plots/sample.svg"),
-    );
-    job.repo.write(
-        ".mlci.toml",
-        "[[plots]]\npath = \"eval/plots/sample.svg\"\n",
-    );
-    job.repo.commit("a sample");
+    plant(&job.repo);
     let leaks = Leaks::new(&job.repo).in_git_config();
     let run = job.report(&[]);
     assert_eq!(run.code(), 0, "{}", run.stderr());
