@@ -436,72 +436,8 @@ pub enum Direction {
     Lower,
 }
 
-/// Name words that mean higher is better.
-const HIGHER_IS_BETTER: &[&str] = &[
-    "accuracy",
-    "acc",
-    "auc",
-    "f1",
-    "fscore",
-    "precision",
-    "prec",
-    "recall",
-    "r2",
-    "ap",
-    "map",
-    "iou",
-    "miou",
-    "dice",
-    "bleu",
-    "rouge",
-    "top1",
-    "top5",
-    "mcc",
-    "kappa",
-    "specificity",
-    "sensitivity",
-    "tpr",
-    "ndcg",
-    "throughput",
-];
-/// Name words that mean lower is better.
-const LOWER_IS_BETTER: &[&str] = &[
-    "loss",
-    "error",
-    "err",
-    "rmse",
-    "mae",
-    "mse",
-    "mape",
-    "latency",
-    "perplexity",
-    "ppl",
-    "fpr",
-    "fnr",
-    "wer",
-    "cer",
-    "logloss",
-    "nll",
-];
-
-/// The direction a metric's name implies (`test.roc_auc`: higher; `val_loss`: lower), or
-/// `None` when the name says nothing or says both.
-pub fn direction(key: &str) -> Option<Direction> {
-    let words = key
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_ascii_lowercase);
-    let (mut higher, mut lower) = (false, false);
-    for word in words {
-        higher |= HIGHER_IS_BETTER.contains(&word.as_str());
-        lower |= LOWER_IS_BETTER.contains(&word.as_str());
-    }
-    match (higher, lower) {
-        (true, false) => Some(Direction::Higher),
-        (false, true) => Some(Direction::Lower),
-        _ => None,
-    }
-}
+/// The direction a metric's name implies; the rules are in [`crate::names`].
+pub use crate::names::direction;
 
 #[cfg(test)]
 mod tests {
@@ -651,36 +587,6 @@ mod tests {
             Err(Problem::Missing),
             Ok(Document::Scalar(Scalar::Float(0.5))),
         )
-    }
-
-    #[test]
-    fn the_default_direction_table() {
-        for name in [
-            "accuracy",
-            "test.auc",
-            "f1",
-            "val/precision",
-            "recall",
-            "r2",
-        ] {
-            assert_eq!(direction(name), Some(Direction::Higher), "{name}");
-        }
-        for name in ["loss", "test.error", "rmse", "mae", "mse", "latency_ms"] {
-            assert_eq!(direction(name), Some(Direction::Lower), "{name}");
-        }
-        for name in ["epochs", "n_features", "lr", "seed"] {
-            assert_eq!(direction(name), None, "{name}");
-        }
-    }
-
-    #[test]
-    fn direction_comes_from_name_words() {
-        assert_eq!(direction("test.roc_auc"), Some(Direction::Higher));
-        assert_eq!(direction("avg_prec.train"), Some(Direction::Higher));
-        assert_eq!(direction("val_loss"), Some(Direction::Lower));
-        assert_eq!(direction("RMSE"), Some(Direction::Lower));
-        assert_eq!(direction("step"), None);
-        assert_eq!(direction("loss_vs_acc"), None);
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod git;
 pub mod inputs;
 pub mod logger;
 pub mod model;
+pub mod names;
 pub mod publish;
 pub mod python;
 pub mod render;

@@ -15,6 +15,7 @@ use std::fmt::Write as _;
 use crate::diff::{self, Comparison, Direction, Status};
 use crate::inputs::glob;
 use crate::model::{Number, Scalar};
+use crate::names;
 use crate::stats::{self, Stats};
 
 /// When the gate fails.
@@ -176,12 +177,27 @@ pub enum Cell {
 }
 
 impl Cell {
+    /// The value as a number (see [`number`]).
     fn number(&self) -> Option<f64> {
         match self {
-            Cell::Value(scalar) => scalar.number().map(Number::to_f64),
+            Cell::Value(scalar) => number(scalar),
             Cell::Sample(stats) => Some(stats.mean),
             Cell::Missing => None,
         }
+    }
+}
+
+/// A value as a number; the text `nan`, `inf` or `-inf` (how dvclive and others write a
+/// value that is not a number into JSON) counts as what it says.
+fn number(scalar: &Scalar) -> Option<f64> {
+    match scalar {
+        Scalar::Str(text) => match text.trim().to_ascii_lowercase().as_str() {
+            "nan" | "-nan" => Some(f64::NAN),
+            "inf" | "+inf" | "infinity" | "+infinity" => Some(f64::INFINITY),
+            "-inf" | "-infinity" => Some(f64::NEG_INFINITY),
+            _ => None,
+        },
+        scalar => scalar.number().map(Number::to_f64),
     }
 }
 
@@ -244,11 +260,27 @@ pub struct DataReport {
     pub checks: Vec<CheckResult>,
 }
 
+/// A progress counter of a metrics file at base and head (`dvclive/metrics.json` `step`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    /// The file.
+    pub path: String,
+    /// The key.
+    pub key: String,
+    /// At base.
+    pub base: Option<Scalar>,
+    /// At head.
+    pub head: Option<Scalar>,
+}
+
 /// Every verdict of a comparison, and the gate's.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Judgement {
     /// The metrics, file by file.
     pub files: Vec<JudgedFile>,
+    /// How far each run went (`step`, `epoch` with no rule of their own): shown with the
+    /// run, never judged, never counted among the metrics that changed.
+    pub progress: Vec<Progress>,
     /// The data files.
     pub data: Vec<DataReport>,
     /// When the gate fails.
@@ -288,10 +320,26 @@ pub fn judge(comparison: &Comparison, policy: &Policy) -> Judgement {
             None => single.push(file),
         }
     }
+    let mut progress = Vec::new();
+    let counts_progress =
+        |path: &str, key: &str| names::is_progress(key) && policy.rule_for(path, key).is_none();
     for file in single {
+        for row in file
+            .rows
+            .iter()
+            .filter(|r| counts_progress(&file.path, &r.key))
+        {
+            progress.push(Progress {
+                path: file.path.clone(),
+                key: row.key.clone(),
+                base: row.base.clone(),
+                head: row.head.clone(),
+            });
+        }
         let mut metrics: Vec<Judged> = file
             .rows
             .iter()
+            .filter(|row| !counts_progress(&file.path, &row.key))
             .map(|row| {
                 let cell = |value: &Option<Scalar>| match value {
                     Some(scalar) => Cell::Value(scalar.clone()),
@@ -331,12 +379,12 @@ pub fn judge(comparison: &Comparison, policy: &Policy) -> Judgement {
             let (mut at_base, mut at_head) = (false, false);
             for row in &file.rows {
                 let entry = values.entry(row.key.as_str()).or_default();
-                if let Some(x) = row.base.as_ref().and_then(Scalar::number) {
-                    entry.0.push(x.to_f64());
+                if let Some(x) = row.base.as_ref().and_then(number) {
+                    entry.0.push(x);
                     at_base = true;
                 }
-                if let Some(x) = row.head.as_ref().and_then(Scalar::number) {
-                    entry.1.push(x.to_f64());
+                if let Some(x) = row.head.as_ref().and_then(number) {
+                    entry.1.push(x);
                     at_head = true;
                 }
             }
@@ -345,6 +393,7 @@ pub fn judge(comparison: &Comparison, policy: &Policy) -> Judgement {
         }
         let metrics = values
             .into_iter()
+            .filter(|(key, _)| !counts_progress(pattern, key))
             .map(|(key, (base, head))| judge_samples(policy, pattern, key, &base, &head))
             .collect();
         files.push(JudgedFile {
@@ -417,6 +466,7 @@ pub fn judge(comparison: &Comparison, policy: &Policy) -> Judgement {
     }
     Judgement {
         files,
+        progress,
         data,
         fail_on: policy.fail_on,
         failures,
@@ -520,9 +570,17 @@ fn check_data(rule: &DataRule, diff: &crate::diff::DataDiff) -> Vec<CheckResult>
 
 fn judge_samples(policy: &Policy, path: &str, key: &str, base: &[f64], head: &[f64]) -> Judged {
     let cell = |values: &[f64]| match Stats::of(values) {
+        // A value that is not a number spoils the sample: its mean is what the values say
+        // (NaN, or an infinity), and no noise test is made on it.
+        _ if values.len() > 1 && values.iter().any(|v| !v.is_finite()) => Cell::Sample(Stats {
+            n: values.len(),
+            mean: values.iter().sum::<f64>() / values.len() as f64,
+            sd: f64::NAN,
+        }),
         Some(stats) if values.len() > 1 => Cell::Sample(stats),
         Some(stats) => Cell::Value(Scalar::Float(stats.mean)),
-        None => Cell::Missing,
+        None if values.is_empty() => Cell::Missing,
+        None => Cell::Value(Scalar::Float(values[0])),
     };
     let (base_cell, head_cell) = (cell(base), cell(head));
     let status = match (&base_cell, &head_cell) {
@@ -581,7 +639,38 @@ fn judge_one(
                     ..judged
                 };
             };
-            if let (Cell::Sample(_), _) | (_, Cell::Sample(_)) = (&judged.base, &judged.head) {
+            // A value that is not a number says nothing about noise, and a metric that
+            // stopped being a number has not improved.
+            let valid = |cell: &Cell| match cell {
+                Cell::Sample(s) => s.mean.is_finite() && s.sd.is_finite(),
+                _ => true,
+            };
+            let samples_valid = valid(&judged.base) && valid(&judged.head);
+            if !samples_valid {
+                let side = if valid(&judged.head) { "base" } else { "head" };
+                judged.reason = format!("NaN or infinity among the {side}'s values: no noise test");
+            }
+            if !h.is_finite() {
+                let became = non_finite(h);
+                return Judged {
+                    verdict: match (b.is_finite(), direction) {
+                        (true, Some(_)) => Verdict::Regressed,
+                        _ => Verdict::Changed,
+                    },
+                    reason: join(&judged.reason, &format!("became {became}")),
+                    ..judged
+                };
+            }
+            if !b.is_finite() {
+                return Judged {
+                    verdict: Verdict::Changed,
+                    reason: join(&judged.reason, &format!("was {}", non_finite(b))),
+                    ..judged
+                };
+            }
+            if let ((Cell::Sample(_), _) | (_, Cell::Sample(_)), true) =
+                ((&judged.base, &judged.head), samples_valid)
+            {
                 let stats = |cell: &Cell| match cell {
                     Cell::Sample(s) => Some(*s),
                     Cell::Value(v) => v.number().map(|n| Stats {
@@ -645,6 +734,26 @@ fn judge_one(
         }
     };
     judged
+}
+
+/// `NaN`, `+inf` or `-inf`.
+fn non_finite(value: f64) -> &'static str {
+    if value.is_nan() {
+        "NaN"
+    } else if value > 0.0 {
+        "+inf"
+    } else {
+        "-inf"
+    }
+}
+
+/// Two reasons in one.
+fn join(first: &str, second: &str) -> String {
+    match (first.is_empty(), second.is_empty()) {
+        (true, _) => second.to_owned(),
+        (_, true) => first.to_owned(),
+        _ => format!("{first}; {second}"),
+    }
 }
 
 /// The first check of `rule` the head value fails, in words.
@@ -802,6 +911,109 @@ mod tests {
     }
 
     #[test]
+    fn a_metric_that_stops_being_a_number_regressed() {
+        let nan = || Some(Scalar::Float(f64::NAN));
+        let text = |t: &str| Some(Scalar::Str(t.into()));
+        let mut rows = vec![
+            Row {
+                key: "accuracy".into(),
+                base: Some(Scalar::Float(0.8)),
+                head: nan(),
+                delta: Some(Number::Float(f64::NAN)),
+                status: Status::Changed,
+            },
+            Row {
+                key: "loss".into(),
+                base: Some(Scalar::Float(0.5)),
+                head: nan(),
+                delta: Some(Number::Float(f64::NAN)),
+                status: Status::Changed,
+            },
+            // dvclive writes NaN into metrics.json as the text "nan".
+            Row {
+                key: "f1".into(),
+                base: Some(Scalar::Float(0.7)),
+                head: text("nan"),
+                delta: None,
+                status: Status::Changed,
+            },
+            Row {
+                key: "val_loss".into(),
+                base: Some(Scalar::Float(0.4)),
+                head: Some(Scalar::Float(f64::NEG_INFINITY)),
+                delta: None,
+                status: Status::Changed,
+            },
+            Row {
+                key: "trees".into(),
+                base: Some(Scalar::Float(3.0)),
+                head: nan(),
+                delta: None,
+                status: Status::Changed,
+            },
+        ];
+        rows.sort_by(|a, b| a.key.cmp(&b.key));
+        let policy = Policy {
+            rules: vec![Rule {
+                max_regression: Some(Tolerance::Relative(0.5)),
+                ..rule("loss")
+            }],
+            fail_on: FailOn::Regression,
+            ..Policy::default()
+        };
+        let judgement = judge(&comparison(rows), &policy);
+        let got: Vec<(String, Verdict, String)> = judgement
+            .metrics()
+            .map(|(_, m)| (m.key.clone(), m.verdict, m.reason.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("accuracy".into(), Verdict::Regressed, "became NaN".into()),
+                ("f1".into(), Verdict::Regressed, "became NaN".into()),
+                ("loss".into(), Verdict::Regressed, "became NaN".into()),
+                ("trees".into(), Verdict::Changed, "became NaN".into()),
+                ("val_loss".into(), Verdict::Regressed, "became -inf".into()),
+            ]
+        );
+        assert!(judgement.gate_failed());
+        assert_eq!(judgement.failures.len(), 4);
+    }
+
+    #[test]
+    fn a_nan_among_samples_is_never_within_noise() {
+        let comparison = Comparison {
+            samples: vec![crate::diff::SampleDiff {
+                path: "m.json".into(),
+                key: "acc".into(),
+                base: vec![0.8, 0.81, 0.79],
+                head: vec![0.8, f64::NAN, 0.8],
+            }],
+            metrics: vec![FileDiff {
+                path: "m.json".into(),
+                rows: Vec::new(),
+            }],
+            ..Comparison::default()
+        };
+        let judgement = judge(
+            &comparison,
+            &Policy {
+                fail_on: FailOn::Regression,
+                ..Policy::default()
+            },
+        );
+        let (_, acc) = judgement.metrics().next().unwrap();
+        assert_eq!(acc.verdict, Verdict::Regressed, "{acc:?}");
+        assert!(
+            acc.reason
+                .contains("NaN or infinity among the head's values: no noise test")
+                && acc.reason.contains("became NaN"),
+            "{}",
+            acc.reason
+        );
+    }
+
+    #[test]
     fn a_required_metric_in_no_file_fails_the_gate() {
         // Its file is absent at both revisions (or skipped for its size): no row exists.
         let comparison = comparison(vec![row("acc", Some(0.8), Some(0.8))]);
@@ -838,7 +1050,7 @@ mod tests {
             row("loss", Some(0.5), Some(0.5)),
             row("new_metric", None, Some(1.0)),
             row("old_metric", Some(1.0), None),
-            row("steps", Some(10.0), Some(12.0)),
+            row("n_trees", Some(10.0), Some(12.0)),
             row("recall", Some(0.9), Some(0.5)),
             row("precision", Some(0.9), None),
         ]);
@@ -868,11 +1080,11 @@ mod tests {
                 ("auc".into(), Verdict::Regressed),
                 ("f1".into(), Verdict::WithinTolerance),
                 ("loss".into(), Verdict::Unchanged),
+                ("n_trees".into(), Verdict::Changed),
                 ("new_metric".into(), Verdict::Added),
                 ("old_metric".into(), Verdict::Removed),
                 ("precision".into(), Verdict::Failed),
                 ("recall".into(), Verdict::Failed),
-                ("steps".into(), Verdict::Changed),
             ]
         );
         assert_eq!(judgement.failures.len(), 3, "{:?}", judgement.failures);

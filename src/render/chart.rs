@@ -1251,12 +1251,24 @@ pub fn summary(plot: &PlotDiff, chart: &Chart) -> String {
                     (Some("fpr"), "tpr") | (Some("recall"), "precision")
                 );
                 if area {
-                    let auc = |s: Option<PlotSource>| {
-                        s.and_then(|s| trapezoid(&xy_values(&s)))
-                            .map(|a| format::general(a, 4))
+                    // ROC: the area by the trapezoid rule (sklearn's `roc_auc_score`); PR:
+                    // average precision, step-wise (sklearn's `average_precision_score`),
+                    // the number people quote under a PR curve. Scores keep 4 decimals, so
+                    // 0.9960 is not printed as 0.996 beside 0.9962.
+                    let roc = key.1 == "tpr";
+                    let score = |s: Option<PlotSource>| {
+                        s.and_then(|s| {
+                            let points = xy_values(&s);
+                            if roc {
+                                trapezoid(&points)
+                            } else {
+                                average_precision(&points)
+                            }
+                        })
+                        .map(|a| format!("{a:.4}"))
                     };
-                    let what = if key.1 == "tpr" { "ROC AUC" } else { "PR AUC" };
-                    format!("{owner}{what} {}", pair(auc(b), auc(h)))
+                    let what = if roc { "ROC AUC" } else { "AP" };
+                    format!("{owner}{what} {}", pair(score(b), score(h)))
                 } else if is_unit_field(x) {
                     continue;
                 } else {
@@ -1357,6 +1369,31 @@ pub fn trapezoid(points: &[(f64, f64)]) -> Option<f64> {
             .map(|w| (w[1].0 - w[0].0) * (w[1].1 + w[0].1) / 2.0)
             .sum(),
     )
+}
+
+/// Average precision as sklearn defines it, `Σ (Rₙ − Rₙ₋₁) · Pₙ`, from the (recall,
+/// precision) points of a precision-recall curve in the order they were written
+/// (`precision_recall_curve`'s: recall falling as the threshold rises), or sorted by
+/// recall when they are in no such order. The curve's last point, recall 0 at precision 1,
+/// which dvclive leaves out, adds nothing but the step down to recall 0.
+pub fn average_precision(points: &[(f64, f64)]) -> Option<f64> {
+    if points.is_empty() {
+        return None;
+    }
+    let falling = points.windows(2).all(|w| w[0].0 >= w[1].0);
+    let rising = points.windows(2).all(|w| w[0].0 <= w[1].0);
+    let mut ordered = points.to_vec();
+    if rising && !falling {
+        ordered.reverse();
+    } else if !falling {
+        ordered.sort_by(|a, b| b.0.total_cmp(&a.0));
+    }
+    let mut ap = 0.0;
+    for (i, (recall, precision)) in ordered.iter().enumerate() {
+        let next = ordered.get(i + 1).map_or(0.0, |p| p.0);
+        ap += (recall - next) * precision;
+    }
+    Some(ap)
 }
 
 /// The fraction of records whose actual and predicted labels agree.

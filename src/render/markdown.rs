@@ -133,6 +133,7 @@ pub fn report_at(comparison: &Comparison, context: &ReportContext<'_>, detail: D
     gate(&mut out, context.judgement);
     out.push_str(&summary(comparison, context.judgement));
     out.push_str("\n\n");
+    progress(&mut out, context.judgement);
     warnings(&mut out, comparison, context);
     match detail {
         Detail::Full | Detail::Compact => {
@@ -234,6 +235,12 @@ pub struct Counts {
     pub unchanged: usize,
     /// Params that differ (including added and removed).
     pub params_changed: usize,
+    /// Params only at head.
+    pub params_added: usize,
+    /// Params only at base.
+    pub params_removed: usize,
+    /// Params at either side.
+    pub params: usize,
 }
 
 impl Counts {
@@ -257,12 +264,15 @@ impl Counts {
                 _ => {}
             }
         }
-        counts.params_changed = comparison
-            .params
-            .iter()
-            .flat_map(|f| &f.rows)
-            .filter(|r| r.is_changed())
-            .count();
+        for row in comparison.params.iter().flat_map(|f| &f.rows) {
+            counts.params += 1;
+            match row.status {
+                Status::Changed => counts.params_changed += 1,
+                Status::Added => counts.params_added += 1,
+                Status::Removed => counts.params_removed += 1,
+                Status::Unchanged => {}
+            }
+        }
         counts
     }
 
@@ -309,7 +319,8 @@ fn summary(comparison: &Comparison, judgement: &Judgement) -> String {
         .map(|d| d.checks.iter().filter(|c| !c.passed).count())
         .sum();
     let data_checks: usize = judgement.data.iter().map(|d| d.checks.len()).sum();
-    if counts.changed + counts.added + counts.removed + counts.params_changed + counts.failed == 0
+    let params_moved = counts.params_changed + counts.params_added + counts.params_removed;
+    if counts.changed + counts.added + counts.removed + params_moved + counts.failed == 0
         && judgement.data.is_empty()
     {
         return if total_metrics == 0 && comparison.params.is_empty() {
@@ -358,10 +369,25 @@ fn summary(comparison: &Comparison, judgement: &Judgement) -> String {
     if counts.unchanged > 0 {
         parts.push(format!("{} unchanged", counts.unchanged));
     }
-    parts.push(format!(
-        "**{} changed**",
-        plural(counts.params_changed, "param", "params")
-    ));
+    // Params: what moved, and only when there are params at all.
+    if counts.params_changed > 0 || (counts.params > 0 && params_moved == 0) {
+        parts.push(format!(
+            "**{} changed**",
+            plural(counts.params_changed, "param", "params")
+        ));
+    }
+    if counts.params_added > 0 {
+        parts.push(format!(
+            "{} added",
+            plural(counts.params_added, "param", "params")
+        ));
+    }
+    if counts.params_removed > 0 {
+        parts.push(format!(
+            "{} removed",
+            plural(counts.params_removed, "param", "params")
+        ));
+    }
     if data_checks > 0 {
         parts.push(if data_failed > 0 {
             format!(
@@ -376,6 +402,27 @@ fn summary(comparison: &Comparison, judgement: &Judgement) -> String {
         });
     }
     parts.join(" · ")
+}
+
+/// How far the runs went (`step`, `epoch`): one line, with the run, not among the metrics.
+fn progress(out: &mut String, judgement: &Judgement) {
+    if judgement.progress.is_empty() {
+        return;
+    }
+    let parts: Vec<String> = judgement
+        .progress
+        .iter()
+        .map(|p| {
+            let value = |v: &Option<crate::model::Scalar>| {
+                v.as_ref()
+                    .map_or_else(|| "—".to_owned(), |v| format::value(Some(v)))
+            };
+            let (b, h) = (value(&p.base), value(&p.head));
+            let moved = if b == h { h } else { format!("{b} → {h}") };
+            format!("{} {moved} ({})", key(&p.key), escape::inline(&p.path))
+        })
+        .collect();
+    let _ = writeln!(out, "<sub>Run: {}</sub>\n", parts.join(" · "));
 }
 
 fn columns_of(profile: Option<&crate::model::DataProfile>) -> Vec<&crate::model::ColumnProfile> {

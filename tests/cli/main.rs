@@ -8,6 +8,7 @@
 
 mod dvc_compat;
 mod fake_http;
+mod field;
 mod github;
 mod github_fake;
 mod gitlab;
