@@ -165,14 +165,37 @@ pub fn compare(base: Snapshot, head: Snapshot) -> Comparison {
     warnings.sort_by(|a, b| (&a.path, a.side).cmp(&(&b.path, b.side)));
     warnings.dedup();
     let ids: BTreeSet<&String> = base.plots.keys().chain(head.plots.keys()).collect();
-    let plots = ids
-        .into_iter()
-        .map(|id| PlotDiff {
+    let mut plots: Vec<PlotDiff> = Vec::new();
+    for id in ids {
+        let plot = PlotDiff {
             id: id.clone(),
             base: base.plots.get(id).cloned(),
             head: head.plots.get(id).cloned(),
-        })
-        .collect();
+        };
+        // Declared, but with no file at either revision (a folder DVC tracks outside git):
+        // nothing to draw; say so, as dvc does.
+        let absent = |p: &Option<Plot>| p.as_ref().is_none_or(|p| plot_files_missing(p));
+        if absent(&plot.base) && absent(&plot.head) {
+            for file in plot.head.iter().chain(&plot.base).flat_map(plot_files) {
+                warnings.push(Warning {
+                    side: Side::Head,
+                    path: file.clone(),
+                    problem: Problem::Missing,
+                });
+            }
+            continue;
+        }
+        plots.push(plot);
+    }
+    warnings.sort_by(|a, b| (&a.path, a.side).cmp(&(&b.path, b.side)));
+    warnings.dedup();
+    // In the order the plots were declared (`dvc.yaml`, dvclive, `.mlci.toml`).
+    plots.sort_by_key(|p| {
+        p.head
+            .as_ref()
+            .or(p.base.as_ref())
+            .map_or(usize::MAX, |p| p.position)
+    });
     let samples = compare_samples(&base, &head);
     let data = base
         .data
@@ -221,6 +244,24 @@ fn compare_samples(base: &Snapshot, head: &Snapshot) -> Vec<SampleDiff> {
             head,
         })
         .collect()
+}
+
+/// The files a plot reads.
+fn plot_files(plot: &Plot) -> Vec<&String> {
+    match &plot.content {
+        PlotContent::Data(sources) => sources.iter().map(|s| &s.file).collect(),
+        PlotContent::Image { file, .. } => vec![file],
+    }
+}
+
+/// Whether every file of a plot is absent.
+fn plot_files_missing(plot: &Plot) -> bool {
+    match &plot.content {
+        PlotContent::Data(sources) => sources
+            .iter()
+            .all(|s| matches!(s.table, Err(Problem::Missing))),
+        PlotContent::Image { bytes, .. } => matches!(bytes, Err(Problem::Missing)),
+    }
 }
 
 fn plot_problems(plot: &Plot) -> Vec<(&String, &Problem)> {

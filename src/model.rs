@@ -206,6 +206,9 @@ pub enum PlotContent {
 pub struct Plot {
     /// The id: a file path, or a name given in `dvc.yaml` / `.mlci.toml`.
     pub id: String,
+    /// Where it was declared, in order (`dvc.yaml` files, dvclive's layout, `.mlci.toml`):
+    /// the report shows plots in this order.
+    pub position: usize,
     /// How to draw it.
     pub template: Template,
     /// Title (default: the id).

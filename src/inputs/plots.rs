@@ -295,7 +295,7 @@ pub fn collect(
         started.elapsed()
     );
     let mut plots = BTreeMap::new();
-    for definition in definitions {
+    for (position, definition) in definitions.into_iter().enumerate() {
         let Definition {
             id,
             mut template,
@@ -342,6 +342,7 @@ pub fn collect(
             id.clone(),
             Plot {
                 id,
+                position,
                 template,
                 title,
                 x_label,

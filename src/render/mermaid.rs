@@ -1,68 +1,37 @@
 //! Charts as ```` ```mermaid ```` `xychart-beta` blocks, which GitHub and GitLab draw in
-//! comments without any image hosting. Line charts are resampled onto at most
-//! [`MAX_POINTS`] shared x positions (xychart has one x axis for every line); bar charts keep
-//! their categories; confusion matrices become markdown tables.
+//! comments without any image hosting. `xychart-beta` has one categorical x axis for every
+//! line and no scatter, so a chart is drawn there only where that is honest: lines drawn
+//! from every point, whose x values all come from one sequence that each line follows from
+//! its start (a shorter run simply stops). Each line keeps its own points, thinned to every
+//! k-th x when there are more than [`MAX_POINTS`]. Anything else (a scatter, a ROC or
+//! calibration curve with x values of its own, a dense series drawn as a band) is not shown
+//! there, with a note. Bar charts keep their categories; confusion matrices become tables.
 
 use std::fmt::Write as _;
 
-use crate::render::chart::{Body, Chart, Mark, Revision};
+use crate::render::chart::{Body, Chart, Mark, Revision, Series, XyChart};
 use crate::render::draw::{BASE_COLOR, HEAD_COLOR};
 use crate::render::{escape, format};
 
 /// Points per series at most.
 pub const MAX_POINTS: usize = 100;
 
+/// What stands where a chart cannot be drawn honestly as mermaid, with the reason.
+fn not_shown(reason: &str) -> String {
+    format!(
+        "_Chart not shown: {reason}, and drawing it anyway would invent points. The numbers below are exact; `--images git-ref` (GitHub) or `upload` (GitLab) shows the chart._\n"
+    )
+}
+
 /// Mermaid text for a chart (with its fence), or `None` when there is nothing to draw.
 pub fn chart(chart: &Chart) -> Option<String> {
     match &chart.body {
         Body::Xy(xy) => {
-            let lines: Vec<_> = xy
-                .series
-                .iter()
-                .filter(|s| matches!(s.mark, Mark::Line | Mark::Points) && !s.points.is_empty())
-                .collect();
+            let lines: Vec<&Series> = xy.series.iter().filter(|s| !s.points.is_empty()).collect();
             if lines.is_empty() {
                 return None;
             }
-            let (lo, hi) = lines
-                .iter()
-                .flat_map(|s| s.points.iter().map(|p| p.0))
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
-                    (a.min(x), b.max(x))
-                });
-            let count = MAX_POINTS
-                .min(lines.iter().map(|s| s.points.len()).max().unwrap_or(0))
-                .max(2);
-            let grid: Vec<f64> = (0..count)
-                .map(|i| lo + (hi - lo) * i as f64 / (count - 1) as f64)
-                .collect();
-            let mut out = header(chart, lines.iter().map(|s| s.revision), false);
-            let _ = writeln!(
-                out,
-                "    x-axis \"{}\" {} --> {}",
-                text(&xy.x.label),
-                number(lo),
-                number(hi)
-            );
-            let _ = writeln!(
-                out,
-                "    y-axis \"{}\" {} --> {}",
-                text(&xy.y.label),
-                number(xy.y.min),
-                number(xy.y.max)
-            );
-            for series in &lines {
-                let mut sorted = series.points.clone();
-                sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
-                let values: Vec<String> = grid
-                    .iter()
-                    .map(|x| number(interpolate(&sorted, *x)))
-                    .collect();
-                let _ = writeln!(out, "    line [{}]", values.join(", "));
-            }
-            out.push_str("```\n");
-            out.push_str(&legend(chart));
-            Some(out)
+            Some(xy_chart(chart, xy, &lines).unwrap_or_else(|reason| not_shown(reason)))
         }
         Body::Bars(bars) => {
             if bars.categories.is_empty() {
@@ -132,6 +101,70 @@ pub fn chart(chart: &Chart) -> Option<String> {
     }
 }
 
+/// The x values every line follows from its start, when there is one such sequence; else
+/// why not.
+fn shared_x(lines: &[&Series]) -> Result<Vec<f64>, &'static str> {
+    let mut longest: &[(f64, f64)] = &[];
+    for series in lines {
+        // Lines drawn from every point, in increasing x: nothing reduced, no scatter.
+        match series.mark {
+            Mark::Points => return Err("mermaid has no scatter chart"),
+            Mark::Band => return Err("its data is denser than mermaid can show"),
+            Mark::Line | Mark::FaintLine => {}
+        }
+        if series.points.len() != series.original_points
+            || !series.points.windows(2).all(|w| w[0].0 < w[1].0)
+        {
+            return Err("its x values repeat or go back, and mermaid's x axis runs forward");
+        }
+        if series.points.len() > longest.len() {
+            longest = &series.points;
+        }
+    }
+    let xs: Vec<f64> = longest.iter().map(|p| p.0).collect();
+    if lines
+        .iter()
+        .all(|s| s.points.iter().zip(&xs).all(|(p, x)| p.0 == *x))
+    {
+        Ok(xs)
+    } else {
+        Err("its lines have x values of their own, and mermaid's lines share one x axis")
+    }
+}
+
+/// An x/y chart as `xychart-beta`, or why it cannot be drawn honestly.
+fn xy_chart(chart: &Chart, xy: &XyChart, lines: &[&Series]) -> Result<String, &'static str> {
+    let xs = shared_x(lines)?;
+    let every = xs.len().div_ceil(MAX_POINTS).max(1);
+    let picked: Vec<usize> = (0..xs.len()).step_by(every).collect();
+    let mut out = header(chart, lines.iter().map(|s| s.revision), false);
+    let categories: Vec<String> = picked.iter().map(|&i| number(xs[i])).collect();
+    let x_title = if every > 1 {
+        format!("{} (every {every}th)", text(&xy.x.label))
+    } else {
+        text(&xy.x.label)
+    };
+    let _ = writeln!(out, "    x-axis \"{x_title}\" [{}]", categories.join(", "));
+    let _ = writeln!(
+        out,
+        "    y-axis \"{}\" {} --> {}",
+        text(&xy.y.label),
+        number(xy.y.min),
+        number(xy.y.max)
+    );
+    for series in lines {
+        let values: Vec<String> = picked
+            .iter()
+            .take_while(|&&i| i < series.points.len())
+            .map(|&i| number(series.points[i].1))
+            .collect();
+        let _ = writeln!(out, "    line [{}]", values.join(", "));
+    }
+    out.push_str("```\n");
+    out.push_str(&legend(chart));
+    Ok(out)
+}
+
 /// The fence, the colour of each line in order (base blue, head vermillion) and the title.
 fn header(chart: &Chart, revisions: impl Iterator<Item = Revision>, horizontal: bool) -> String {
     let palette: Vec<String> = revisions
@@ -199,21 +232,5 @@ fn number(value: f64) -> String {
         format::general(value, 6).replace('−', "-")
     } else {
         "0".to_owned()
-    }
-}
-
-/// Linear interpolation at `x` of points sorted by x (nearest end outside the range).
-fn interpolate(sorted: &[(f64, f64)], x: f64) -> f64 {
-    match sorted.partition_point(|p| p.0 < x) {
-        0 => sorted.first().map_or(0.0, |p| p.1),
-        i if i >= sorted.len() => sorted.last().map_or(0.0, |p| p.1),
-        i => {
-            let (a, b) = (sorted[i - 1], sorted[i]);
-            if b.0 == a.0 {
-                b.1
-            } else {
-                a.1 + (b.1 - a.1) * (x - a.0) / (b.0 - a.0)
-            }
-        }
     }
 }

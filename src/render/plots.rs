@@ -48,12 +48,19 @@ pub struct PlotSection {
 }
 
 /// Renders every plot of a comparison.
+///
+/// Plots that would carry the same title (dvclive's `roc/train.json` and `roc/test.json`)
+/// get the part of their path that tells them apart, in the heading, the alt text and the
+/// chart. A sequence of per-step images (`pred/0.png` … `pred/39.png`) shows its last step,
+/// base beside head, and lists the other steps by name.
 pub fn sections(
     plots: &[PlotDiff],
     options: &ChartOptions,
     mode: ImageMode,
 ) -> Result<(Vec<PlotSection>, Vec<Asset>), DrawError> {
-    let rendered = render_all(plots, options, mode)?;
+    let (plots, steps) = fold_steps(plots);
+    let plots = distinct_titles(plots);
+    let rendered = render_all(&plots, options, mode)?;
     let mut used_names = Vec::new();
     let mut sections = Vec::new();
     let mut assets = Vec::new();
@@ -61,13 +68,37 @@ pub fn sections(
         let title = plot_title(plot);
         let name = unique_name(&plot.id, &mut used_names);
         if let Some(images) = image_pair(plot) {
-            let (body, files) = images_body(&name, images, options);
+            let others = steps
+                .iter()
+                .find(|(shown, _)| *shown == plot.id)
+                .map(|(_, others)| others.as_slice())
+                .unwrap_or_default();
+            let mut body = if mode == ImageMode::Files {
+                let (body, files) = images_body(&name, images, options);
+                assets.extend(files);
+                body
+            } else {
+                // Without hosting, a link to an image would be broken where it is posted.
+                "_Image not shown: images need hosting (`--images git-ref` on GitHub, `upload` on GitLab)._".to_owned()
+            };
+            if !others.is_empty() {
+                let _ = write!(
+                    body,
+                    "\n\n<details><summary>{} more {} of this sequence</summary>\n\n{}\n\n</details>",
+                    others.len(),
+                    if others.len() == 1 { "step" } else { "steps" },
+                    others
+                        .iter()
+                        .map(|id| escape::inline(id))
+                        .collect::<Vec<_>>()
+                        .join(" · ")
+                );
+            }
             sections.push(PlotSection {
                 title,
                 body,
                 summary: String::new(),
             });
-            assets.extend(files);
             continue;
         }
         let Some(chart) = chart.as_ref() else {
@@ -90,6 +121,115 @@ pub fn sections(
         });
     }
     Ok((sections, assets))
+}
+
+/// The step of a per-step image, and its id with the step taken out: the last run of
+/// digits in the file's path (`dvclive/plots/images/pred/39.png` → 39,
+/// `dvclive/plots/images/pred/{}.png`).
+fn step_of(id: &str) -> Option<(u64, String)> {
+    let end = id.rfind(|c: char| c.is_ascii_digit())? + 1;
+    let start = id[..end]
+        .rfind(|c: char| !c.is_ascii_digit())
+        .map_or(0, |i| i + 1);
+    let step = id[start..end].parse().ok()?;
+    Some((step, format!("{}{{}}{}", &id[..start], &id[end..])))
+}
+
+/// Folds each sequence of three or more per-step image plots into its last step; returns
+/// the plots left and, for each shown step, the ids of the others (in step order).
+fn fold_steps(plots: &[PlotDiff]) -> (Vec<PlotDiff>, Vec<(String, Vec<String>)>) {
+    let mut sequences: std::collections::BTreeMap<String, Vec<(u64, &PlotDiff)>> =
+        std::collections::BTreeMap::new();
+    for plot in plots.iter().filter(|p| image_pair(p).is_some()) {
+        if let Some((step, pattern)) = step_of(&plot.id) {
+            sequences.entry(pattern).or_default().push((step, plot));
+        }
+    }
+    let mut folded: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    let mut steps = Vec::new();
+    for members in sequences.values_mut().filter(|m| m.len() >= 3) {
+        members.sort_by_key(|(step, _)| *step);
+        // The last step the head has, else the last one at all.
+        let shown = members
+            .iter()
+            .rev()
+            .find(|(_, p)| p.head.is_some())
+            .unwrap_or(members.last().expect("three or more"))
+            .1;
+        let others: Vec<String> = members
+            .iter()
+            .filter(|(_, p)| p.id != shown.id)
+            .map(|(_, p)| p.id.clone())
+            .collect();
+        folded.extend(others.iter().cloned());
+        steps.push((shown.id.clone(), others));
+    }
+    let kept = plots
+        .iter()
+        .filter(|p| !folded.contains(&p.id))
+        .cloned()
+        .collect();
+    (kept, steps)
+}
+
+/// Gives plots that would share a title the part of their id that tells them apart.
+fn distinct_titles(mut plots: Vec<PlotDiff>) -> Vec<PlotDiff> {
+    let titles: Vec<String> = plots.iter().map(plot_title).collect();
+    let mut renamed: Vec<Option<String>> = vec![None; plots.len()];
+    for (i, title) in titles.iter().enumerate() {
+        let same: Vec<usize> = (0..plots.len()).filter(|&j| titles[j] == *title).collect();
+        if same.len() < 2 || renamed[i].is_some() {
+            continue;
+        }
+        let ids: Vec<&str> = same.iter().map(|&j| plots[j].id.as_str()).collect();
+        for (&j, part) in same.iter().zip(distinguishing(&ids)) {
+            renamed[j] = Some(format!("{title} — {part}"));
+        }
+    }
+    for (plot, title) in plots.iter_mut().zip(renamed) {
+        if let Some(title) = title {
+            for side in [&mut plot.base, &mut plot.head].into_iter().flatten() {
+                side.title = Some(title.clone());
+            }
+        }
+    }
+    plots
+}
+
+/// For ids that share a title: the path segments where they differ (common leading and
+/// trailing segments left out), without a file extension: `roc/train.json` and
+/// `roc/test.json` → `train`, `test`.
+fn distinguishing(ids: &[&str]) -> Vec<String> {
+    let split: Vec<Vec<&str>> = ids.iter().map(|id| id.split('/').collect()).collect();
+    let shortest = split.iter().map(Vec::len).min().unwrap_or(0);
+    let lead = (0..shortest)
+        .take_while(|&k| split.iter().all(|s| s[k] == split[0][k]))
+        .count();
+    let trail = (0..shortest - lead)
+        .take_while(|&k| {
+            split
+                .iter()
+                .all(|s| s[s.len() - 1 - k] == split[0][split[0].len() - 1 - k])
+        })
+        .count();
+    split
+        .iter()
+        .zip(ids)
+        .map(|(segments, id)| {
+            let part = segments[lead..segments.len() - trail].join("/");
+            let part = match part.rsplit_once('.') {
+                Some((stem, extension)) if !stem.is_empty() && extension.len() <= 5 => {
+                    stem.to_owned()
+                }
+                _ => part,
+            };
+            if part.is_empty() {
+                (*id).to_owned()
+            } else {
+                part
+            }
+        })
+        .collect()
 }
 
 fn plot_title(plot: &PlotDiff) -> String {
@@ -272,4 +412,41 @@ fn images_body(
         }
     };
     (body, assets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_are_the_last_digits_of_the_path() {
+        assert_eq!(
+            step_of("dvclive/plots/images/pred/39.png"),
+            Some((39, "dvclive/plots/images/pred/{}.png".into()))
+        );
+        assert_eq!(
+            step_of("runs/epoch_3/sample.png"),
+            Some((3, "runs/epoch_{}/sample.png".into()))
+        );
+        assert_eq!(step_of("images/sample.png"), None);
+    }
+
+    #[test]
+    fn look_alike_ids_are_told_apart_by_what_differs() {
+        assert_eq!(
+            distinguishing(&[
+                "dvclive/plots/sklearn/roc/train.json",
+                "dvclive/plots/sklearn/roc/test.json"
+            ]),
+            ["train", "test"]
+        );
+        assert_eq!(
+            distinguishing(&["a/train/cm.json", "a/test/cm.json"]),
+            ["train", "test"]
+        );
+        assert_eq!(
+            distinguishing(&["eval/plots.csv", "eval/old/plots.csv"]),
+            ["eval/plots.csv", "old"]
+        );
+    }
 }

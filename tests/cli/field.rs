@@ -116,3 +116,145 @@ fn the_step_dvclive_writes_is_progress_not_a_changed_metric() {
     let dvc = repo.mlci(&["metrics", "diff", "--md"]).success();
     assert!(dvc.contains("| step "), "{dvc}");
 }
+
+/// An Ultralytics run logged through dvclive, committed by a public project (see
+/// `fixtures/ultralytics/README.md`): base committed, head in the working tree.
+fn yolo_repo() -> TestRepo {
+    let root =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/ultralytics/brycenvn-dvc-yolov8");
+    let repo = TestRepo::new();
+    copy_dir(&root.join("base"), &repo.root());
+    repo.commit("imgsz=512");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.replace_tree(&root.join("head"));
+    repo
+}
+
+#[test]
+fn ultralytics_metric_names_keep_their_direction() {
+    let repo = yolo_repo();
+    let report = repo.mlci(&["report", "--dry-run"]).success();
+    for (name, verdict) in [
+        ("metrics.mAP50(B)", "🔴 regressed"),
+        ("metrics.mAP50-95(B)", "🔴 regressed"),
+        ("metrics.precision(B)", "🔴 regressed"),
+        ("metrics.recall(B)", "🟢 improved"),
+        ("val.box\\_loss", "🔴 regressed"),
+        ("train.box\\_loss", "🟢 improved"),
+    ] {
+        let row = report
+            .lines()
+            .find(|l| l.starts_with(&format!("| {name} |")))
+            .unwrap_or_else(|| panic!("{name}: {report}"));
+        assert!(row.ends_with(&format!("| {verdict} |")), "{row}");
+    }
+}
+
+#[test]
+fn a_plot_missing_at_both_revisions_is_left_out_with_a_warning() {
+    // `dvclive/plots/images` is declared in dvc.yaml, but DVC keeps it out of git.
+    let repo = yolo_repo();
+    let run = repo.mlci(&["report", "--dry-run"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let report = run.stdout();
+    assert!(!report.contains("#### dvclive/plots/images"), "{report}");
+    assert!(!report.contains(" last —"), "{report}");
+    assert!(
+        run.stderr()
+            .contains("cannot read `dvclive/plots/images` at working tree"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn look_alike_plots_are_told_apart_and_per_step_images_fold() {
+    let repo = repo("base", "head");
+    let report = repo.mlci(&["report", "--dry-run"]).success();
+    for title in [
+        "Receiver operating characteristic (ROC) — train",
+        "Receiver operating characteristic (ROC) — test",
+        "Confusion Matrix — train",
+        "Confusion Matrix — test",
+    ] {
+        assert_eq!(
+            report.matches(&format!("#### {title}\n")).count(),
+            1,
+            "{report}"
+        );
+        assert!(
+            report.contains(&format!("![{title}](plots/")),
+            "alt text: {report}"
+        );
+    }
+    // 40 steps of `log_image("pred/{i}.png")`: the last one shown, the others listed.
+    assert_eq!(
+        report.matches("#### dvclive/plots/images/pred/").count(),
+        1,
+        "{report}"
+    );
+    assert!(
+        report.contains("#### dvclive/plots/images/pred/39.png"),
+        "{report}"
+    );
+    assert!(
+        report.contains("39 more steps of this sequence"),
+        "{report}"
+    );
+    let hosted = std::fs::read_dir(repo.root().join("mlci-report/plots"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains("pred")
+        })
+        .count();
+    assert_eq!(hosted, 1, "only the shown step is an asset");
+    // Plots come in dvc.yaml's order: metrics, images, then the sklearn plots as listed.
+    let order: Vec<usize> = [
+        "#### dvclive/plots/metrics/",
+        "#### dvclive/plots/images/",
+        "— train",
+        "— test",
+    ]
+    .iter()
+    .map(|needle| report.find(needle).unwrap_or_else(|| panic!("{needle}")))
+    .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
+}
+
+#[test]
+fn a_mermaid_report_of_a_dvclive_run_invents_no_points() {
+    let repo = repo("base", "head");
+    let report = repo
+        .mlci(&["report", "--dry-run", "--images", "mermaid"])
+        .success();
+    assert!(
+        !report.contains("<img") && !report.contains("](plots/"),
+        "{report}"
+    );
+    // The loss curve: base trained 12 steps, head 8; each line keeps its own points.
+    let block = report
+        .split("#### dvclive/plots/metrics/train/loss.tsv")
+        .nth(1)
+        .and_then(|rest| rest.split("```mermaid\n").nth(1))
+        .and_then(|rest| rest.split("```").next())
+        .unwrap_or_else(|| panic!("{report}"));
+    let lines: Vec<usize> = block
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("line ["))
+        .map(|values| values.trim_end_matches(']').split(',').count())
+        .collect();
+    assert_eq!(lines, [12, 8], "{block}");
+    // Calibration curves have x values of their own: not drawn, and it says so.
+    let calibration = report
+        .split("#### Calibration Curve — test")
+        .nth(1)
+        .unwrap()
+        .split("####")
+        .next()
+        .unwrap();
+    assert!(calibration.contains("_Chart not shown: "), "{calibration}");
+}

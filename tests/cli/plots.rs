@@ -78,10 +78,26 @@ fn mermaid_mode_puts_charts_inline_and_writes_no_images() {
     let report = repo
         .mlci(&["report", "--dry-run", "--images", "mermaid", "--out", "out"])
         .success();
+    // Lines that share their x values, and bars; scatters and curves with x values of
+    // their own are not drawn (mermaid would invent points), and say so.
     assert_eq!(
         report.matches("```mermaid\n").count(),
-        7,
-        "lines, points and bars: {report}"
+        4,
+        "lines and bars: {report}"
+    );
+    assert_eq!(report.matches("_Chart not shown: ").count(), 3, "{report}");
+    assert!(report.contains("mermaid has no scatter chart"), "{report}");
+    // No image link is left that would be broken where the report is posted.
+    assert!(
+        !report.contains("<img") && !report.contains("](plots/"),
+        "{report}"
+    );
+    assert_eq!(
+        report
+            .matches("_Image not shown: images need hosting")
+            .count(),
+        3,
+        "{report}"
     );
     assert!(report.contains("xychart-beta horizontal"));
     assert!(
