@@ -174,7 +174,7 @@ pub fn compare(base: Snapshot, head: Snapshot) -> Comparison {
         };
         // Declared, but with no file at either revision (a folder DVC tracks outside git):
         // nothing to draw; say so, as dvc does.
-        let absent = |p: &Option<Plot>| p.as_ref().is_none_or(|p| plot_files_missing(p));
+        let absent = |p: &Option<Plot>| p.as_ref().is_none_or(plot_files_missing);
         if absent(&plot.base) && absent(&plot.head) {
             for file in plot.head.iter().chain(&plot.base).flat_map(plot_files) {
                 warnings.push(Warning {

@@ -31,7 +31,7 @@ pub fn chart(chart: &Chart) -> Option<String> {
             if lines.is_empty() {
                 return None;
             }
-            Some(xy_chart(chart, xy, &lines).unwrap_or_else(|reason| not_shown(reason)))
+            Some(xy_chart(chart, xy, &lines).unwrap_or_else(not_shown))
         }
         Body::Bars(bars) => {
             if bars.categories.is_empty() {
