@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use crate::model::{
-    DataProfile, Document, FileContent, Number, Plot, PlotContent, Problem, Scalar, Snapshot,
+    DataProfile, Document, FileContent, Note, Number, Plot, PlotContent, Problem, Scalar, Snapshot,
 };
 
 /// Base against head, file by file.
@@ -161,6 +161,19 @@ pub fn compare(base: Snapshot, head: Snapshot) -> Comparison {
                 problem: problem.clone(),
             });
         }
+        // Files read all the same, with something in them that looks wrong.
+        let notes = snapshot
+            .notes
+            .iter()
+            .flat_map(|(path, notes)| notes.iter().map(move |n| (path.clone(), n.clone())))
+            .chain(snapshot.plots.values().flat_map(plot_notes));
+        for (path, note) in notes {
+            warnings.push(Warning {
+                side,
+                path,
+                problem: Problem::Doubtful(note),
+            });
+        }
     }
     warnings.sort_by(|a, b| (&a.path, a.side).cmp(&(&b.path, b.side)));
     warnings.dedup();
@@ -244,6 +257,37 @@ fn compare_samples(base: &Snapshot, head: &Snapshot) -> Vec<SampleDiff> {
             head,
         })
         .collect()
+}
+
+/// What looks wrong in a plot's files: their readers' notes, and the fields it asks for
+/// that a file does not have (a column renamed since the plot was declared).
+fn plot_notes(plot: &Plot) -> Vec<(String, Note)> {
+    let PlotContent::Data(sources) = &plot.content else {
+        return Vec::new();
+    };
+    let mut notes = Vec::new();
+    for source in sources {
+        let Ok(table) = &source.table else { continue };
+        notes.extend(table.notes.iter().map(|n| (source.file.clone(), n.clone())));
+        for field in source.x.iter().chain([&source.y]) {
+            if !field.is_empty() && table.rows > 0 && table.column(field).is_none() {
+                let columns = table.fields().join(", ");
+                notes.push((
+                    source.file.clone(),
+                    Note {
+                        line: 1,
+                        message: format!(
+                            "no column `{field}` for the plot `{}` (the columns are: {columns})",
+                            plot.id
+                        ),
+                    },
+                ));
+            }
+        }
+    }
+    notes.sort_by(|a, b| (&a.0, a.1.line).cmp(&(&b.0, b.1.line)));
+    notes.dedup();
+    notes
 }
 
 /// The files a plot reads.

@@ -77,6 +77,8 @@ pub enum Problem {
     /// Not read, for a reason that is not about its content (a symlink leaving the
     /// repository, a permission error).
     Unreadable(String),
+    /// Read, but something in it looks wrong (a warning; its values are used).
+    Doubtful(Note),
 }
 
 impl fmt::Display for Problem {
@@ -93,6 +95,10 @@ impl fmt::Display for Problem {
             }
             Problem::Invalid { message, .. } => f.write_str(message),
             Problem::Unreadable(reason) => f.write_str(reason),
+            Problem::Doubtful(Note { line, message }) if *line > 0 => {
+                write!(f, "line {line}: {message}")
+            }
+            Problem::Doubtful(Note { message, .. }) => f.write_str(message),
         }
     }
 }
@@ -109,6 +115,16 @@ pub enum Column {
     Texts(Vec<String>),
 }
 
+/// Something doubtful in a file that was read all the same (a ragged row, a column of
+/// numbers with text in it, a metrics file that is a list): the report warns about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// 1-based line, or 0 for the whole file.
+    pub line: usize,
+    /// What is wrong, naming the row or column.
+    pub message: String,
+}
+
 /// Records of a plot data file, by column, in the order fields first appear.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Table {
@@ -116,6 +132,8 @@ pub struct Table {
     pub columns: Vec<(String, Column)>,
     /// The number of records.
     pub rows: usize,
+    /// What looked wrong while reading it.
+    pub notes: Vec<Note>,
 }
 
 /// How a plot is drawn (DVC's template names).
@@ -239,6 +257,8 @@ pub struct Snapshot {
     pub samples: BTreeMap<String, Vec<(String, Vec<f64>)>>,
     /// Data files (`[[data]]` in `.mlci.toml`), profiled.
     pub data: BTreeMap<String, Result<DataProfile, Problem>>,
+    /// What looked wrong in metrics and params files that were read all the same.
+    pub notes: BTreeMap<String, Vec<Note>>,
 }
 
 /// A data file's profile: its rows and its columns.

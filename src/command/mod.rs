@@ -284,12 +284,19 @@ pub(crate) fn log_warnings(comparison: &Comparison, base: &Revision, head: &Revi
             Side::Base => base,
             Side::Head => head,
         };
-        log::warn!(
-            "cannot read `{}` at {}: {}",
-            warning.path,
-            revision.describe(),
-            warning.problem
-        );
+        match &warning.problem {
+            crate::model::Problem::Doubtful(_) => log::warn!(
+                "`{}` at {}: {}",
+                warning.path,
+                revision.describe(),
+                warning.problem
+            ),
+            problem => log::warn!(
+                "cannot read `{}` at {}: {problem}",
+                warning.path,
+                revision.describe(),
+            ),
+        }
     }
 }
 

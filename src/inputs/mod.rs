@@ -325,10 +325,16 @@ pub fn collect(plan: &Plan, source: &dyn FileSource) -> Result<Snapshot, SourceE
     for (path, bytes) in metric_paths.into_iter().zip(contents) {
         let content = parse_read(&path, bytes).map(|value| {
             let samples = extract::samples(&value);
-            if !samples.is_empty() {
+            let has_samples = !samples.is_empty();
+            if has_samples {
                 snapshot.samples.insert(path.clone(), samples);
             }
-            extract::metrics(value)
+            let shape = Shape::of(&value);
+            let document = extract::metrics(value);
+            if !has_samples && let Some(note) = shape.no_metrics(&document) {
+                snapshot.notes.entry(path.clone()).or_default().push(note);
+            }
+            document
         });
         snapshot.metrics.insert(path, content);
     }
@@ -403,6 +409,47 @@ pub fn collect(plan: &Plan, source: &dyn FileSource) -> Result<Snapshot, SourceE
             .insert(path.clone(), profile_data(source, path));
     }
     Ok(snapshot)
+}
+
+/// The top level of a parsed file, for saying why it holds no metrics.
+enum Shape {
+    List,
+    Empty,
+    Text,
+    Other,
+}
+
+impl Shape {
+    fn of(value: &Value) -> Shape {
+        match value {
+            Value::List(_) => Shape::List,
+            Value::Null => Shape::Empty,
+            Value::Map(entries) if entries.is_empty() => Shape::Empty,
+            Value::Str(_) => Shape::Text,
+            _ => Shape::Other,
+        }
+    }
+
+    /// Why a metrics file that parsed gives no metrics (a list, one text value, nothing).
+    fn no_metrics(&self, document: &crate::model::Document) -> Option<crate::model::Note> {
+        let empty = matches!(document, crate::model::Document::Map(entries) if entries.is_empty());
+        // One text value is shown as DVC shows it, but it is worth a word.
+        if !empty && !matches!(self, Shape::Text) {
+            return None;
+        }
+        let message = match self {
+            Shape::List => {
+                "is a list, not a mapping of names to values: no metrics are read from it"
+            }
+            Shape::Empty => "is empty: no metrics",
+            Shape::Text => "holds a single text value, not a mapping of metrics",
+            Shape::Other => "holds no numbers, text or booleans: no metrics",
+        };
+        Some(crate::model::Note {
+            line: 0,
+            message: message.to_owned(),
+        })
+    }
 }
 
 fn whole(path: String) -> ParamsDeclaration {

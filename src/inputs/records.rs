@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use super::value::Value;
 use super::{Format, ParseError, parse};
-use crate::model::{Column, Table};
+use crate::model::{Column, Note, Table};
 
 impl Column {
     /// The number of cells.
@@ -125,11 +125,68 @@ fn delimited(bytes: &[u8], delimiter: u8) -> Result<Table, ParseError> {
         return Ok(table);
     }
     let mut is_text: Vec<bool> = Vec::new();
-    loop {
+    let mut table = loop {
         match delimited_pass(text, delimiter, &mut is_text)? {
-            Some(table) => return Ok(table),
+            Some(table) => break table,
             None => continue, // a column turned out to be text: read again
         }
+    };
+    // A quote that is never closed swallows the rest of the file into one cell.
+    if text.matches('"').count() % 2 == 1
+        && let Some(at) = text.rfind('"')
+    {
+        table.notes.push(Note {
+            line: text[..at].matches('\n').count() + 1,
+            message: "a quote (\") is never closed: the rest of the file is read as one cell"
+                .into(),
+        });
+    }
+    table.notes.extend(mixed_columns(&table));
+    Ok(table)
+}
+
+/// Columns that hold numbers and, here and there, text (`4,x`): read as text, so a chart of
+/// them cannot plot numbers. Columns of labels (all text) are fine.
+fn mixed_columns(table: &Table) -> Vec<Note> {
+    let mut notes = Vec::new();
+    for (name, column) in &table.columns {
+        let Column::Texts(cells) = column else {
+            continue;
+        };
+        let numbers = cells.iter().filter(|c| parse_number(c).is_some()).count();
+        let text = cells
+            .iter()
+            .enumerate()
+            .find(|(_, c)| !c.trim().is_empty() && parse_number(c).is_none());
+        if let Some((row, cell)) = text
+            && numbers * 2 > cells.len()
+        {
+            notes.push(Note {
+                line: row + 2,
+                message: format!(
+                    "column `{name}` holds numbers but `{}` in row {}: it is read as text",
+                    cell.chars().take(40).collect::<String>(),
+                    row + 1
+                ),
+            });
+        }
+    }
+    notes
+}
+
+/// The note for rows whose number of fields is not the header's.
+fn ragged_note(count: usize, first_row: usize, fields: usize, width: usize) -> Note {
+    let more = if count > 1 {
+        format!(" ({} rows like it)", count)
+    } else {
+        String::new()
+    };
+    Note {
+        line: first_row + 1,
+        message: format!(
+            "row {first_row} has {fields} {} where the header has {width}{more}: missing cells are empty, extra ones are dropped",
+            if fields == 1 { "field" } else { "fields" }
+        ),
     }
 }
 
@@ -162,10 +219,15 @@ fn delimited_pass(
         .collect();
     let mut record = csv::StringRecord::new();
     let mut rows = 0;
+    let mut ragged: Option<(usize, usize, usize)> = None; // count, first row, its fields
     while reader
         .read_record(&mut record)
         .map_err(|e| csv_error(text, &e))?
     {
+        if record.len() != headers.len() {
+            let entry = ragged.get_or_insert((0, rows + 1, record.len()));
+            entry.0 += 1;
+        }
         for (i, column) in columns.iter_mut().enumerate() {
             let cell = record.get(i).unwrap_or("");
             match column {
@@ -182,9 +244,13 @@ fn delimited_pass(
         }
         rows += 1;
     }
+    let width = headers.len();
     Ok(Some(Table {
         columns: headers.into_iter().zip(columns).collect(),
         rows,
+        notes: ragged
+            .map(|(count, row, fields)| vec![ragged_note(count, row, fields, width)])
+            .unwrap_or_default(),
     }))
 }
 
@@ -201,7 +267,7 @@ fn unquoted(text: &str, delimiter: char) -> Option<Table> {
     let body = body.as_bytes();
     let delimiter = u8::try_from(delimiter).ok()?;
     let chunks = chunk_at_newlines(body, CHUNK_BYTES);
-    let parsed: Vec<Option<(Vec<Vec<f64>>, usize)>> = if chunks.len() == 1 {
+    let parsed: Vec<Option<Rows>> = if chunks.len() == 1 {
         vec![parse_rows(chunks[0], delimiter, headers.len())]
     } else {
         std::thread::scope(|scope| {
@@ -217,17 +283,23 @@ fn unquoted(text: &str, delimiter: char) -> Option<Table> {
     };
     let mut columns: Vec<Vec<f64>> = vec![Vec::new(); headers.len()];
     let mut rows = 0;
+    let mut ragged: Option<(usize, usize, usize)> = None;
     for part in parsed {
-        let (part, count) = part?;
-        for (column, values) in columns.iter_mut().zip(part) {
+        let part = part?;
+        for (column, values) in columns.iter_mut().zip(part.columns) {
             if column.is_empty() {
                 *column = values;
             } else {
                 column.extend_from_slice(&values);
             }
         }
-        rows += count;
+        if let Some((row, fields)) = part.first_ragged {
+            let entry = ragged.get_or_insert((0, rows + row, fields));
+            entry.0 += part.ragged;
+        }
+        rows += part.rows;
     }
+    let width = headers.len();
     Some(Table {
         columns: headers
             .into_iter()
@@ -235,6 +307,9 @@ fn unquoted(text: &str, delimiter: char) -> Option<Table> {
             .map(|(name, values)| (name, Column::Numbers(values)))
             .collect(),
         rows,
+        notes: ragged
+            .map(|(count, row, fields)| vec![ragged_note(count, row, fields, width)])
+            .unwrap_or_default(),
     })
 }
 
@@ -261,12 +336,23 @@ fn chunk_at_newlines(body: &[u8], size: usize) -> Vec<&[u8]> {
     out
 }
 
+/// The rows of one chunk of a delimited file.
+struct Rows {
+    columns: Vec<Vec<f64>>,
+    rows: usize,
+    /// Rows with another number of fields than the header's.
+    ragged: usize,
+    /// The first such row (1-based within the chunk) and its number of fields.
+    first_ragged: Option<(usize, usize)>,
+}
+
 /// Parses lines of numbers; `None` at the first cell that is text. One pass over the bytes:
 /// each cell is scanned once, and plain decimals are converted while scanning.
-fn parse_rows(body: &[u8], delimiter: u8, width: usize) -> Option<(Vec<Vec<f64>>, usize)> {
+fn parse_rows(body: &[u8], delimiter: u8, width: usize) -> Option<Rows> {
     let estimate = body.len() / (width * 8).max(1);
     let mut columns: Vec<Vec<f64>> = (0..width).map(|_| Vec::with_capacity(estimate)).collect();
     let mut rows = 0;
+    let (mut ragged, mut first_ragged) = (0, None);
     let mut pos = 0;
     let len = body.len();
     while pos < len {
@@ -275,11 +361,13 @@ fn parse_rows(body: &[u8], delimiter: u8, width: usize) -> Option<(Vec<Vec<f64>>
             continue;
         }
         let mut at_line_end = false;
+        let mut fields = 0;
         for column in &mut columns {
             if at_line_end {
                 column.push(f64::NAN); // a short row
                 continue;
             }
+            fields += 1;
             let start = pos;
             // The common cell, a plain decimal, is converted while it is scanned.
             let (value, end) = scan_decimal(body, pos);
@@ -312,13 +400,28 @@ fn parse_rows(body: &[u8], delimiter: u8, width: usize) -> Option<(Vec<Vec<f64>>
             }
         }
         // Cells beyond the header's columns are ignored, as the CSV reader does.
+        if !at_line_end {
+            fields += 1;
+        }
         while pos < len && body[pos] != b'\n' {
+            if body[pos] == delimiter {
+                fields += 1;
+            }
             pos += 1;
         }
         pos += 1;
         rows += 1;
+        if fields != width {
+            ragged += 1;
+            first_ragged.get_or_insert((rows, fields));
+        }
     }
-    Some((columns, rows))
+    Some(Rows {
+        columns,
+        rows,
+        ragged,
+        first_ragged,
+    })
 }
 
 /// Reads `[-+]digits[.digits]` from `at`; returns the value (when the fast path applies:
@@ -432,7 +535,11 @@ pub fn from_value(value: Value) -> Table {
             (field, column)
         })
         .collect();
-    Table { columns, rows }
+    Table {
+        columns,
+        rows,
+        notes: Vec::new(),
+    }
 }
 
 fn collect_lists(value: Value, out: &mut Vec<Vec<Value>>) {

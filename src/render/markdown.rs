@@ -550,17 +550,15 @@ fn data(out: &mut String, reports: &[crate::verdict::DataReport]) {
 }
 
 fn warnings(out: &mut String, comparison: &Comparison, context: &ReportContext<'_>) {
-    if comparison.warnings.is_empty() {
-        return;
-    }
-    let count = comparison.warnings.len();
-    let _ = writeln!(out, "> [!WARNING]");
-    let _ = writeln!(
-        out,
-        "> {} could not be read; the values on that side are left empty:",
-        plural(count, "file", "files")
-    );
-    for warning in &comparison.warnings {
+    let doubtful =
+        |w: &&crate::diff::Warning| matches!(w.problem, crate::model::Problem::Doubtful(_));
+    let unread: Vec<_> = comparison
+        .warnings
+        .iter()
+        .filter(|w| !doubtful(w))
+        .collect();
+    let suspect: Vec<_> = comparison.warnings.iter().filter(doubtful).collect();
+    let line = |out: &mut String, warning: &crate::diff::Warning| {
         let revision = match warning.side {
             Side::Base => context.base,
             Side::Head => context.head,
@@ -573,8 +571,39 @@ fn warnings(out: &mut String, comparison: &Comparison, context: &ReportContext<'
             escape::inline(&revision.detail()),
             escape::inline(&warning.problem.to_string()),
         );
+    };
+    if !unread.is_empty() {
+        let _ = writeln!(out, "> [!WARNING]");
+        let _ = writeln!(
+            out,
+            "> {} could not be read; the values on that side are left empty:",
+            plural(unread.len(), "file", "files")
+        );
+        for warning in unread {
+            line(out, warning);
+        }
+        out.push('\n');
     }
-    out.push('\n');
+    if !suspect.is_empty() {
+        let _ = writeln!(out, "> [!WARNING]");
+        let _ = writeln!(
+            out,
+            "> Something looks wrong in {}; it was read as it is:",
+            plural(
+                suspect
+                    .iter()
+                    .map(|w| &w.path)
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .len(),
+                "file",
+                "files"
+            )
+        );
+        for warning in suspect {
+            line(out, warning);
+        }
+        out.push('\n');
+    }
 }
 
 fn side_name(side: Side) -> &'static str {

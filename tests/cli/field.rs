@@ -258,3 +258,101 @@ fn a_mermaid_report_of_a_dvclive_run_invents_no_points() {
         .unwrap();
     assert!(calibration.contains("_Chart not shown: "), "{calibration}");
 }
+
+/// Two commits of the given files (a newcomer's toy repositories, from the field notes):
+/// base committed, head in the working tree.
+fn toy(base: &[(&str, &str)], head: &[(&str, &str)]) -> TestRepo {
+    let repo = TestRepo::new();
+    for (path, content) in base {
+        repo.write(path, content);
+    }
+    repo.commit("base");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    for (path, content) in head {
+        repo.write(path, content);
+    }
+    repo
+}
+
+#[test]
+fn bad_data_is_never_silent() {
+    let repo = toy(
+        &[
+            (
+                "dvc.yaml",
+                "metrics:\n  - results.json\n  - summary.yaml\n  - note.yaml\nplots:\n  - plots/loss.csv:\n      x: epoch\n      y: loss\n  - train_log.csv:\n      x: step\n      y: loss\n",
+            ),
+            ("results.json", "[{\"epoch\": 1, \"acc\": 0.81}]\n"),
+            ("summary.yaml", ""),
+            ("note.yaml", "just a string\n"),
+            (
+                "plots/loss.csv",
+                "epoch,loss,acc\n1,0.90,0.61\n2,0.71,0.70\n3,0.55,0.76\n",
+            ),
+            ("train_log.csv", "step,loss\n0,1.20\n1,0.95\n2,0.80\n"),
+        ],
+        &[
+            (
+                "results.json",
+                "[{\"epoch\": 1, \"acc\": 0.81}, {\"epoch\": 2, \"acc\": 0.86}]\n",
+            ),
+            (
+                "plots/loss.csv",
+                "epoch,loss,acc\n1,0.88,0.62\n2,0.69\n3,n/a,0.77\n4,0.41,0.80,extra\n5,\"0.39,0.81",
+            ),
+            (
+                "train_log.csv",
+                "step,train_loss\n0,1.18\n1,0.91\n2,0.77\n3,0.70\n",
+            ),
+        ],
+    );
+    let run = repo.mlci(&["report", "--dry-run"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let (report, stderr) = (run.stdout(), run.stderr());
+    for (file, side, what) in [
+        ("results.json", "head", "is a list, not a mapping"),
+        ("results.json", "base", "is a list, not a mapping"),
+        ("summary.yaml", "head", "is empty: no metrics"),
+        (
+            "note.yaml",
+            "head",
+            "holds a single text value, not a mapping",
+        ),
+        (
+            "plots/loss.csv",
+            "head",
+            "row 2 has 2 fields where the header has 3 (3 rows like it)",
+        ),
+        (
+            "plots/loss.csv",
+            "head",
+            "column `loss` holds numbers but `n/a` in row 3",
+        ),
+        (
+            "plots/loss.csv",
+            "head",
+            "line 6: a quote (\") is never closed",
+        ),
+        (
+            "train_log.csv",
+            "head",
+            "no column `loss` for the plot `train_log.csv` (the columns are: step, train_loss)",
+        ),
+    ] {
+        let in_report = report.lines().any(|l| {
+            l.starts_with(&format!("> - **{}** at {side} (", file.replace('_', "\\_")))
+                && l.replace('\\', "").replace("&#96;", "`").contains(what)
+        });
+        assert!(in_report, "{file} at {side}: {what}\n{report}");
+        assert!(
+            stderr
+                .lines()
+                .any(|l| l.contains(&format!("`{file}` at ")) && l.contains(what)),
+            "{file}: {what}\n{stderr}"
+        );
+    }
+    assert!(
+        report.contains("Something looks wrong in 5 files"),
+        "{report}"
+    );
+}
