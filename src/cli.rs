@@ -240,7 +240,7 @@ pub struct PlotsDiffArgs {
 
     /// PNG files, or inline mermaid charts in index.md.
     #[arg(long, value_name = "MODE", default_value = "files")]
-    pub images: ImagesArg,
+    pub images: LocalImagesArg,
 
     /// Chart size in CSS pixels (drawn at twice that for sharp display).
     #[arg(long, value_name = "WxH", default_value = "800x440", value_parser = parse_size)]
@@ -405,6 +405,17 @@ pub enum ImagesArg {
     /// Link charts at --image-url-template (you upload --out/plots yourself).
     UrlTemplate,
     /// ```mermaid xychart-beta blocks inside the markdown: no hosting at all.
+    Mermaid,
+    /// No charts; the numbers under each plot remain.
+    None,
+}
+
+/// `plots diff --images`: what a local folder of charts can hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LocalImagesArg {
+    /// PNG files next to index.md.
+    Files,
+    /// ```mermaid xychart-beta blocks inside index.md.
     Mermaid,
     /// No charts; the numbers under each plot remain.
     None,

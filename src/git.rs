@@ -36,6 +36,9 @@ pub enum GitError {
     /// No default branch to compare against.
     #[error("cannot find the default branch to compare against (tried origin/HEAD, main, master)")]
     NoDefaultBranch,
+    /// The repository has no commit yet: there is no base.
+    #[error("the repository at `{0}` has no commits yet, so there is no base to compare with")]
+    NoCommits(PathBuf),
     /// Two commits share no history that this clone has.
     #[error("no merge-base between `{a}` and `{b}`{}", if *shallow { " in this shallow clone, even after fetching more history" } else { "" })]
     NoMergeBase {
@@ -72,6 +75,10 @@ impl GitError {
             }
             GitError::NoDefaultBranch => Some(
                 "pass the base explicitly with `--base REF` (for example `--base origin/develop`)"
+                    .into(),
+            ),
+            GitError::NoCommits(_) => Some(
+                "commit the baseline run first (its metrics files), then report the changes made after it; or compare two folders with `--base-dir` and `--head-dir`"
                     .into(),
             ),
             GitError::NoMergeBase { .. } | GitError::Failed { .. } => None,

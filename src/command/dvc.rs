@@ -5,8 +5,8 @@ use std::path::Path;
 
 use crate::Outcome;
 use crate::ci::CiContext;
-use crate::cli::{DiffArgs, ImagesArg, PlotsDiffArgs};
-use crate::command::{collect_both, log_warnings, relative_dir};
+use crate::cli::{DiffArgs, LocalImagesArg, PlotsDiffArgs};
+use crate::command::{collect_both, log_warnings, plot_declarations, read_settings, relative_dir};
 use crate::diff::{self, Side};
 use crate::git::{self, Directory, Repo};
 use crate::inputs::{self, Discovery, FileSource, Plan, PlotSelection, Selection, paths};
@@ -150,12 +150,14 @@ pub fn plots_diff(args: PlotsDiffArgs, dir: &Path, ci: &CiContext) -> anyhow::Re
     let b_label = b_rev.unwrap_or_else(|| WORKSPACE.to_owned());
     let a = DvcRevision::open(&repo, &a_label)?;
     let b = DvcRevision::open(&repo, &b_label)?;
+    // The newer side's `.mlci.toml` adds its `[[plots]]`, as `report` does.
+    let settings = read_settings(b.source(), None)?;
     let plan = Plan {
         discovery: Discovery::Mlci,
         metrics: Selection::Nothing,
         params: Selection::Nothing,
         plots: if targets.is_empty() {
-            PlotSelection::Discover(Vec::new())
+            PlotSelection::Discover(plot_declarations(&settings.plots)?)
         } else {
             PlotSelection::Targets(targets.iter().map(|t| paths::join(&cwd, t)).collect())
         },
@@ -188,9 +190,9 @@ pub fn plots_diff(args: PlotsDiffArgs, dir: &Path, ci: &CiContext) -> anyhow::Re
         ..ChartOptions::default()
     };
     let mode = match images {
-        ImagesArg::Mermaid => ImageMode::Mermaid,
-        ImagesArg::None => ImageMode::None,
-        _ => ImageMode::Files,
+        LocalImagesArg::Files => ImageMode::Files,
+        LocalImagesArg::Mermaid => ImageMode::Mermaid,
+        LocalImagesArg::None => ImageMode::None,
     };
     let (sections, assets) = render::plots::sections(&comparison.plots, &options, mode)?;
     log::debug!("drew the charts in {:?}", started.elapsed());

@@ -205,6 +205,9 @@ pub(crate) fn base_side(
             ("before the push".to_owned(), repo.resolve(before)?)
         }
         (None, Some(Event::Push { .. })) => ("parent".to_owned(), repo.resolve("HEAD~1")?),
+        (None, _) if !repo.has_commits() => {
+            return Err(GitError::NoCommits(repo.root().to_path_buf()).into());
+        }
         (None, _) => {
             let branch = repo.default_branch()?;
             let head = repo.resolve("HEAD")?;
@@ -270,12 +273,43 @@ pub(crate) fn collect_both(
     base: &dyn FileSource,
     head: &dyn FileSource,
 ) -> anyhow::Result<(Snapshot, Snapshot)> {
-    let (base, head) = std::thread::scope(|scope| {
+    let (base_snapshot, head_snapshot) = std::thread::scope(|scope| {
         let base = scope.spawn(|| inputs::collect(plan, base));
         let head = inputs::collect(plan, head);
         (base.join().expect("collecting does not panic"), head)
     });
-    Ok((base?, head?))
+    let (base_snapshot, head_snapshot) = (base_snapshot?, head_snapshot?);
+    if log::log_enabled!(log::Level::Info) {
+        for (source, snapshot) in [(base, &base_snapshot), (head, &head_snapshot)] {
+            log_files(&source.describe(), snapshot);
+        }
+    }
+    Ok((base_snapshot, head_snapshot))
+}
+
+/// With `-v`: every file read at a revision, and what came of it.
+fn log_files(revision: &str, snapshot: &Snapshot) {
+    let files = snapshot.files_read();
+    if files.is_empty() {
+        log::info!("{revision}: no files found to read");
+    }
+    for file in files {
+        let outcome = [&snapshot.metrics, &snapshot.params]
+            .into_iter()
+            .find_map(|map| map.get(&file))
+            .map(|content| match content {
+                Ok(_) => "read".to_owned(),
+                Err(problem) => problem.to_string(),
+            })
+            .unwrap_or_else(|| "read".to_owned());
+        log::info!("{revision}: {file}: {outcome}");
+    }
+    for (file, profile) in &snapshot.data {
+        match profile {
+            Ok(profile) => log::info!("{revision}: {file}: {} rows profiled", profile.rows),
+            Err(problem) => log::info!("{revision}: {file}: {problem}"),
+        }
+    }
 }
 
 pub(crate) fn log_warnings(comparison: &Comparison, base: &Revision, head: &Revision) {

@@ -119,6 +119,15 @@ pub fn report(args: ReportArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<Ou
     }
     let comparison = diff::compare(base_snapshot, head_snapshot);
     log_warnings(&comparison, &base.revision, &head.revision);
+    if comparison.metrics.is_empty()
+        && comparison.params.is_empty()
+        && comparison.plots.is_empty()
+        && comparison.data.is_empty()
+    {
+        log::warn!(
+            "no metrics, params or plots found at either revision: name your files with `--targets FILE` or `metrics = [...]` in .mlci.toml (`-v` lists every file read)"
+        );
+    }
     let policy = policy(&settings, &rules, fail_on.map(FailOnArg::as_str), alpha)?;
     let judgement = verdict::judge(&comparison, &policy);
     let draft = Draft::new(

@@ -310,6 +310,13 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// What the report says when it found nothing: where mlci looked, how to point it.
+pub const NOTHING_FOUND: &str = "No metrics or params found at either revision. mlci looked for \
+the files every `dvc.yaml` declares, dvclive's `dvclive/metrics.json` and `dvclive/params.yaml`, \
+the root `params.yaml`, and the `metrics` and `params` of `.mlci.toml`. To compare other files, \
+name them: `mlci report --targets metrics.json`, or `metrics = [\"metrics.json\"]` in \
+`.mlci.toml` (`-v` lists every file read at each revision).";
+
 fn summary(comparison: &Comparison, judgement: &Judgement) -> String {
     let counts = Counts::of(comparison, judgement);
     let total_metrics = counts.changed + counts.added + counts.removed + counts.unchanged;
@@ -324,7 +331,7 @@ fn summary(comparison: &Comparison, judgement: &Judgement) -> String {
         && judgement.data.is_empty()
     {
         return if total_metrics == 0 && comparison.params.is_empty() {
-            "No metrics or params found at either revision.".to_owned()
+            NOTHING_FOUND.to_owned()
         } else {
             format!(
                 "No metric or param changed ({} compared).",

@@ -356,3 +356,149 @@ fn bad_data_is_never_silent() {
         "{report}"
     );
 }
+
+#[test]
+fn finding_nothing_says_where_mlci_looked_and_how_to_point_it() {
+    let repo = toy(
+        &[(
+            "scores/final.json",
+            "{\"accuracy\": 0.912, \"loss\": 0.3181}\n",
+        )],
+        &[(
+            "scores/final.json",
+            "{\"accuracy\": 0.9305, \"loss\": 0.2907}\n",
+        )],
+    );
+    let run = repo.mlci(&["report", "--dry-run", "-v"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let report = run.stdout();
+    assert!(report.contains("No metrics or params found at either revision. mlci looked for the files every `dvc.yaml` declares"), "{report}");
+    assert!(
+        report.contains("`mlci report --targets metrics.json`"),
+        "{report}"
+    );
+    assert!(
+        run.stderr()
+            .contains("warning: no metrics, params or plots found at either revision"),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        run.stderr().contains("no files found to read"),
+        "{}",
+        run.stderr()
+    );
+    // Pointed at the file, it compares it; -v names every file read, at each revision.
+    let run = repo.mlci(&[
+        "report",
+        "--dry-run",
+        "-v",
+        "--targets",
+        "scores/final.json",
+    ]);
+    assert!(
+        run.stdout().contains("| accuracy | 0.912 | 0.9305 |"),
+        "{}",
+        run.stdout()
+    );
+    let stderr = run.stderr();
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("merge-base with main (")
+                && l.ends_with(": scores/final.json: read")),
+        "{stderr}"
+    );
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("working tree: scores/final.json: read")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn small_things_a_newcomer_hit() {
+    // A repository with no commits: say so, not "cannot find the default branch".
+    let empty = TestRepo::new();
+    empty.write("m.json", "{\"acc\": 1}");
+    let run = empty.mlci(&["report", "--dry-run", "--targets", "m.json"]);
+    assert_eq!(run.code(), 2);
+    assert!(
+        run.stderr().contains("has no commits yet"),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        run.stderr().contains("hint: commit the baseline run first"),
+        "{}",
+        run.stderr()
+    );
+    // An error is printed once, not again as its own cause.
+    assert_eq!(
+        run.stderr().matches("has no commits yet").count(),
+        1,
+        "{}",
+        run.stderr()
+    );
+
+    // Params: none at all says nothing; all new says "added".
+    let repo = toy(
+        &[("m.json", "{\"acc\": 0.8}")],
+        &[
+            ("m.json", "{\"acc\": 0.9}"),
+            ("params.yaml", "lr: 0.1\nepochs: 3\nbatch: 32\nseed: 1\n"),
+        ],
+    );
+    let report = repo
+        .mlci(&["report", "--dry-run", "--targets", "m.json"])
+        .success();
+    assert!(report.contains("· 4 params added"), "{report}");
+    assert!(!report.contains("params changed"), "{report}");
+    let no_params = toy(
+        &[("m.json", "{\"acc\": 0.8}")],
+        &[("m.json", "{\"acc\": 0.9}")],
+    );
+    let report = no_params
+        .mlci(&["report", "--dry-run", "--targets", "m.json"])
+        .success();
+    assert!(!report.contains("param"), "{report}");
+
+    // -C DIR: the report goes to DIR's --out, not the caller's.
+    let caller = no_params.temp().join("elsewhere");
+    std::fs::create_dir_all(&caller).unwrap();
+    let root = no_params.root().display().to_string();
+    no_params
+        .mlci_in(
+            &caller,
+            &["-C", &root, "report", "--dry-run", "--targets", "m.json"],
+        )
+        .success();
+    assert!(no_params.root().join("mlci-report/report.md").is_file());
+    assert!(!caller.join("mlci-report").exists());
+}
+
+#[test]
+fn plots_diff_takes_only_local_image_modes_and_reads_mlci_toml() {
+    let repo = toy(
+        &[
+            ("curves/loss.csv", "epoch,loss\n1,0.9\n2,0.7\n"),
+            (
+                ".mlci.toml",
+                "[[plots]]\npath = \"curves/loss.csv\"\nx = \"epoch\"\ny = \"loss\"\ntitle = \"Loss from mlci.toml\"\n",
+            ),
+        ],
+        &[("curves/loss.csv", "epoch,loss\n1,0.8\n2,0.6\n3,0.5\n")],
+    );
+    let run = repo.mlci(&["plots", "diff", "--images", "git-ref"]);
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert!(
+        run.stderr()
+            .contains("[possible values: files, mermaid, none]"),
+        "{}",
+        run.stderr()
+    );
+    let index = repo.mlci(&["plots", "diff", "-o", "charts"]).success();
+    let page = std::fs::read_to_string(repo.root().join(index.trim())).unwrap();
+    assert!(page.contains("Loss from mlci.toml"), "{page}");
+}
