@@ -17,5 +17,6 @@ mod plots;
 mod readers;
 mod report;
 mod revisions;
+mod stacks;
 mod support;
 mod trust;
