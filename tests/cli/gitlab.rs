@@ -85,7 +85,17 @@ impl Job {
     }
 
     pub(crate) fn run(&self, args: &[&str], env: &[(String, String)]) -> Run {
-        let run = self.repo.mlci_with(&self.repo.root(), args, env);
+        self.run_in(&self.repo.root(), args, env)
+    }
+
+    /// Runs `mlci` in another checkout (a shallow clone, as the runner makes one).
+    pub(crate) fn run_in(
+        &self,
+        dir: &std::path::Path,
+        args: &[&str],
+        env: &[(String, String)],
+    ) -> Run {
+        let run = self.repo.mlci_with(dir, args, env);
         for text in [run.stdout(), run.stderr()] {
             assert!(
                 !text.contains(TOKEN) && !text.contains(JOB_TOKEN),
@@ -489,6 +499,84 @@ fn a_failed_gate_posts_the_note_then_fails_the_job() {
         !run.stderr().contains("::error"),
         "workflow commands are GitHub's: {}",
         run.stderr()
+    );
+    job.fake.assert_valid();
+}
+
+#[test]
+fn a_pipeline_with_a_zero_before_sha_compares_with_the_merge_base_of_ci_default_branch() {
+    // The project's default branch is `trunk`; the runner's checkout holds one commit of
+    // the branch it builds, and no `origin/HEAD`.
+    let job = Job::new();
+    job.repo.git(&["branch", "-m", "main", "trunk"]);
+    job.repo.git(&["tag", "v1.0", &job.head]);
+    job.repo.git(&["checkout", "-q", "trunk"]);
+    let args = ["report", "--out", "../report", "--images", "none"];
+    let zeros = "0".repeat(40);
+    let base_line = format!("Base: merge-base with origin/trunk ({})", &job.base[..7]);
+    // The first push of `feature`.
+    let clone = job.repo.shallow_clone("feature", "checkout");
+    let env = job.env(
+        "branch",
+        &[
+            ("GITLAB_TOKEN", TOKEN),
+            ("CI_COMMIT_BEFORE_SHA", &zeros),
+            ("CI_DEFAULT_BRANCH", "trunk"),
+        ],
+    );
+    let run = job.run_in(&clone, &args, &env);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(!run.stderr().contains("refspec"), "{}", run.stderr());
+    let comments = job.fake.commit_comments(&job.head);
+    assert_eq!(comments.len(), 1, "{}", job.transcript());
+    assert!(
+        comments[0].1.contains(&base_line) && comments[0].1.contains("0.81"),
+        "{}",
+        comments[0].1
+    );
+    // A tag pipeline: no branch, `before` all zeros.
+    let clone = job.repo.shallow_clone("v1.0", "tag-checkout");
+    let env = job.env(
+        "branch",
+        &[
+            ("GITLAB_TOKEN", TOKEN),
+            ("CI_COMMIT_BEFORE_SHA", &zeros),
+            ("CI_DEFAULT_BRANCH", "trunk"),
+            ("CI_COMMIT_BRANCH", ""),
+            ("CI_COMMIT_TAG", "v1.0"),
+            ("CI_COMMIT_REF_NAME", "v1.0"),
+        ],
+    );
+    let run = job.run_in(&clone, &[&args[..], &["--id", "release"]].concat(), &env);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let comments = job.fake.commit_comments(&job.head);
+    assert_eq!(comments.len(), 2, "{}", job.transcript());
+    assert!(comments[1].1.contains(&base_line), "{}", comments[1].1);
+    // A scheduled pipeline on the default branch: one commit on both sides.
+    let clone = job.repo.shallow_clone("trunk", "schedule-checkout");
+    let env = job.env(
+        "branch",
+        &[
+            ("GITLAB_TOKEN", TOKEN),
+            ("CI_PIPELINE_SOURCE", "schedule"),
+            ("CI_COMMIT_BEFORE_SHA", &zeros),
+            ("CI_DEFAULT_BRANCH", "trunk"),
+            ("CI_COMMIT_BRANCH", "trunk"),
+            ("CI_COMMIT_REF_NAME", "trunk"),
+            ("CI_COMMIT_SHA", &job.base),
+        ],
+    );
+    let run = job.run_in(&clone, &args, &env);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let comments = job.fake.commit_comments(&job.base);
+    assert_eq!(comments.len(), 1, "{}", job.transcript());
+    assert!(
+        comments[0].1.contains(&format!(
+            "The base and the head are the same commit ({}): nothing to compare.",
+            &job.base[..7]
+        )),
+        "{}",
+        comments[0].1
     );
     job.fake.assert_valid();
 }

@@ -7,6 +7,7 @@
 )]
 
 mod dvc_compat;
+mod events;
 mod fake_http;
 mod github;
 mod github_fake;
