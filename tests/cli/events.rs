@@ -524,10 +524,39 @@ fn a_workflow_run_publishes_a_pull_requests_bundle_to_it_and_a_dispatchs_to_its_
     let body = commit_comment(&job, &job.base);
     assert!(body.contains("| acc | 0.81 | 0.9 |"), "{body}");
     assert_eq!(job.fake.comments(2).len(), 1);
+    // GitHub's odd example: a run of `octo-org/octo-repo` delivered to
+    // `Codertocat/Hello-World`. A commit of another repository is not ours to comment on.
+    let odd = real_event(
+        "workflow_run.completed.from_workflow_dispatch",
+        &[("workflow_run.head_sha", &job.base)],
+    );
+    let odd_repository = odd["repository"]["full_name"].as_str().unwrap();
+    assert_ne!(odd_repository, repository);
+    let mut odd_env = env_for(&job, "repository_dispatch", &dispatch, &job.base);
+    set(&mut odd_env, "GITHUB_REPOSITORY", odd_repository);
+    let collect = job.run(&["report", "--collect", "../bundle-odd"], &odd_env);
+    assert_eq!(collect.code(), 0, "{}", collect.stderr());
+    let odd_id = odd["workflow_run"]["id"].as_u64().unwrap();
+    job.fake.run(odd_id, odd["workflow_run"].clone());
+    let odd_bundle = job.repo.temp().join("bundle-odd").display().to_string();
+    let refused = job.run(
+        &["publish", &odd_bundle],
+        &env_for(&job, "workflow_run", &odd, &job.base),
+    );
+    assert_eq!(refused.code(), 2, "{}", refused.stderr());
+    assert!(
+        refused.stderr().contains(&format!(
+            "refusing to publish the bundle: run {odd_id} ran on {repository}, not on {odd_repository}"
+        )),
+        "{}",
+        refused.stderr()
+    );
     // A bundle that names no pull request, from a run that was for one, is refused.
     let mut forged = payload["workflow_run"].clone();
     forged["event"] = json!("pull_request");
     job.fake.run(run_id, forged);
+    // (Each environment writes the one event file: this job's payload again.)
+    let env = env_for(&job, "workflow_run", &payload, &job.base);
     let refused = job.run(&["publish", &bundle], &env);
     assert_eq!(refused.code(), 2, "{}", refused.stderr());
     assert!(

@@ -504,18 +504,14 @@ fn a_failed_gate_posts_the_note_then_fails_the_job() {
 }
 
 #[test]
-fn a_pipeline_with_a_zero_before_sha_compares_with_the_merge_base_of_ci_default_branch() {
+fn the_first_push_of_a_branch_compares_with_the_merge_base_of_ci_default_branch() {
     // The project's default branch is `trunk`; the runner's checkout holds one commit of
     // the branch it builds, and no `origin/HEAD`.
     let job = Job::new();
     job.repo.git(&["branch", "-m", "main", "trunk"]);
-    job.repo.git(&["tag", "v1.0", &job.head]);
     job.repo.git(&["checkout", "-q", "trunk"]);
-    let args = ["report", "--out", "../report", "--images", "none"];
-    let zeros = "0".repeat(40);
-    let base_line = format!("Base: merge-base with origin/trunk ({})", &job.base[..7]);
-    // The first push of `feature`.
     let clone = job.repo.shallow_clone("feature", "checkout");
+    let zeros = "0".repeat(40);
     let env = job.env(
         "branch",
         &[
@@ -524,49 +520,54 @@ fn a_pipeline_with_a_zero_before_sha_compares_with_the_merge_base_of_ci_default_
             ("CI_DEFAULT_BRANCH", "trunk"),
         ],
     );
-    let run = job.run_in(&clone, &args, &env);
+    let run = job.run_in(
+        &clone,
+        &["report", "--out", "../report", "--images", "none"],
+        &env,
+    );
     assert_eq!(run.code(), 0, "{}", run.stderr());
     assert!(!run.stderr().contains("refspec"), "{}", run.stderr());
     let comments = job.fake.commit_comments(&job.head);
     assert_eq!(comments.len(), 1, "{}", job.transcript());
     assert!(
-        comments[0].1.contains(&base_line) && comments[0].1.contains("0.81"),
+        comments[0].1.contains(&format!(
+            "Base: merge-base with origin/trunk ({})",
+            &job.base[..7]
+        )) && comments[0].1.contains("0.81")
+            && comments[0].1.contains("0.86"),
         "{}",
         comments[0].1
     );
-    // A tag pipeline: no branch, `before` all zeros.
+    job.fake.assert_valid();
+}
+
+#[test]
+fn tag_and_scheduled_pipelines_with_a_zero_before_sha_compare_with_the_default_branch() {
+    let job = Job::new();
+    job.repo.git(&["tag", "v1.0", &job.head]);
+    job.repo.git(&["checkout", "-q", "main"]);
+    let args = ["report", "--out", "../report", "--images", "none"];
+    // A tag on the feature branch: the merge-base with main.
     let clone = job.repo.shallow_clone("v1.0", "tag-checkout");
-    let env = job.env(
-        "branch",
-        &[
-            ("GITLAB_TOKEN", TOKEN),
-            ("CI_COMMIT_BEFORE_SHA", &zeros),
-            ("CI_DEFAULT_BRANCH", "trunk"),
-            ("CI_COMMIT_BRANCH", ""),
-            ("CI_COMMIT_TAG", "v1.0"),
-            ("CI_COMMIT_REF_NAME", "v1.0"),
-        ],
-    );
-    let run = job.run_in(&clone, &[&args[..], &["--id", "release"]].concat(), &env);
+    let run = job.run_in(&clone, &args, &job.env("tag", &[("GITLAB_TOKEN", TOKEN)]));
     assert_eq!(run.code(), 0, "{}", run.stderr());
     let comments = job.fake.commit_comments(&job.head);
-    assert_eq!(comments.len(), 2, "{}", job.transcript());
-    assert!(comments[1].1.contains(&base_line), "{}", comments[1].1);
-    // A scheduled pipeline on the default branch: one commit on both sides.
-    let clone = job.repo.shallow_clone("trunk", "schedule-checkout");
-    let env = job.env(
-        "branch",
-        &[
-            ("GITLAB_TOKEN", TOKEN),
-            ("CI_PIPELINE_SOURCE", "schedule"),
-            ("CI_COMMIT_BEFORE_SHA", &zeros),
-            ("CI_DEFAULT_BRANCH", "trunk"),
-            ("CI_COMMIT_BRANCH", "trunk"),
-            ("CI_COMMIT_REF_NAME", "trunk"),
-            ("CI_COMMIT_SHA", &job.base),
-        ],
+    assert_eq!(comments.len(), 1, "{}", job.transcript());
+    assert!(
+        comments[0].1.contains(&format!(
+            "Base: merge-base with origin/main ({})",
+            &job.base[..7]
+        )) && comments[0].1.contains("0.86"),
+        "{}",
+        comments[0].1
     );
-    let run = job.run_in(&clone, &args, &env);
+    // A schedule on main: one commit on both sides, said in one line.
+    let clone = job.repo.shallow_clone("main", "schedule-checkout");
+    let run = job.run_in(
+        &clone,
+        &args,
+        &job.env("schedule", &[("GITLAB_TOKEN", TOKEN)]),
+    );
     assert_eq!(run.code(), 0, "{}", run.stderr());
     let comments = job.fake.commit_comments(&job.base);
     assert_eq!(comments.len(), 1, "{}", job.transcript());
