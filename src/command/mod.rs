@@ -73,9 +73,10 @@ pub(crate) fn open_repository(
 
 /// The head: `--head-dir`, else the working tree (of the repository, or of `dir`). Its
 /// commit is the pull request's head in a pull request's run (the checkout is a test merge
-/// commit), the merge group's head in a merge queue's run, else `HEAD`. With `committed_only` (a stranger's head and a token that writes),
-/// the head is the pull request's head commit, read from git objects: nothing untracked in
-/// the workspace is in reach.
+/// commit), the merge group's head in a merge queue's run, else `HEAD`. With
+/// `committed_only` (a stranger's head and a token that writes), the head is the pull
+/// request's head commit, read from git objects: nothing untracked in the workspace is in
+/// reach.
 pub(crate) fn head_side(
     repo: Option<&Repo>,
     head_dir: Option<&Path>,

@@ -1,6 +1,6 @@
 //! Posting to GitLab end to end: the real binary, with its real client (reqwest), against
-//! the fake GitLab of `gitlab_fake`, with the predefined variables of a merge request or
-//! branch pipeline from `fixtures/gitlab/*.env`.
+//! the fake GitLab of `gitlab_fake`, with the predefined variables of a merge request,
+//! branch, tag or scheduled pipeline from `fixtures/gitlab/*.env`.
 
 use crate::gitlab_fake::{BOT, FakeGitLab, Fault, JOB_TOKEN, TOKEN};
 use crate::support::{Run, TestRepo};
