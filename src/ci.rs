@@ -62,8 +62,15 @@ pub const CI_MERGE_REQUEST_SOURCE_PROJECT_ID: &str = "CI_MERGE_REQUEST_SOURCE_PR
 pub const CI_PROJECT_DIR: &str = "CI_PROJECT_DIR";
 /// The commit the pipeline builds (a temporary merge commit in merged-results pipelines).
 pub const CI_COMMIT_SHA: &str = "CI_COMMIT_SHA";
-/// The previous tip of the branch; zeros in merge request pipelines.
+/// The previous tip of the branch; all zeros in merge request pipelines, schedules, manual
+/// runs, tag pipelines and the first push of a branch.
 pub const CI_COMMIT_BEFORE_SHA: &str = "CI_COMMIT_BEFORE_SHA";
+/// The branch a branch pipeline runs for (absent in merge request and tag pipelines).
+pub const CI_COMMIT_BRANCH: &str = "CI_COMMIT_BRANCH";
+/// The tag a tag pipeline runs for.
+pub const CI_COMMIT_TAG: &str = "CI_COMMIT_TAG";
+/// The project's default branch.
+pub const CI_DEFAULT_BRANCH: &str = "CI_DEFAULT_BRANCH";
 /// The job token: it cannot create notes or uploads.
 pub const CI_JOB_TOKEN: &str = "CI_JOB_TOKEN";
 /// A GitLab access token with the `api` scope (a masked CI/CD variable).
@@ -161,6 +168,9 @@ pub struct GitHubEnv {
     pub output: Option<PathBuf>,
     /// What the event payload says.
     pub event: Event,
+    /// `repository.default_branch` of the event payload: a shallow checkout has no
+    /// `origin/HEAD` to tell.
+    pub default_branch: Option<String>,
     /// `INPUT_*` variables of a container action, by input name (hyphens kept).
     pub inputs: BTreeMap<String, String>,
 }
@@ -183,6 +193,8 @@ pub struct GitLabEnv {
     /// What the pipeline is for, in the terms [`Event`] shares with GitHub: a merge request
     /// (its iid, the diff's base, the source branch's head, fork or not) or a push.
     pub event: Event,
+    /// `CI_DEFAULT_BRANCH`.
+    pub default_branch: Option<String>,
     /// Only `CI_JOB_TOKEN` is there: nothing can be posted with it.
     pub job_token_only: bool,
 }
@@ -203,13 +215,28 @@ pub enum Event {
         target: bool,
         /// The head repository differs from the base one, or is gone (a deleted fork).
         from_fork: bool,
+        /// `action: closed` (merged or not): there is nothing left to report on.
+        closed: bool,
     },
-    /// `push`.
+    /// `push` (GitHub); a branch, tag, scheduled or manual pipeline (GitLab).
     Push {
-        /// `before` (all zeros for a new branch).
+        /// `before`: all zeros for a new branch or tag (and, on GitLab, for schedules and
+        /// manual runs).
         before: String,
-        /// `after`, the pushed tip.
+        /// `after`, the pushed tip; all zeros when the push deleted the ref.
         after: String,
+        /// `ref`: `refs/heads/NAME` or `refs/tags/NAME` (empty when unknown).
+        reference: String,
+        /// `deleted`: the push removed the branch or tag.
+        deleted: bool,
+    },
+    /// `merge_group`: the merge queue tests a commit of the target branch with the queued
+    /// pull requests merged in.
+    MergeGroup {
+        /// `merge_group.base_sha`: the commit the group is merged onto.
+        base_sha: String,
+        /// `merge_group.head_sha`: the commit the queue tests (`GITHUB_SHA`).
+        head_sha: String,
     },
     /// `workflow_run`: a run of another workflow finished (the fork recipe's publishing job).
     WorkflowRun(WorkflowRun),
@@ -219,6 +246,47 @@ pub enum Event {
 }
 
 impl Event {
+    /// Why this event has nothing to report, if it has not: a closed pull request, a push
+    /// that deleted its branch or tag.
+    pub fn nothing_to_report(&self) -> Option<String> {
+        match self {
+            Event::PullRequest {
+                number,
+                closed: true,
+                ..
+            } => Some(format!(
+                "pull request #{number} is closed: nothing to report, nothing posted"
+            )),
+            Event::Push {
+                after,
+                reference,
+                deleted,
+                ..
+            } if *deleted || is_zero_sha(after) => Some(format!(
+                "the push deleted {}: nothing to report, nothing posted",
+                if reference.is_empty() {
+                    "its ref".to_owned()
+                } else {
+                    format!("`{reference}`")
+                }
+            )),
+            _ => None,
+        }
+    }
+
+    /// The branch a push is for (`refs/heads/NAME`), if it is one.
+    pub fn pushed_branch(&self) -> Option<&str> {
+        match self {
+            Event::Push { reference, .. } => reference.strip_prefix("refs/heads/"),
+            _ => None,
+        }
+    }
+
+    /// Whether the push is of a tag.
+    pub fn is_tag_push(&self) -> bool {
+        matches!(self, Event::Push { reference, .. } if reference.starts_with("refs/tags/"))
+    }
+
     /// Whether the head's files come from someone the workflow does not trust: a fork's
     /// pull request, or any `pull_request_target` run (its checkout of the head is the
     /// workflow's choice, made with a token that can write).
@@ -271,7 +339,26 @@ impl WorkflowRun {
     }
 }
 
+/// Whether `sha` is git's null object name (40 or 64 zeros): "no commit", as events say
+/// for the `before` of a new ref or the `after` of a deleted one.
+pub fn is_zero_sha(sha: &str) -> bool {
+    (sha.len() == 40 || sha.len() == 64) && sha.bytes().all(|b| b == b'0')
+}
+
 impl CiContext {
+    /// The repository's default branch as the CI names it (`repository.default_branch` of
+    /// the GitHub event, `CI_DEFAULT_BRANCH` on GitLab).
+    pub fn default_branch(&self) -> Option<&str> {
+        self.github
+            .as_ref()
+            .and_then(|g| g.default_branch.as_deref())
+            .or_else(|| {
+                self.gitlab
+                    .as_ref()
+                    .and_then(|g| g.default_branch.as_deref())
+            })
+    }
+
     /// Reads the environment (and the GitHub event payload file).
     pub fn from_env() -> CiContext {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
@@ -290,8 +377,10 @@ impl CiContext {
                 .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok());
             GitHubEnv {
                 event: payload
-                    .map(|p| parse_event(&event_name, &p))
+                    .as_ref()
+                    .map(|p| parse_event(&event_name, p))
                     .unwrap_or_default(),
+                default_branch: payload.as_ref().and_then(parse_default_branch),
                 event_name,
                 repository: var(GITHUB_REPOSITORY).unwrap_or_default(),
                 api_url: var(GITHUB_API_URL).unwrap_or_else(|| "https://api.github.com".into()),
@@ -358,10 +447,19 @@ pub fn gitlab_env(var: &dyn Fn(&str) -> Option<String>) -> GitLabEnv {
                 (var(CI_MERGE_REQUEST_SOURCE_PROJECT_ID), var(CI_MERGE_REQUEST_PROJECT_ID)),
                 (Some(source), Some(target)) if source != target
             ),
+            // Merge request pipelines do not run for closed merge requests.
+            closed: false,
         },
         None => Event::Push {
             before: get(CI_COMMIT_BEFORE_SHA),
             after: commit_sha.clone(),
+            reference: match (var(CI_COMMIT_TAG), var(CI_COMMIT_BRANCH)) {
+                (Some(tag), _) => format!("refs/tags/{tag}"),
+                (None, Some(branch)) => format!("refs/heads/{branch}"),
+                (None, None) => String::new(),
+            },
+            // GitLab runs no pipeline for a deleted branch.
+            deleted: false,
         },
     };
     let api_url = var(CI_API_V4_URL).unwrap_or_else(|| "https://gitlab.com/api/v4".into());
@@ -385,12 +483,21 @@ pub fn gitlab_env(var: &dyn Fn(&str) -> Option<String>) -> GitLabEnv {
         project_path: get(CI_PROJECT_PATH),
         commit_sha,
         event,
+        default_branch: var(CI_DEFAULT_BRANCH),
         job_token_only: false,
     }
 }
 
-/// Reads the event payload: pull request number, base and head commits, fork or not; or
-/// the commits of a push.
+/// `repository.default_branch` of an event payload.
+pub fn parse_default_branch(payload: &serde_json::Value) -> Option<String> {
+    payload["repository"]["default_branch"]
+        .as_str()
+        .filter(|name| !name.is_empty())
+        .map(str::to_owned)
+}
+
+/// Reads the event payload: pull request number, base and head commits, fork or not,
+/// closed or not; the commits and ref of a push; a merge group's base and head.
 pub fn parse_event(name: &str, payload: &serde_json::Value) -> Event {
     let text = |value: &serde_json::Value| value.as_str().unwrap_or_default().to_owned();
     match name {
@@ -411,12 +518,19 @@ pub fn parse_event(name: &str, payload: &serde_json::Value) -> Event {
                 target: name == "pull_request_target",
                 // A deleted fork leaves `head.repo` null: its head is still a stranger's.
                 from_fork: head_repo.is_none() || head_repo != base_repo,
+                closed: payload["action"] == "closed",
             }
         }
         "workflow_run" => Event::WorkflowRun(WorkflowRun::from_json(&payload["workflow_run"])),
         "push" => Event::Push {
             before: text(&payload["before"]),
             after: text(&payload["after"]),
+            reference: text(&payload["ref"]),
+            deleted: payload["deleted"].as_bool().unwrap_or(false),
+        },
+        "merge_group" => Event::MergeGroup {
+            base_sha: text(&payload["merge_group"]["base_sha"]),
+            head_sha: text(&payload["merge_group"]["head_sha"]),
         },
         _ => Event::Other,
     }
@@ -532,7 +646,8 @@ mod tests {
                 base_sha: "b".repeat(40),
                 head_sha: "h".repeat(40),
                 target: false,
-                from_fork: true
+                from_fork: true,
+                closed: false,
             }
         );
         assert!(parse_event("pull_request", &payload).untrusted_head());
@@ -586,20 +701,93 @@ mod tests {
                 base_sha: "b".into(),
                 head_sha: "h".into(),
                 target: false,
-                from_fork: true
+                from_fork: true,
+                closed: false,
             }
         );
         // A sub-path instance: the web root is the API root without /api/v4.
         assert_eq!(env.server_url, "https://host/gitlab");
         assert_eq!(env.project_url, "https://host/gitlab/group/model");
-        let branch: BTreeMap<&str, &str> =
-            [(CI_COMMIT_SHA, "c"), (CI_COMMIT_BEFORE_SHA, "p")].into();
+        let branch: BTreeMap<&str, &str> = [
+            (CI_COMMIT_SHA, "c"),
+            (CI_COMMIT_BEFORE_SHA, "p"),
+            (CI_COMMIT_BRANCH, "feature"),
+            (CI_DEFAULT_BRANCH, "trunk"),
+        ]
+        .into();
         let env = gitlab_env(&|name| branch.get(name).map(|v| (*v).to_owned()));
         assert_eq!(
             env.event,
             Event::Push {
                 before: "p".into(),
-                after: "c".into()
+                after: "c".into(),
+                reference: "refs/heads/feature".into(),
+                deleted: false,
+            }
+        );
+        assert_eq!(env.default_branch.as_deref(), Some("trunk"));
+        assert_eq!(env.event.pushed_branch(), Some("feature"));
+        let tag: BTreeMap<&str, &str> = [(CI_COMMIT_SHA, "c"), (CI_COMMIT_TAG, "v1.0")].into();
+        let env = gitlab_env(&|name| tag.get(name).map(|v| (*v).to_owned()));
+        assert!(env.event.is_tag_push());
+        assert_eq!(env.default_branch, None);
+    }
+
+    #[test]
+    fn closed_pull_requests_and_deleted_refs_have_nothing_to_report() {
+        let pr = |action: &str| {
+            serde_json::json!({
+                "action": action,
+                "number": 2,
+                "pull_request": {"number": 2, "base": {"sha": "b"}, "head": {"sha": "h", "repo": {"full_name": "o/r"}}},
+                "repository": {"full_name": "o/r", "default_branch": "master"}
+            })
+        };
+        assert!(
+            parse_event("pull_request", &pr("closed"))
+                .nothing_to_report()
+                .unwrap()
+                .contains("#2 is closed")
+        );
+        for action in ["opened", "synchronize", "reopened", "edited", "labeled"] {
+            assert_eq!(
+                parse_event("pull_request", &pr(action)).nothing_to_report(),
+                None
+            );
+        }
+        assert_eq!(
+            parse_default_branch(&pr("opened")).as_deref(),
+            Some("master")
+        );
+        let zeros = "0".repeat(40);
+        let deleted = serde_json::json!({"ref": "refs/tags/v1", "before": "1".repeat(40), "after": zeros, "deleted": true});
+        let event = parse_event("push", &deleted);
+        assert!(event.is_tag_push());
+        assert!(
+            event
+                .nothing_to_report()
+                .unwrap()
+                .contains("`refs/tags/v1`")
+        );
+        // `after` all zeros says the same without the flag.
+        let unflagged =
+            serde_json::json!({"ref": "refs/heads/x", "before": "1".repeat(40), "after": zeros});
+        assert!(
+            parse_event("push", &unflagged)
+                .nothing_to_report()
+                .is_some()
+        );
+        let created = serde_json::json!({"ref": "refs/heads/x", "before": zeros, "after": "2".repeat(40), "created": true});
+        let event = parse_event("push", &created);
+        assert_eq!(event.nothing_to_report(), None);
+        assert_eq!(event.pushed_branch(), Some("x"));
+        assert!(is_zero_sha(&zeros) && !is_zero_sha("0") && !is_zero_sha(&"1".repeat(40)));
+        let group = serde_json::json!({"merge_group": {"base_sha": "b", "head_sha": "h"}});
+        assert_eq!(
+            parse_event("merge_group", &group),
+            Event::MergeGroup {
+                base_sha: "b".into(),
+                head_sha: "h".into()
             }
         );
     }

@@ -203,14 +203,17 @@ impl Repo {
     }
 
     /// Resolves a revision to a commit. When it is missing here and `origin` exists (a
-    /// shallow CI clone), fetches it (`git fetch --depth=1 origin REV`) and tries again.
+    /// shallow CI clone), fetches it (`git fetch --depth=1 origin REV`) and tries again; only
+    /// a full SHA or a branch name (`main`, `origin/main`) is ever fetched, never a revision
+    /// expression such as `HEAD~1`.
     pub fn resolve(&self, revision: &str) -> Result<Commit, GitError> {
         if let Some(commit) = self.try_resolve(revision) {
             return Ok(commit);
         }
         let mut last_message = String::from("not a commit in this repository");
-        if self.has_origin() {
-            let remote_name = revision.strip_prefix("origin/").unwrap_or(revision);
+        let remote_name = revision.strip_prefix("origin/").unwrap_or(revision);
+        let fetchable = is_full_sha(remote_name) || is_branch_name(remote_name);
+        if fetchable && self.has_origin() {
             let refspec = if is_full_sha(remote_name) {
                 remote_name.to_owned()
             } else {
@@ -239,11 +242,46 @@ impl Repo {
         })
     }
 
-    /// The branch pull requests merge into: `origin/HEAD`, else `origin/main`, `origin/master`,
-    /// `main`, `master`; when none is here, asks origin for its default branch and fetches it.
-    pub fn default_branch(&self) -> Result<String, GitError> {
+    /// The branch pull requests merge into, as a revision to resolve.
+    ///
+    /// `named` is what the CI says it is (`repository.default_branch`, `CI_DEFAULT_BRANCH`):
+    /// then it is origin's copy (`origin/NAME`, fetched when this clone lacks it, as shallow
+    /// checkouts do), else the local branch. Otherwise it is found here: `origin/HEAD`, else
+    /// `origin/main`, `origin/master`, `main`, `master`; when none is here, origin is asked
+    /// for its default branch, which is fetched.
+    ///
+    /// `reported` is the branch being reported (else the checked-out one). A single-branch
+    /// clone may have `origin/HEAD` pointing at that very branch; it is not taken for the
+    /// default branch unless origin agrees, since the merge-base with it would be the head
+    /// itself.
+    pub fn default_branch(
+        &self,
+        named: Option<&str>,
+        reported: Option<&str>,
+    ) -> Result<String, GitError> {
+        if let Some(name) = named {
+            return self.named_branch(name);
+        }
+        let reported = reported
+            .map(str::to_owned)
+            .or_else(|| self.current_branch());
         if let Ok(out) = self.run(&["symbolic-ref", "--quiet", "refs/remotes/origin/HEAD"]) {
             let name = out.trim().trim_start_matches("refs/remotes/").to_owned();
+            let is_reported = reported.as_deref().is_some_and(|r| {
+                name.strip_prefix("origin/") == Some(r) && self.is_single_branch()
+            });
+            if is_reported {
+                log::info!(
+                    "origin/HEAD of this single-branch clone points at `{name}`, the branch being reported; asking origin for its default branch"
+                );
+                match self.origin_default_branch() {
+                    Some(branch) if branch != name => {
+                        self.resolve(&branch)?;
+                        return Ok(branch);
+                    }
+                    _ => {}
+                }
+            }
             if self.try_resolve(&name).is_some() {
                 return Ok(name);
             }
@@ -253,18 +291,71 @@ impl Repo {
                 return Ok(candidate.to_owned());
             }
         }
-        if self.has_origin()
-            && let Ok(out) = self.run(&["ls-remote", "--symref", "origin", "HEAD"])
-            && let Some(branch) = out.lines().find_map(|line| {
-                line.strip_prefix("ref: refs/heads/")
-                    .and_then(|rest| rest.split('\t').next())
-            })
-        {
-            let name = format!("origin/{branch}");
+        if let Some(name) = self.origin_default_branch() {
             self.resolve(&name)?;
             return Ok(name);
         }
         Err(GitError::NoDefaultBranch)
+    }
+
+    /// A branch the CI named: `origin/NAME` (fetched when missing), else the local `NAME`.
+    fn named_branch(&self, name: &str) -> Result<String, GitError> {
+        if !is_branch_name(name) {
+            return Err(GitError::UnknownRevision {
+                revision: name.to_owned(),
+                message: "not a branch name".into(),
+                shallow: false,
+            });
+        }
+        let remote = format!("origin/{name}");
+        if self.has_origin() {
+            match self.resolve(&remote) {
+                Ok(_) => return Ok(remote),
+                Err(error) if self.try_resolve(name).is_none() => return Err(error),
+                Err(_) => {}
+            }
+        }
+        match self.try_resolve(name) {
+            Some(_) => Ok(name.to_owned()),
+            None => Err(GitError::UnknownRevision {
+                revision: name.to_owned(),
+                message: "the default branch is not in this repository".into(),
+                shallow: self.is_shallow(),
+            }),
+        }
+    }
+
+    /// `origin/NAME` for the branch origin's `HEAD` names (`git ls-remote --symref`).
+    fn origin_default_branch(&self) -> Option<String> {
+        if !self.has_origin() {
+            return None;
+        }
+        let out = self
+            .run(&["ls-remote", "--symref", "origin", "HEAD"])
+            .ok()?;
+        out.lines()
+            .find_map(|line| {
+                line.strip_prefix("ref: refs/heads/")
+                    .and_then(|rest| rest.split('\t').next())
+            })
+            .filter(|branch| is_branch_name(branch))
+            .map(|branch| format!("origin/{branch}"))
+    }
+
+    /// The checked-out branch, if `HEAD` is on one.
+    fn current_branch(&self) -> Option<String> {
+        self.run(&["symbolic-ref", "--quiet", "--short", "HEAD"])
+            .ok()
+            .map(|out| out.trim().to_owned())
+            .filter(|name| !name.is_empty())
+    }
+
+    /// Whether origin's fetch refspecs name branches one by one (`--single-branch`, and
+    /// every `--depth` clone): then `origin/HEAD` was made from what was cloned, not read
+    /// from origin.
+    fn is_single_branch(&self) -> bool {
+        self.run(&["config", "--get-all", "remote.origin.fetch"])
+            .is_ok_and(|out| !out.contains('*'))
     }
 
     /// The best common ancestor of two commits. In a shallow clone, deepens the history of
@@ -380,6 +471,26 @@ impl Repo {
     pub fn has_commits(&self) -> bool {
         self.try_resolve("HEAD").is_some()
     }
+}
+
+/// Whether `name` is a plain branch name that can go into a refspec (`refs/heads/NAME`): no
+/// revision syntax (`~`, `^`, `:`, `@{`), no globs, no `..`, nothing git refuses in a ref.
+pub fn is_branch_name(name: &str) -> bool {
+    !name.is_empty()
+        && name != "HEAD"
+        && name != "@"
+        && !name.starts_with('-')
+        && !name.starts_with('/')
+        && !name.ends_with('/')
+        && !name.ends_with('.')
+        && !name.ends_with(".lock")
+        && !name.contains("..")
+        && !name.contains("@{")
+        && !name.contains("//")
+        && name.split('/').all(|part| !part.starts_with('.'))
+        && name
+            .chars()
+            .all(|c| !c.is_control() && !" ~^:?*[\\".contains(c))
 }
 
 /// Whether `text` is a full SHA-1 or SHA-256 object name.
@@ -891,5 +1002,29 @@ impl FileSource for Directory {
 
     fn describe(&self) -> String {
         self.label.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_branch_names_go_into_a_refspec() {
+        for name in [
+            "main",
+            "master",
+            "feature/x",
+            "release-1.2",
+            "gh-readonly-queue/main/pr-1",
+        ] {
+            assert!(is_branch_name(name), "{name}");
+        }
+        for name in [
+            "HEAD~1", "HEAD^", "HEAD", "@", "main@{1}", "a..b", "a:b", "-x", "x.lock", ".hidden",
+            "a/.b", "a b", "a*", "a[", "x/", "/x", "a//b", "", "x.",
+        ] {
+            assert!(!is_branch_name(name), "{name}");
+        }
     }
 }

@@ -9,11 +9,11 @@ pub mod report;
 
 use std::path::Path;
 
-use crate::ci::{CiContext, Event};
+use crate::ci::{CiContext, Event, is_zero_sha};
 use crate::config::{self, Settings};
 use crate::diff::{Comparison, Side};
 use crate::fail;
-use crate::git::{Directory, GitError, Repo};
+use crate::git::{Commit, Directory, GitError, Repo};
 use crate::inputs::{self, FileSource, Plan};
 use crate::model::Snapshot;
 use crate::render::{Revision, RevisionKind};
@@ -73,9 +73,10 @@ pub(crate) fn open_repository(
 
 /// The head: `--head-dir`, else the working tree (of the repository, or of `dir`). Its
 /// commit is the pull request's head in a pull request's run (the checkout is a test merge
-/// commit), else `HEAD`. With `committed_only` (a stranger's head and a token that writes),
-/// the head is the pull request's head commit, read from git objects: nothing untracked in
-/// the workspace is in reach.
+/// commit), the merge group's head in a merge queue's run, else `HEAD`. With
+/// `committed_only` (a stranger's head and a token that writes), the head is the pull
+/// request's head commit, read from git objects: nothing untracked in the workspace is in
+/// reach.
 pub(crate) fn head_side(
     repo: Option<&Repo>,
     head_dir: Option<&Path>,
@@ -116,13 +117,19 @@ pub(crate) fn head_side(
         },
         (None, Some(repo)) => {
             let commit = match event {
-                Some(Event::PullRequest { head_sha, .. }) if !head_sha.is_empty() => {
+                Some(Event::PullRequest { head_sha, .. } | Event::MergeGroup { head_sha, .. })
+                    if !head_sha.is_empty() =>
+                {
                     // `pull_request` checks out a merge commit of the head (a run of another
                     // commit, or a checkout of another ref, does not).
                     if repo.has_commit(head_sha) && !repo.is_ancestor(head_sha, "HEAD") {
+                        let whose = match event {
+                            Some(Event::MergeGroup { .. }) => "the merge group's",
+                            _ => "the pull request's",
+                        };
                         log::warn!(
-                            "the checkout does not contain the pull request's head {}: the report shows the working tree as it is",
-                            &head_sha[..head_sha.len().min(12)]
+                            "the checkout does not contain {whose} head {}: the report shows the working tree as it is",
+                            head_sha.get(..12).unwrap_or(head_sha)
                         );
                     }
                     Some(head_sha.clone())
@@ -154,13 +161,20 @@ pub(crate) fn head_side(
 }
 
 /// The base: `--base-dir`, else `--base REF` (or `base` in .mlci.toml) exactly, else what
-/// the CI event says (a pull request: the merge-base of its base and head commits; a push:
-/// the commit before it), else the merge-base of `HEAD` and the default branch.
+/// the CI event says, else the merge-base of `HEAD` and the default branch.
+///
+/// The event: a pull request, the merge-base of its base and head commits; a merge group,
+/// its `base_sha`; a push of a branch, the commit before it (when that commit is gone, as
+/// after a forced push that rewrote it, the merge-base of the pushed commit and the default
+/// branch); the first push of a branch (`before` all zeros) and a tag push, that merge-base.
+/// The default branch is `default_branch` when the CI names it (a shallow checkout has no
+/// `origin/HEAD`), fetched when missing.
 pub(crate) fn base_side(
     repo: Option<&Repo>,
     base_dir: Option<&Path>,
     base: Option<String>,
     event: Option<&Event>,
+    default_branch: Option<&str>,
 ) -> anyhow::Result<Input> {
     let repo = match (base_dir, repo) {
         (Some(path), _) => {
@@ -181,6 +195,15 @@ pub(crate) fn base_side(
             ));
         }
     };
+    let branch_of_event = event.and_then(Event::pushed_branch);
+    let with_default = |head: &Commit| -> anyhow::Result<(String, Commit)> {
+        let branch = repo.default_branch(default_branch, branch_of_event)?;
+        let tip = repo.resolve(&branch)?;
+        Ok((
+            format!("merge-base with {branch}"),
+            repo.merge_base(head, &tip)?,
+        ))
+    };
     let (name, commit) = match (base, event) {
         (Some(revision), _) => {
             let commit = repo.resolve(&revision)?;
@@ -199,24 +222,40 @@ pub(crate) fn base_side(
                 repo.merge_base(&base, &head)?,
             )
         }
-        (None, Some(Event::Push { before, .. }))
-            if !before.is_empty() && before.bytes().any(|b| b != b'0') =>
-        {
-            ("before the push".to_owned(), repo.resolve(before)?)
+        (None, Some(Event::MergeGroup { base_sha, .. })) if !base_sha.is_empty() => {
+            ("merge queue base".to_owned(), repo.resolve(base_sha)?)
         }
-        (None, Some(Event::Push { .. })) => ("parent".to_owned(), repo.resolve("HEAD~1")?),
+        (None, Some(push @ Event::Push { before, after, .. })) => {
+            let head = if after.is_empty() || is_zero_sha(after) {
+                repo.resolve("HEAD")?
+            } else {
+                repo.resolve(after)?
+            };
+            let new_ref = before.is_empty() || is_zero_sha(before);
+            if push.is_tag_push() {
+                with_default(&head)?
+            } else if new_ref {
+                log::info!(
+                    "no commit before this push (a new branch, or on GitLab a scheduled, manual or first pipeline): comparing with the merge-base with the default branch"
+                );
+                with_default(&head)?
+            } else {
+                match repo.resolve(before) {
+                    Ok(commit) => ("before the push".to_owned(), commit),
+                    Err(error) => {
+                        log::warn!(
+                            "the commit before the push, {}, is neither in this clone nor at origin (a forced push may have rewritten it): comparing with the merge-base with the default branch instead ({error})",
+                            before.get(..12).unwrap_or(before)
+                        );
+                        with_default(&head)?
+                    }
+                }
+            }
+        }
         (None, _) if !repo.has_commits() => {
             return Err(GitError::NoCommits(repo.root().to_path_buf()).into());
         }
-        (None, _) => {
-            let branch = repo.default_branch()?;
-            let head = repo.resolve("HEAD")?;
-            let tip = repo.resolve(&branch)?;
-            (
-                format!("merge-base with {branch}"),
-                repo.merge_base(&head, &tip)?,
-            )
-        }
+        (None, _) => with_default(&repo.resolve("HEAD")?)?,
     };
     let label = format!("{name} ({})", commit.short());
     Ok(Input {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::ci::{ACTIONS_BOT, CiContext, Event, Provider, Secret};
+use crate::ci::{ACTIONS_BOT, CiContext, Event, Provider, Secret, is_zero_sha};
 use crate::cli::{CommentArgs, ForgeArg, ImagesArg, PostArgs, PublishArgs};
 use crate::command::report::{Draft, bundle_inputs, id_and_title, is_newer, plan};
 use crate::command::{collect_both, log_warnings, read_settings};
@@ -91,8 +91,14 @@ impl Destination {
     /// The head commit the report is about (a pull request's head, not its merge commit).
     pub fn head_sha(&self) -> Option<String> {
         match &self.event {
-            Event::PullRequest { head_sha, .. } if !head_sha.is_empty() => Some(head_sha.clone()),
-            Event::Push { after, .. } if !after.is_empty() => Some(after.clone()),
+            Event::PullRequest { head_sha, .. } | Event::MergeGroup { head_sha, .. }
+                if !head_sha.is_empty() =>
+            {
+                Some(head_sha.clone())
+            }
+            Event::Push { after, .. } if !after.is_empty() && !is_zero_sha(after) => {
+                Some(after.clone())
+            }
             _ => self.commit(),
         }
     }
@@ -147,8 +153,10 @@ pub fn destination(ci: &CiContext, post: &PostArgs) -> anyhow::Result<Option<Des
     }
 }
 
-/// The conversation: `--pr`, `--commit`, else the event's pull request or pushed commit,
-/// else `fallback_commit`. `--commit` makes the event irrelevant.
+/// The conversation: `--pr`, `--commit`, else the event's pull request, pushed commit or
+/// merge group head (a commit comment: a merge group may hold several pull requests, each
+/// with its own report, and the commit it tests is the one that lands on the target
+/// branch), else `fallback_commit`. `--commit` makes the event irrelevant.
 fn thread(
     post: &PostArgs,
     event: &mut Event,
@@ -162,8 +170,11 @@ fn thread(
             Thread::Commit(sha.clone())
         }
         (None, None, Event::PullRequest { number, .. }) => Thread::PullRequest(*number),
-        (None, None, Event::Push { after, .. }) if !after.is_empty() => {
+        (None, None, Event::Push { after, .. }) if !after.is_empty() && !is_zero_sha(after) => {
             Thread::Commit(after.clone())
+        }
+        (None, None, Event::MergeGroup { head_sha, .. }) if !head_sha.is_empty() => {
+            Thread::Commit(head_sha.clone())
         }
         (None, None, _) => match fallback_commit {
             Some(sha) => Thread::Commit(sha),
@@ -584,7 +595,7 @@ fn log_posted(posted: &Posted) {
         } => log::warn!(
             "left {} as it is: it reports {}, a newer commit than this run's",
             comment.url,
-            &newer_head[..newer_head.len().min(12)]
+            short(newer_head)
         ),
     }
 }
@@ -640,7 +651,7 @@ fn default_image_ref(thread: &Thread) -> String {
     match thread {
         Thread::PullRequest(n) => format!("refs/mlci/pr-{n}"),
         Thread::Issue(n) => format!("refs/mlci/issue-{n}"),
-        Thread::Commit(sha) => format!("refs/mlci/commit-{}", &sha[..sha.len().min(12)]),
+        Thread::Commit(sha) => format!("refs/mlci/commit-{}", short(sha)),
     }
 }
 
@@ -840,7 +851,7 @@ pub fn publish(args: PublishArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<
                     "run `mlci publish` in a job triggered by `workflow_run`, or pass --run-id (github.event.workflow_run.id)",
                 ));
             };
-            verify_github(github, run_id, post.pr, &manifest)?
+            verify_github(github, run_id, post.pr, &manifest, &destination.repository)?
         }
         Client::GitLab(gitlab) => {
             let number = post.pr.or(match ci.gitlab.as_ref().map(|g| &g.event) {
@@ -859,17 +870,31 @@ pub fn publish(args: PublishArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<
     let Some(verified) = verified else {
         return Ok(Outcome::default());
     };
-    post.pr = Some(verified.number);
-    destination.thread = Thread::PullRequest(verified.number);
-    destination.event = Event::PullRequest {
-        number: verified.number,
-        base_sha: manifest.base_sha.clone().unwrap_or_default(),
-        head_sha: verified.head_sha.clone(),
-        target: false,
-        from_fork: false,
-    };
+    match verified.pull_request {
+        Some(number) => {
+            post.pr = Some(number);
+            destination.thread = Thread::PullRequest(number);
+            destination.event = Event::PullRequest {
+                number,
+                base_sha: manifest.base_sha.clone().unwrap_or_default(),
+                head_sha: verified.head_sha.clone(),
+                target: false,
+                from_fork: false,
+                closed: false,
+            };
+        }
+        None => {
+            post.pr = None;
+            destination.thread = Thread::Commit(verified.head_sha.clone());
+        }
+    }
 
-    let (base, head) = bundle_inputs(&bundle, &manifest, &verified.head_sha)?;
+    let (base, head) = bundle_inputs(
+        &bundle,
+        &manifest,
+        &verified.head_sha,
+        verified.pull_request.is_some(),
+    )?;
     // What to read comes with the bundle; what judges it comes from this checkout.
     let shown = read_settings(head.source.as_ref(), None)?;
     let trusted_source = crate::git::Directory::new(
@@ -910,9 +935,10 @@ pub fn publish(args: PublishArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<
     )
 }
 
-/// What a bundle's claims came to once checked: the pull request and its head.
+/// What a bundle's claims came to once checked: the pull request (none: a commit comment on
+/// the head) and the head.
 struct Verified {
-    number: u64,
+    pull_request: Option<u64>,
     head_sha: String,
 }
 
@@ -927,11 +953,16 @@ fn refuse(message: String) -> anyhow::Error {
 /// Checks the bundle against the run that made it: same head commit; the pull request
 /// (`--pr`, else the bundle's) is one the run was for, from the run's repository and
 /// branch. `None`: the pull request has moved on since (a newer run reports it).
+///
+/// A run that was not for a pull request (a push, a dispatch, a schedule: `event` is not
+/// `pull_request*`) of this very repository, with a bundle that names no pull request, is
+/// reported as a commit comment on the run's head commit, as `mlci report` reports a push.
 fn verify_github(
     github: &GitHub,
     run_id: u64,
     flag_pr: Option<u64>,
     manifest: &Manifest,
+    repository: &str,
 ) -> anyhow::Result<Option<Verified>> {
     let run = github.workflow_run(run_id)?;
     if run.head_sha.is_empty() {
@@ -946,6 +977,42 @@ fn verify_github(
                 .map_or_else(|| "no commit".to_owned(), escape::log_line),
             run.head_sha
         )));
+    }
+    if flag_pr.is_none() && manifest.pull_request.is_none() {
+        if run.event.starts_with("pull_request") {
+            return Err(refuse(format!(
+                "it names no pull request, and run {run_id} was for one ({})",
+                escape::log_line(&run.event)
+            )));
+        }
+        if run.head_repository.as_deref() != Some(repository) {
+            return Err(refuse(format!(
+                "run {run_id} ran on {}, not on {repository}",
+                run.head_repository
+                    .as_deref()
+                    .map_or_else(|| "a deleted repository".to_owned(), escape::log_line)
+            )));
+        }
+        if manifest
+            .commit
+            .as_deref()
+            .is_some_and(|commit| commit != run.head_sha)
+        {
+            return Err(refuse(format!(
+                "it names the commit {}, but run {run_id} tested {}",
+                escape::log_line(manifest.commit.as_deref().unwrap_or_default()),
+                run.head_sha
+            )));
+        }
+        log::info!(
+            "run {run_id} ({}) was not for a pull request: the report goes to its commit {}",
+            escape::log_line(&run.event),
+            short(&run.head_sha)
+        );
+        return Ok(Some(Verified {
+            pull_request: None,
+            head_sha: run.head_sha,
+        }));
     }
     let Some(number) = flag_pr.or(manifest.pull_request) else {
         return Err(refuse("it names no pull request".into()));
@@ -984,7 +1051,7 @@ fn verify_github(
         return Ok(None);
     }
     Ok(Some(Verified {
-        number,
+        pull_request: Some(number),
         head_sha: run.head_sha,
     }))
 }
@@ -1015,13 +1082,14 @@ fn verify_gitlab(
         return Ok(None);
     }
     Ok(Some(Verified {
-        number,
+        pull_request: Some(number),
         head_sha: head,
     }))
 }
 
+/// The first 12 characters (all of a shorter or oddly encoded name: never a panic).
 fn short(sha: &str) -> &str {
-    &sha[..sha.len().min(12)]
+    sha.get(..12).unwrap_or(sha)
 }
 
 /// `mlci comment FILE.md`: the user's markdown, byte for byte, with local images hosted and
@@ -1080,6 +1148,13 @@ pub fn comment(args: CommentArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<
         .and_then(|n| n.parse::<u64>().ok())
     {
         destination.thread = Thread::Issue(n);
+    } else if let Event::Push { .. } = destination.event
+        && let Some(reason) = destination.event.nothing_to_report()
+    {
+        // A deleted branch or tag has no commit to comment on. (A closed pull request
+        // still takes a comment someone chose to post.)
+        log::warn!("{reason}");
+        return Ok(Outcome::default());
     }
     let client = Client::new(&destination, &post)?;
     let file = dir.join(&file);

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::ci::{CiContext, Machine};
+use crate::ci::{CiContext, Event, Machine};
 use crate::cli::{FailOnArg, ImagesArg, ReportArgs};
 use crate::command::post::{self, Destination};
 use crate::command::{
@@ -45,12 +45,6 @@ pub fn report(args: ReportArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<Ou
         post,
     } = args;
 
-    let repo = open_repository(
-        dir,
-        ci,
-        head_dir.is_some() && base_dir.is_some(),
-        base_dir.is_some(),
-    )?;
     // Where the report goes decides the head commit it names and the default base.
     let destination = if dry_run {
         None
@@ -58,6 +52,16 @@ pub fn report(args: ReportArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<Ou
         post::destination(ci, &post)?
     };
     let event = destination.as_ref().map(|d| &d.event);
+    if let Some(reason) = event.and_then(Event::nothing_to_report) {
+        log::warn!("{reason}");
+        return Ok(Outcome::default());
+    }
+    let repo = open_repository(
+        dir,
+        ci,
+        head_dir.is_some() && base_dir.is_some(),
+        base_dir.is_some(),
+    )?;
     let committed_only = destination
         .as_ref()
         .is_some_and(Destination::reads_committed_only);
@@ -75,6 +79,7 @@ pub fn report(args: ReportArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<Ou
         // A stranger's head does not choose what it is compared with.
         base.or(settings.base.clone().filter(|_| !committed_only)),
         event,
+        ci.default_branch(),
     )?;
     // Nor what judges it: the gate comes from the base's configuration.
     let settings = if committed_only {
@@ -409,6 +414,7 @@ pub(crate) fn bundle_inputs(
     bundle: &Path,
     manifest: &post::Manifest,
     head_sha: &str,
+    pull_request: bool,
 ) -> anyhow::Result<(Input, Input)> {
     let side = |name: &str, commit: Option<String>, label: &str| -> anyhow::Result<Input> {
         Ok(Input {
@@ -428,9 +434,14 @@ pub(crate) fn bundle_inputs(
         .base_sha
         .clone()
         .filter(|sha| crate::git::is_full_sha(sha));
+    let (base_label, head_label) = if pull_request {
+        ("pull request base", "pull request head")
+    } else {
+        ("base", "head")
+    };
     Ok((
-        side("base", base_sha, "pull request base")?,
-        side("head", Some(head_sha.to_owned()), "pull request head")?,
+        side("base", base_sha, base_label)?,
+        side("head", Some(head_sha.to_owned()), head_label)?,
     ))
 }
 

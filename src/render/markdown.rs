@@ -130,6 +130,20 @@ fn cut_note(out: &mut String, left_out: usize, command: &str) {
 pub fn report_at(comparison: &Comparison, context: &ReportContext<'_>, detail: Detail) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## {}\n", escape::inline(context.title));
+    if let Some(commit) = same_commit(comparison, context) {
+        // A branch pushed without commits of its own, a run on the default branch: say so,
+        // rather than "0 changed". The footer and marker keep the sticky comment updating.
+        gate(&mut out, context.judgement);
+        let _ = writeln!(
+            out,
+            "The base and the head are the same commit ({}): nothing to compare.\n",
+            commit.get(..7).unwrap_or(commit)
+        );
+        footer(&mut out, context, false);
+        out.push_str(&marker(context.id, context.head.commit.as_deref()));
+        out.push('\n');
+        return out;
+    }
     gate(&mut out, context.judgement);
     out.push_str(&summary(comparison, context.judgement));
     out.push_str("\n\n");
@@ -160,6 +174,31 @@ pub fn report_at(comparison: &Comparison, context: &ReportContext<'_>, detail: D
     out.push_str(&marker(context.id, context.head.commit.as_deref()));
     out.push('\n');
     out
+}
+
+/// The commit both sides are, when they are one commit and nothing read from them differs
+/// (a working tree with new results on that commit is a comparison, and is reported), and
+/// no data checks judge the head (their results are reported whatever the base).
+fn same_commit<'a>(comparison: &Comparison, context: &ReportContext<'a>) -> Option<&'a str> {
+    let base = context.base.commit.as_deref()?;
+    // Finding nothing at all says where mlci looked instead.
+    let found = !comparison.metrics.is_empty()
+        || !comparison.params.is_empty()
+        || !comparison.plots.is_empty();
+    let identical = found
+        && context.head.commit.as_deref() == Some(base)
+        && comparison.warnings.is_empty()
+        && comparison
+            .metrics
+            .iter()
+            .chain(&comparison.params)
+            .all(|file| file.rows.iter().all(|row| !row.is_changed()))
+        && comparison.plots.iter().all(|plot| plot.base == plot.head)
+        && comparison.samples.iter().all(|s| s.base == s.head)
+        && comparison.data.is_empty()
+        && context.judgement.data.is_empty()
+        && context.judgement.failures.is_empty();
+    identical.then_some(base)
 }
 
 /// Where the rest of a shortened report is.
@@ -1000,6 +1039,59 @@ mod tests {
         let (base, head) = revisions();
         let judgement = judged(&comparison);
         insta::assert_snapshot!(report(&comparison, &context(&base, &head, &judgement)));
+    }
+
+    #[test]
+    fn the_same_commit_on_both_sides_says_so_unless_the_working_tree_differs() {
+        let unchanged = row(
+            "acc",
+            Some(Scalar::Float(0.8)),
+            Some(Scalar::Float(0.8)),
+            Status::Unchanged,
+        );
+        let mut comparison = Comparison {
+            metrics: vec![FileDiff {
+                path: "m.json".into(),
+                rows: vec![unchanged],
+            }],
+            params: Vec::new(),
+            warnings: Vec::new(),
+            plots: Vec::new(),
+            samples: Vec::new(),
+            data: Vec::new(),
+        };
+        let (mut base, mut head) = revisions();
+        base.name = "merge-base with origin/main".into();
+        head.commit = base.commit.clone();
+        let judgement = judged(&comparison);
+        insta::assert_snapshot!(report(&comparison, &context(&base, &head, &judgement)), @r"
+        ## mlci report
+
+        The base and the head are the same commit (1111111): nothing to compare.
+
+        ---
+        <sub>Base: merge-base with origin/main (1111111) · Head: working tree (1111111) · mlci 0.1.0</sub>
+
+        <!-- mlci:report id=default head=1111111111111111111111111111111111111111 -->
+        ");
+        // New results in the working tree on that commit are a comparison.
+        comparison.metrics[0].rows[0] = row(
+            "acc",
+            Some(Scalar::Float(0.8)),
+            Some(Scalar::Float(0.9)),
+            Status::Changed,
+        );
+        let judgement = judged(&comparison);
+        let text = report(&comparison, &context(&base, &head, &judgement));
+        assert!(!text.contains("nothing to compare"), "{text}");
+        assert!(text.contains("| acc |"), "{text}");
+        // Different commits with nothing changed: the usual summary.
+        comparison.metrics[0].rows[0].status = Status::Unchanged;
+        comparison.metrics[0].rows[0].head = Some(Scalar::Float(0.8));
+        let (base, head) = revisions();
+        let judgement = judged(&comparison);
+        let text = report(&comparison, &context(&base, &head, &judgement));
+        assert!(text.contains("No metric or param changed"), "{text}");
     }
 
     #[test]

@@ -171,7 +171,17 @@ impl Job {
 
     /// Runs `mlci` in the job's checkout with `env`; checks that the token never shows.
     pub(crate) fn run(&self, args: &[&str], env: &[(String, String)]) -> Run {
-        let run = self.repo.mlci_with(&self.repo.root(), args, env);
+        self.run_in(&self.repo.root(), args, env)
+    }
+
+    /// Runs `mlci` in another checkout (a shallow clone, as CI makes one) with `env`.
+    pub(crate) fn run_in(
+        &self,
+        dir: &std::path::Path,
+        args: &[&str],
+        env: &[(String, String)],
+    ) -> Run {
+        let run = self.repo.mlci_with(dir, args, env);
         for text in [run.stdout(), run.stderr()] {
             assert!(!text.contains(TOKEN), "the token was printed:\n{text}");
         }

@@ -438,6 +438,19 @@ impl Server {
             return Err("a GET with a body".into());
         }
         // Rules the schemas do not capture.
+        // Git's null object name is never a commit: GitHub refuses to comment on it or to
+        // attach a check run to it (422 "No commit found").
+        let null_commit = |sha: &str| sha.len() == 40 && sha.bytes().all(|b| b == b'0');
+        if request.method == "POST"
+            && let Some(sha) = params.get("commit_sha").map(String::as_str).or_else(|| {
+                body["head_sha"]
+                    .as_str()
+                    .filter(|_| template.ends_with("/check-runs"))
+            })
+            && null_commit(sha)
+        {
+            return Err(format!("422 No commit found for SHA: {sha}"));
+        }
         if (template.ends_with("/comments") || template.contains("/comments/"))
             && let Some(text) = body["body"].as_str()
             && text.chars().count() > 65_536
@@ -1129,7 +1142,7 @@ fn the_fake_records_requests_github_would_reject() {
         201
     );
     fake.assert_valid();
-    let cases: [(&str, &str, &[&str], String, &str); 6] = [
+    let cases: [(&str, &str, &[&str], String, &str); 7] = [
         (
             "POST",
             "/repos/owner/repo/issues/7/comments",
@@ -1171,6 +1184,13 @@ fn the_fake_records_requests_github_would_reject() {
             &good,
             r#"{"body":"hi"}"#.into(),
             "not an operation",
+        ),
+        (
+            "POST",
+            "/repos/owner/repo/commits/0000000000000000000000000000000000000000/comments",
+            &good,
+            r#"{"body":"hi"}"#.into(),
+            "No commit found",
         ),
     ];
     for (method, path, headers, body, expected) in cases {

@@ -1,6 +1,6 @@
 //! Posting to GitLab end to end: the real binary, with its real client (reqwest), against
-//! the fake GitLab of `gitlab_fake`, with the predefined variables of a merge request or
-//! branch pipeline from `fixtures/gitlab/*.env`.
+//! the fake GitLab of `gitlab_fake`, with the predefined variables of a merge request,
+//! branch, tag or scheduled pipeline from `fixtures/gitlab/*.env`.
 
 use crate::gitlab_fake::{BOT, FakeGitLab, Fault, JOB_TOKEN, TOKEN};
 use crate::support::{Run, TestRepo};
@@ -85,7 +85,17 @@ impl Job {
     }
 
     pub(crate) fn run(&self, args: &[&str], env: &[(String, String)]) -> Run {
-        let run = self.repo.mlci_with(&self.repo.root(), args, env);
+        self.run_in(&self.repo.root(), args, env)
+    }
+
+    /// Runs `mlci` in another checkout (a shallow clone, as the runner makes one).
+    pub(crate) fn run_in(
+        &self,
+        dir: &std::path::Path,
+        args: &[&str],
+        env: &[(String, String)],
+    ) -> Run {
+        let run = self.repo.mlci_with(dir, args, env);
         for text in [run.stdout(), run.stderr()] {
             assert!(
                 !text.contains(TOKEN) && !text.contains(JOB_TOKEN),
@@ -489,6 +499,85 @@ fn a_failed_gate_posts_the_note_then_fails_the_job() {
         !run.stderr().contains("::error"),
         "workflow commands are GitHub's: {}",
         run.stderr()
+    );
+    job.fake.assert_valid();
+}
+
+#[test]
+fn the_first_push_of_a_branch_compares_with_the_merge_base_of_ci_default_branch() {
+    // The project's default branch is `trunk`; the runner's checkout holds one commit of
+    // the branch it builds, and no `origin/HEAD`.
+    let job = Job::new();
+    job.repo.git(&["branch", "-m", "main", "trunk"]);
+    job.repo.git(&["checkout", "-q", "trunk"]);
+    let clone = job.repo.shallow_clone("feature", "checkout");
+    let zeros = "0".repeat(40);
+    let env = job.env(
+        "branch",
+        &[
+            ("GITLAB_TOKEN", TOKEN),
+            ("CI_COMMIT_BEFORE_SHA", &zeros),
+            ("CI_DEFAULT_BRANCH", "trunk"),
+        ],
+    );
+    let run = job.run_in(
+        &clone,
+        &["report", "--out", "../report", "--images", "none"],
+        &env,
+    );
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(!run.stderr().contains("refspec"), "{}", run.stderr());
+    let comments = job.fake.commit_comments(&job.head);
+    assert_eq!(comments.len(), 1, "{}", job.transcript());
+    assert!(
+        comments[0].1.contains(&format!(
+            "Base: merge-base with origin/trunk ({})",
+            &job.base[..7]
+        )) && comments[0].1.contains("0.81")
+            && comments[0].1.contains("0.86"),
+        "{}",
+        comments[0].1
+    );
+    job.fake.assert_valid();
+}
+
+#[test]
+fn tag_and_scheduled_pipelines_with_a_zero_before_sha_compare_with_the_default_branch() {
+    let job = Job::new();
+    job.repo.git(&["tag", "v1.0", &job.head]);
+    job.repo.git(&["checkout", "-q", "main"]);
+    let args = ["report", "--out", "../report", "--images", "none"];
+    // A tag on the feature branch: the merge-base with main.
+    let clone = job.repo.shallow_clone("v1.0", "tag-checkout");
+    let run = job.run_in(&clone, &args, &job.env("tag", &[("GITLAB_TOKEN", TOKEN)]));
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let comments = job.fake.commit_comments(&job.head);
+    assert_eq!(comments.len(), 1, "{}", job.transcript());
+    assert!(
+        comments[0].1.contains(&format!(
+            "Base: merge-base with origin/main ({})",
+            &job.base[..7]
+        )) && comments[0].1.contains("0.86"),
+        "{}",
+        comments[0].1
+    );
+    // A schedule on main: one commit on both sides, said in one line.
+    let clone = job.repo.shallow_clone("main", "schedule-checkout");
+    let run = job.run_in(
+        &clone,
+        &args,
+        &job.env("schedule", &[("GITLAB_TOKEN", TOKEN)]),
+    );
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let comments = job.fake.commit_comments(&job.base);
+    assert_eq!(comments.len(), 1, "{}", job.transcript());
+    assert!(
+        comments[0].1.contains(&format!(
+            "The base and the head are the same commit ({}): nothing to compare.",
+            &job.base[..7]
+        )),
+        "{}",
+        comments[0].1
     );
     job.fake.assert_valid();
 }

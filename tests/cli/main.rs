@@ -7,6 +7,7 @@
 )]
 
 mod dvc_compat;
+mod events;
 mod fake_http;
 mod field;
 mod github;

@@ -22,21 +22,7 @@ fn history() -> TestRepo {
 }
 
 fn shallow_clone(origin: &TestRepo, branch: &str) -> std::path::PathBuf {
-    let clone = origin.temp().join("clone");
-    let url = format!("file://{}", origin.root().display());
-    origin.git_in(
-        origin.temp(),
-        &[
-            "clone",
-            "-q",
-            "--depth=1",
-            "--branch",
-            branch,
-            &url,
-            clone.to_str().unwrap(),
-        ],
-    );
-    clone
+    origin.shallow_clone(branch, "clone")
 }
 
 fn acc_row(report: &str) -> &str {
@@ -225,4 +211,51 @@ fn symlinks_inside_a_commit_are_followed_only_within_the_repository() {
         "{}",
         run.stderr()
     );
+}
+
+#[test]
+fn a_single_branch_clone_whose_origin_head_is_the_branch_itself_asks_origin() {
+    let origin = history();
+    let clone = shallow_clone(&origin, "feature");
+    // Some checkouts point origin/HEAD at the one branch they fetched.
+    origin.git_in(
+        &clone,
+        &[
+            "symbolic-ref",
+            "refs/remotes/origin/HEAD",
+            "refs/remotes/origin/feature",
+        ],
+    );
+    let run = origin.mlci_in(&clone, &["report", "--dry-run", "-v"]);
+    let report = run.success();
+    assert_eq!(
+        acc_row(&report),
+        "| acc | 0.3 | 0.9 | ▲ +0.6 | +200% | 🟢 improved |",
+        "not the branch against itself: {}",
+        run.stderr()
+    );
+    assert!(
+        report.contains("Base: merge-base with origin/main ("),
+        "{report}"
+    );
+    assert!(
+        run.stderr()
+            .contains("asking origin for its default branch"),
+        "{}",
+        run.stderr()
+    );
+}
+
+#[test]
+fn a_revision_expression_is_never_fetched_as_a_branch() {
+    let origin = history();
+    let clone = shallow_clone(&origin, "feature");
+    // `HEAD~1` is not in a one-commit clone; it is not a branch to fetch either.
+    let run = origin.mlci_in(&clone, &["report", "--dry-run", "--base", "HEAD~1"]);
+    assert_eq!(run.code(), 2);
+    insta::assert_snapshot!(run.stderr(), @r"
+    error: unknown revision `HEAD~1`: not a commit in this repository
+
+    hint: the checkout is shallow and the base commit could not be fetched; on GitHub Actions set `fetch-depth: 0` on `actions/checkout`, on GitLab set `GIT_DEPTH: 0`
+    ");
 }

@@ -111,6 +111,52 @@ impl TestRepo {
         self.git(&["rev-parse", "HEAD"]).trim().to_owned()
     }
 
+    /// A clone as CI makes one: `git clone --depth=1 --branch BRANCH` (a branch or a tag;
+    /// single-branch, no `origin/HEAD` unless the branch is origin's `HEAD`) into
+    /// `TEMP/name`.
+    pub fn shallow_clone(&self, branch: &str, name: &str) -> PathBuf {
+        let clone = self.temp().join(name);
+        let url = format!("file://{}", self.root().display());
+        self.git_in(
+            self.temp(),
+            &[
+                "clone",
+                "-q",
+                "--depth=1",
+                "--branch",
+                branch,
+                &url,
+                clone.to_str().unwrap(),
+            ],
+        );
+        clone
+    }
+
+    /// A checkout as `actions/checkout` makes one of a ref that is not a branch (a pull
+    /// request's `refs/pull/N/merge`): `git init`, `git fetch --depth=1 origin +REF:...`,
+    /// a detached `HEAD`.
+    pub fn shallow_fetch(&self, reference: &str, name: &str) -> PathBuf {
+        let clone = self.temp().join(name);
+        std::fs::create_dir_all(&clone).unwrap();
+        let url = format!("file://{}", self.root().display());
+        let local = format!("refs/remotes/{}", reference.trim_start_matches("refs/"));
+        self.git_in(&clone, &["init", "-q"]);
+        self.git_in(&clone, &["remote", "add", "origin", &url]);
+        self.git_in(
+            &clone,
+            &[
+                "fetch",
+                "-q",
+                "--no-tags",
+                "--depth=1",
+                "origin",
+                &format!("+{reference}:{local}"),
+            ],
+        );
+        self.git_in(&clone, &["checkout", "-q", "--detach", &local]);
+        clone
+    }
+
     /// Runs `mlci` in the work tree.
     pub fn mlci(&self, args: &[&str]) -> Run {
         self.mlci_in(&self.root(), args)
