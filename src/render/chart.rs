@@ -428,6 +428,11 @@ fn title_lines(title: &str, width: f64) -> Vec<String> {
     }
 }
 
+/// An axis title no longer than its axis (`…` in the middle past that).
+fn axis_title(title: &str, length: f64) -> String {
+    text::ellipsize(title, length, layout::LABEL, false, true)
+}
+
 /// The width of a text in CSS pixels (DejaVu Sans, as drawn).
 fn text_width(text: &str, size: f64) -> f64 {
     text::width(text, size, false)
@@ -713,8 +718,13 @@ fn xy(
         );
         (pad((all.0, all.1), 0.02), pad((all.2, all.3), 0.06))
     };
-    let x = axis(x_label, x_range, plot_width, true);
-    let y = axis(y_label, y_range, plot_height, false);
+    let x = axis(axis_title(&x_label, plot_width), x_range, plot_width, true);
+    let y = axis(
+        axis_title(&y_label, plot_height),
+        y_range,
+        plot_height,
+        false,
+    );
 
     let with_bounds: Vec<(&SideSeries<(f64, f64)>, SeriesStats)> = raw
         .iter()
@@ -1415,6 +1425,8 @@ fn place_confusion(chart: &mut ConfusionChart, options: &ChartOptions) -> (u32, 
     }
 
     let side = cell * n_f;
+    chart.x_label = axis_title(&chart.x_label, side + grid::COLUMN_GAP);
+    chart.y_label = axis_title(&chart.y_label, side);
     let needed = fixed(columns) - y_ticks_width + chart.y_ticks_width + side * columns as f64;
     let width = needed.max(asked).ceil();
     let left = (width - needed) / 2.0 + grid::Y_TITLE + chart.y_ticks_width + grid::TICK_GAP;
@@ -1572,12 +1584,15 @@ fn bars(
         - layout::BAR_VALUES;
     BarChart {
         x: axis(
-            definition.x_label.clone().unwrap_or(x_field),
+            axis_title(&definition.x_label.clone().unwrap_or(x_field), plot_width),
             (lo, hi),
             plot_width,
             true,
         ),
-        y_label: definition.y_label.clone().unwrap_or(y_field),
+        y_label: axis_title(
+            &definition.y_label.clone().unwrap_or(y_field),
+            f64::from(options.height) - layout::TOP - layout::BOTTOM,
+        ),
         categories,
         category_lines,
         label_width,
@@ -2061,7 +2076,12 @@ mod tests {
                 boxes.push((entry.x, right, entry.y));
             }
             match &chart.body {
-                Body::Xy(xy) => assert_ne!(xy.y.label, "y", "{name}"),
+                Body::Xy(xy) => {
+                    assert_ne!(xy.y.label, "y", "{name}");
+                    assert!(text_width(&xy.x.label, layout::LABEL) <= width, "{name}");
+                    let height = f64::from(chart.height) - chart.top - layout::BOTTOM;
+                    assert!(text_width(&xy.y.label, layout::LABEL) <= height, "{name}");
+                }
                 Body::Bars(bars) => {
                     for line in bars.category_lines.iter().flatten() {
                         assert!(
