@@ -1321,9 +1321,9 @@ mod grid {
 ///
 /// Cells are large enough for their numbers (a few classes fill about 360 px, no cell is
 /// larger than 84); panels go side by side when that fits in 1.25 times the asked width,
-/// else one under the other. The grid never exceeds 900 px: past that (about 40 classes)
-/// cells shrink, the numbers with them, and below 7 px the numbers are left out and only
-/// the colours remain; labels shrink to 8 px, then only every k-th is written. Labels
+/// else one under the other. The grid never exceeds 900 px: past that (from about 26
+/// classes with fractions, 37 with two-digit counts) cells shrink, the numbers with them,
+/// and below 7 px the numbers are left out and only the colours remain; labels shrink to 8 px, then only every k-th is written. Labels
 /// under a grid are written across (in up to two lines) when they fit their column, else
 /// turned a quarter; long labels are cut at 150 px.
 fn place_confusion(chart: &mut ConfusionChart, options: &ChartOptions) -> (u32, f64) {
