@@ -140,8 +140,10 @@ pub struct BarChart {
 /// One confusion matrix.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Panel {
-    /// `base · test.json` (shortened to the panel's width).
+    /// `base · test.json`.
     pub title: String,
+    /// The title as drawn: shortened in the middle to the panel's width.
+    pub heading: String,
     /// Colour of the title.
     pub revision: Revision,
     /// `counts[actual][predicted]`.
@@ -1244,6 +1246,7 @@ fn confusion(
                     Some(name) => format!("{} · {name}", label(revision)),
                     None => label(revision),
                 },
+                heading: String::new(),
                 revision,
                 counts,
                 x: 0.0,
@@ -1442,7 +1445,7 @@ fn place_confusion(chart: &mut ConfusionChart, options: &ChartOptions) -> (u32, 
         panel.x = left + (side + grid::COLUMN_GAP) * column as f64;
         panel.y = block * row as f64 + grid::PANEL_TITLE;
         panel.y_ticks = column == 0;
-        panel.title = text::ellipsize(&panel.title, title_room, layout::LABEL, true, true);
+        panel.heading = text::ellipsize(&panel.title, title_room, layout::LABEL, true, true);
     }
     let rows = chart.panels.len().div_ceil(columns).max(1);
     (width as u32, block * rows as f64)
@@ -1931,7 +1934,11 @@ pub fn describe(chart: &Chart) -> String {
                 let _ = writeln!(
                     out,
                     "panel: {} {:?} at ({}, {}){} {:?}",
-                    panel.title,
+                    if panel.heading == panel.title {
+                        panel.title.clone()
+                    } else {
+                        format!("{} (drawn {})", panel.title, panel.heading)
+                    },
                     panel.revision,
                     px(panel.x),
                     px(panel.y),
@@ -2120,9 +2127,9 @@ mod tests {
                         let bottom = panel.y + side + c.x_ticks_height + 30.0;
                         assert!(bottom <= f64::from(chart.height), "{name}: panel below");
                         assert!(
-                            text::width(&panel.title, layout::LABEL, true) <= side + 28.0,
+                            text::width(&panel.heading, layout::LABEL, true) <= side + 28.0,
                             "{name}: {}",
-                            panel.title
+                            panel.heading
                         );
                     }
                     if let Some(size) = c.number_size {
@@ -2167,6 +2174,7 @@ mod tests {
     fn classes(n: usize, normalized: bool) -> Chart {
         let panel = |revision, title: &str| Panel {
             title: title.to_owned(),
+            heading: String::new(),
             revision,
             counts: (0..n)
                 .map(|a| {

@@ -601,7 +601,7 @@ impl Canvas<'_, '_> {
         for panel in &chart.panels {
             let (left, top) = (self.px(panel.x), self.px(panel.y));
             self.text(
-                &panel.title,
+                &panel.heading,
                 left + side / 2.0,
                 top - gap,
                 layout::LABEL,
