@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use crate::diff::{Direction, PlotDiff, direction};
 use crate::model::{Column, Plot, PlotContent, PlotSource, Template};
-use crate::render::format;
+use crate::render::{format, text};
 
 /// Size and labels shared by every chart of a report.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,6 +129,10 @@ pub struct BarChart {
     pub y_label: String,
     /// Categories, top to bottom.
     pub categories: Vec<String>,
+    /// Each category's label as drawn: one or two lines (long names wrapped, then cut).
+    pub category_lines: Vec<Vec<String>>,
+    /// Width of the widest label line (CSS pixels): the space left of the bars.
+    pub label_width: f64,
     /// Per revision, the value of each category.
     pub bars: Vec<(Revision, Vec<Option<f64>>)>,
 }
@@ -138,13 +142,24 @@ pub struct BarChart {
 pub struct Panel {
     /// `base · test.json`.
     pub title: String,
-    /// Colour of the frame.
+    /// The title as drawn: shortened in the middle to the panel's width.
+    pub heading: String,
+    /// Colour of the title.
     pub revision: Revision,
     /// `counts[actual][predicted]`.
     pub counts: Vec<Vec<u64>>,
+    /// Top-left corner of the grid of cells (CSS pixels).
+    pub x: f64,
+    /// See [`Panel::x`].
+    pub y: f64,
+    /// Whether the class labels and the axis title left of the grid are drawn (the first
+    /// panel of each row: panels side by side share them).
+    pub y_ticks: bool,
 }
 
-/// Confusion matrices side by side: revisions across, source files down.
+/// Confusion matrices: revisions across and source files down, or every panel below the
+/// previous one when side by side would be too wide. The cells are sized to the number of
+/// classes and to the numbers they hold.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfusionChart {
     /// Labels, in order, on both axes.
@@ -155,10 +170,29 @@ pub struct ConfusionChart {
     pub y_label: String,
     /// Show each row as fractions of its total.
     pub normalized: bool,
-    /// Number of panel columns (revisions present).
+    /// Number of panel columns.
     pub columns: usize,
     /// Panels, row by row.
     pub panels: Vec<Panel>,
+    /// Side of a cell (CSS pixels).
+    pub cell: f64,
+    /// Font size of the numbers in the cells; `None` when the cells are too small for them.
+    pub number_size: Option<f64>,
+    /// Font size of the class labels.
+    pub label_size: f64,
+    /// A class label is written every this many classes (1 unless cells are smaller than
+    /// a line of text).
+    pub label_step: usize,
+    /// The class labels under a grid, each in lines (one line when turned).
+    pub x_ticks: Vec<Vec<String>>,
+    /// The labels under the grids are turned a quarter and read upwards.
+    pub x_ticks_turned: bool,
+    /// Height of the labels under a grid (CSS pixels).
+    pub x_ticks_height: f64,
+    /// The class labels left of a grid (shortened to fit).
+    pub y_ticks: Vec<String>,
+    /// Width of the labels left of a grid (CSS pixels).
+    pub y_ticks_width: f64,
 }
 
 /// What kind of chart.
@@ -177,6 +211,10 @@ pub enum Body {
 pub struct Chart {
     /// The title.
     pub title: String,
+    /// The title as drawn: in lines that fit the width.
+    pub title_lines: Vec<String>,
+    /// Top of the plot area, below the title and the legend (CSS pixels).
+    pub top: f64,
     /// Legend entries in order.
     pub legend: Vec<LegendEntry>,
     /// The drawing.
@@ -200,6 +238,10 @@ pub struct LegendEntry {
     pub dash: usize,
     /// A line sample, or a dot for points.
     pub mark: Mark,
+    /// Left end of the sample (CSS pixels); the text follows it.
+    pub x: f64,
+    /// Middle of the entry's row (CSS pixels).
+    pub y: f64,
 }
 
 /// Layout constants shared with the drawing code (CSS pixels).
@@ -222,6 +264,24 @@ pub mod layout {
     pub const RIGHT: f64 = 22.0;
     /// Space left of the y tick labels for the y axis title.
     pub const LEFT_TITLE: f64 = 34.0;
+    /// Top of the title's first line.
+    pub const TITLE_TOP: f64 = 10.0;
+    /// Height of a title line.
+    pub const TITLE_LINE: f64 = 22.0;
+    /// Height of a legend row.
+    pub const LEGEND_ROW: f64 = 20.0;
+    /// Length of a legend entry's line sample.
+    pub const LEGEND_SAMPLE: f64 = 26.0;
+    /// Space between a legend sample and its text.
+    pub const LEGEND_GAP: f64 = 8.0;
+    /// Space between legend entries in a row.
+    pub const LEGEND_SPACING: f64 = 22.0;
+    /// Space kept free at the left and right edges of the image.
+    pub const MARGIN: f64 = 16.0;
+    /// Height of a line of tick labels.
+    pub const TICK_LINE: f64 = 14.0;
+    /// Space right of the bars for their value labels.
+    pub const BAR_VALUES: f64 = 30.0;
 }
 
 /// Fields whose values are probabilities or rates: such curves are drawn on [0, 1].
@@ -260,11 +320,15 @@ pub fn chart(plot: &PlotDiff, options: &ChartOptions) -> Option<Chart> {
     let names = source_names(&sources);
     let mut chart = Chart {
         title,
+        title_lines: Vec::new(),
+        top: layout::TOP,
         legend: Vec::new(),
         body: Body::Bars(BarChart {
             x: empty_axis(""),
             y_label: String::new(),
             categories: Vec::new(),
+            category_lines: Vec::new(),
+            label_width: 0.0,
             bars: Vec::new(),
         }),
         width: options.width,
@@ -277,18 +341,33 @@ pub fn chart(plot: &PlotDiff, options: &ChartOptions) -> Option<Chart> {
     };
     match template {
         Template::Confusion | Template::ConfusionNormalized => {
-            chart.body = Body::Confusion(confusion(definition, &sources, &names, &label, template));
-            let rows = match &chart.body {
-                Body::Confusion(c) => c.panels.len().div_ceil(c.columns.max(1)),
-                _ => 1,
-            };
-            chart.height = chart.height.max(120 + 300 * rows as u32);
+            let mut confusion = confusion(definition, &sources, &names, &label, template);
+            // The content decides the width, the width how the title wraps, the title where
+            // the panels start.
+            let (width, height) = place_confusion(&mut confusion, options);
+            chart.width = width;
+            chart.title_lines = title_lines(&chart.title, f64::from(width));
+            let top = layout::TITLE_TOP
+                + layout::TITLE_LINE * chart.title_lines.len() as f64
+                + layout::TITLE_LINE / 2.0;
+            for panel in &mut confusion.panels {
+                panel.y += top;
+            }
+            chart.top = top;
+            chart.height = (top + height).ceil() as u32;
+            chart.body = Body::Confusion(confusion);
+            return Some(chart);
         }
         Template::BarHorizontal | Template::BarHorizontalSorted => {
             let bars = bars(definition, &sources, template, options);
+            let row = if bars.category_lines.iter().any(|l| l.len() > 1) {
+                38
+            } else {
+                30
+            };
             chart.height = chart
                 .height
-                .max((layout::TOP + layout::BOTTOM) as u32 + 30 * bars.categories.len() as u32);
+                .max((layout::TOP + layout::BOTTOM) as u32 + row * bars.categories.len() as u32);
             chart.body = Body::Bars(bars);
             for (revision, _) in &sides {
                 chart.legend.push(LegendEntry {
@@ -296,6 +375,8 @@ pub fn chart(plot: &PlotDiff, options: &ChartOptions) -> Option<Chart> {
                     revision: *revision,
                     dash: 0,
                     mark: Mark::Line,
+                    x: 0.0,
+                    y: 0.0,
                 });
             }
         }
@@ -314,6 +395,8 @@ pub fn chart(plot: &PlotDiff, options: &ChartOptions) -> Option<Chart> {
                     revision: series.revision,
                     dash: series.dash,
                     mark: series.mark,
+                    x: 0.0,
+                    y: 0.0,
                 };
                 if !chart.legend.contains(&entry) {
                     chart.legend.push(entry);
@@ -322,11 +405,117 @@ pub fn chart(plot: &PlotDiff, options: &ChartOptions) -> Option<Chart> {
             chart.body = Body::Xy(xy);
         }
     }
+    // Title lines and legend rows beyond the first make the chart taller, not the plot
+    // smaller.
+    let width = f64::from(chart.width);
+    chart.title_lines = title_lines(&chart.title, width);
+    let legend_y = layout::TITLE_TOP
+        + layout::TITLE_LINE * chart.title_lines.len() as f64
+        + layout::LEGEND_ROW / 2.0;
+    let rows = place_legend(&mut chart.legend, width, legend_y);
+    let extra = layout::TITLE_LINE * (chart.title_lines.len().max(1) - 1) as f64
+        + layout::LEGEND_ROW * (rows.max(1) - 1) as f64;
+    chart.top = layout::TOP + extra;
+    chart.height += extra.ceil() as u32;
     Some(chart)
 }
 
+/// The title in at most three lines that fit the chart's width.
+fn title_lines(title: &str, width: f64) -> Vec<String> {
+    let lines = text::wrap(title, width - 2.0 * layout::MARGIN, layout::TITLE, true, 3);
+    if lines.is_empty() {
+        vec![String::new()]
+    } else {
+        lines
+    }
+}
+
+/// An axis title no longer than its axis (`…` in the middle past that).
+fn axis_title(title: &str, length: f64) -> String {
+    text::ellipsize(title, length, layout::LABEL, false, true)
+}
+
+/// The width of a text in CSS pixels (DejaVu Sans, as drawn).
+fn text_width(text: &str, size: f64) -> f64 {
+    text::width(text, size, false)
+}
+
+/// Places the legend entries in rows under the title, each row centred, and returns the
+/// number of rows. All entries on one row when they fit; otherwise each revision starts a
+/// row and its entries are laid out in aligned columns, as many as fit (so the same source
+/// has the same column at base and head). An entry wider than the chart on its own is
+/// shortened in the middle. Every entry is listed.
+fn place_legend(entries: &mut [LegendEntry], width: f64, first_row: f64) -> usize {
+    if entries.is_empty() {
+        return 0;
+    }
+    let available = width - 2.0 * layout::MARGIN;
+    let chrome = layout::LEGEND_SAMPLE + layout::LEGEND_GAP;
+    for entry in entries.iter_mut() {
+        entry.text = text::ellipsize(&entry.text, available - chrome, layout::LEGEND, false, true);
+    }
+    let widths: Vec<f64> = entries
+        .iter()
+        .map(|e| chrome + text_width(&e.text, layout::LEGEND))
+        .collect();
+    let spacing = layout::LEGEND_SPACING;
+    let one_row = widths.iter().sum::<f64>() + spacing * (widths.len() - 1) as f64;
+    if one_row <= available {
+        let mut x = (width - one_row) / 2.0;
+        for (entry, w) in entries.iter_mut().zip(&widths) {
+            (entry.x, entry.y) = (x, first_row);
+            x += w + spacing;
+        }
+        return 1;
+    }
+    // Consecutive entries of one revision form a group.
+    let mut groups: Vec<std::ops::Range<usize>> = Vec::new();
+    for (i, entry) in entries.iter().enumerate() {
+        match groups.last_mut() {
+            Some(group) if entries[group.start].revision == entry.revision => group.end = i + 1,
+            _ => groups.push(i..i + 1),
+        }
+    }
+    let widest_group = groups.iter().map(|g| g.len()).max().unwrap_or(1);
+    for columns in (1..=widest_group).rev() {
+        let mut column_widths = vec![0.0f64; columns];
+        for group in &groups {
+            for (k, i) in group.clone().enumerate() {
+                column_widths[k % columns] = column_widths[k % columns].max(widths[i]);
+            }
+        }
+        let total = column_widths.iter().sum::<f64>() + spacing * (columns - 1) as f64;
+        if total > available && columns > 1 {
+            continue;
+        }
+        let left = (width - total) / 2.0;
+        let starts: Vec<f64> = column_widths
+            .iter()
+            .scan(left, |x, w| {
+                let start = *x;
+                *x += w + spacing;
+                Some(start)
+            })
+            .collect();
+        let mut row = 0;
+        for group in &groups {
+            for (k, i) in group.clone().enumerate() {
+                if k > 0 && k % columns == 0 {
+                    row += 1;
+                }
+                entries[i].x = starts[k % columns];
+                entries[i].y = first_row + layout::LEGEND_ROW * row as f64;
+            }
+            row += 1;
+        }
+        return row;
+    }
+    unreachable!("one column always fits: entries were shortened to the width")
+}
+
 /// Short names for the sources of a plot: the file (common directory stripped) and the
-/// field when one file gives several, as DVC's `filename`/`field` facets.
+/// field when one file gives several, as DVC's `filename`/`field` facets; the file alone
+/// when each file is named after its field (dvclive's `train/loss.tsv` holds `loss`).
 fn source_names(sources: &[(Revision, &PlotSource)]) -> Vec<String> {
     let mut keys: Vec<(&str, &str)> = Vec::new();
     for (_, source) in sources {
@@ -349,10 +538,17 @@ fn source_names(sources: &[(Revision, &PlotSource)]) -> Vec<String> {
         f.len()
     };
     let prefix = common_dir(&files);
+    let named_after_field = keys.iter().all(|(file, field)| {
+        let name = file.rsplit('/').next().unwrap_or(file);
+        name.rsplit_once('.').map_or(name, |(stem, _)| stem) == *field
+    });
     keys.iter()
         .map(|(file, field)| {
             let file = &file[prefix..];
-            match (distinct_files > 1, distinct_fields > 1) {
+            match (
+                distinct_files > 1,
+                distinct_fields > 1 && !named_after_field,
+            ) {
                 (true, true) => format!("{file}::{field}"),
                 (true, false) => file.to_owned(),
                 (false, true) => (*field).to_owned(),
@@ -429,6 +625,36 @@ fn is_unit_field(field: Option<&str>) -> bool {
     field.is_some_and(|f| UNIT_FIELDS.contains(&f.to_ascii_lowercase().as_str()))
 }
 
+/// The y axis title for fields plotted together: the field when there is one, else the word
+/// they all end (or all start) with (`loss` for `train_loss`, `val/loss`), else `value`.
+fn shared_name(fields: &[&str]) -> String {
+    match fields {
+        [] => return "value".to_owned(),
+        [field] => return (*field).to_owned(),
+        _ => {}
+    }
+    let words = |field: &str| -> Vec<String> {
+        field
+            .split(['_', '/', '.', '-', ' ', ':'])
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let split: Vec<Vec<String>> = fields.iter().map(|f| words(f)).collect();
+    let meaningful = |w: &&String| w.chars().any(char::is_alphabetic);
+    for pick in [<[String]>::last, <[String]>::first] {
+        let shared = |word: &&String| {
+            split
+                .iter()
+                .all(|w| pick(w).is_some_and(|x| x.eq_ignore_ascii_case(word)))
+        };
+        if let Some(word) = pick(&split[0]).filter(meaningful).filter(shared) {
+            return word.clone();
+        }
+    }
+    "value".to_owned()
+}
+
 fn xy(
     definition: &Plot,
     sources: &[(Revision, &PlotSource)],
@@ -438,23 +664,21 @@ fn xy(
 ) -> XyChart {
     let first = sources.first().map(|(_, s)| *s);
     let x_field = first.and_then(|s| s.x.clone());
-    let y_fields: Vec<&str> = {
-        let mut f: Vec<&str> = sources.iter().map(|(_, s)| s.y.as_str()).collect();
-        f.dedup();
-        f
-    };
+    let y_fields: Vec<&str> = sources.iter().fold(Vec::new(), |mut fields, (_, s)| {
+        if !fields.contains(&s.y.as_str()) {
+            fields.push(s.y.as_str());
+        }
+        fields
+    });
     let unit = is_unit_field(x_field.as_deref()) && y_fields.iter().all(|f| is_unit_field(Some(f)));
     let x_label = definition
         .x_label
         .clone()
         .unwrap_or_else(|| x_field.clone().unwrap_or_else(|| "step".to_owned()));
-    let y_label = definition.y_label.clone().unwrap_or_else(|| {
-        if y_fields.len() == 1 {
-            y_fields[0].to_owned()
-        } else {
-            "y".to_owned()
-        }
-    });
+    let y_label = definition
+        .y_label
+        .clone()
+        .unwrap_or_else(|| shared_name(&y_fields));
     let plot_width = f64::from(options.width) - 90.0;
     let plot_height = f64::from(options.height) - layout::TOP - layout::BOTTOM;
 
@@ -496,8 +720,13 @@ fn xy(
         );
         (pad((all.0, all.1), 0.02), pad((all.2, all.3), 0.06))
     };
-    let x = axis(x_label, x_range, plot_width, true);
-    let y = axis(y_label, y_range, plot_height, false);
+    let x = axis(axis_title(&x_label, plot_width), x_range, plot_width, true);
+    let y = axis(
+        axis_title(&y_label, plot_height),
+        y_range,
+        plot_height,
+        false,
+    );
 
     let with_bounds: Vec<(&SideSeries<(f64, f64)>, SeriesStats)> = raw
         .iter()
@@ -963,9 +1192,12 @@ fn confusion(
     template: Template,
 ) -> ConfusionChart {
     // Each source's (actual, predicted) as indices into its own label list; tens of
-    // thousands of records, but only a handful of distinct labels.
+    // thousands of records, but only a handful of distinct labels. A file that could not be
+    // read has no panel (rather than one of zeros), unless no file could.
+    let readable = sources.iter().any(|(_, s)| s.table.is_ok());
     let coded: Vec<(Revision, usize, Coded)> = sources
         .iter()
+        .filter(|(_, source)| source.table.is_ok() || !readable)
         .map(|(revision, source)| (*revision, source_index(sources, source), code_pairs(source)))
         .collect();
     let mut labels: Vec<String> = coded
@@ -1014,8 +1246,12 @@ fn confusion(
                     Some(name) => format!("{} · {name}", label(revision)),
                     None => label(revision),
                 },
+                heading: String::new(),
                 revision,
                 counts,
+                x: 0.0,
+                y: 0.0,
+                y_ticks: true,
             }
         })
         .collect();
@@ -1032,7 +1268,187 @@ fn confusion(
         columns: revisions.len().max(1),
         labels,
         panels,
+        cell: 0.0,
+        number_size: None,
+        label_size: layout::TICK,
+        label_step: 1,
+        x_ticks: Vec::new(),
+        x_ticks_turned: false,
+        x_ticks_height: 0.0,
+        y_ticks: Vec::new(),
+        y_ticks_width: 0.0,
     }
+}
+
+/// Confusion matrix layout (CSS pixels).
+mod grid {
+    /// Font size of the numbers in cells of a comfortable size.
+    pub(super) const NUMBER: f64 = 11.0;
+    /// Largest font size of the numbers.
+    pub(super) const NUMBER_MAX: f64 = 13.0;
+    /// Smallest font size of the numbers; smaller cells have none.
+    pub(super) const NUMBER_MIN: f64 = 7.0;
+    /// Space around a number in its cell (both sides together).
+    pub(super) const NUMBER_PADDING: f64 = 10.0;
+    /// Smallest font size of the class labels; below it, labels are thinned.
+    pub(super) const LABEL_MIN: f64 = 8.0;
+    /// Largest cell.
+    pub(super) const CELL_MAX: f64 = 84.0;
+    /// The grid a few classes fill (cells grow no further than [`CELL_MAX`]).
+    pub(super) const GRID_TARGET: f64 = 360.0;
+    /// The largest grid: past it, cells shrink below what their numbers need.
+    pub(super) const GRID_MAX: f64 = 900.0;
+    /// Class labels longer than this are cut (`…`).
+    pub(super) const LABEL_MAX: f64 = 150.0;
+    /// Left of the class labels: the axis title, turned.
+    pub(super) const Y_TITLE: f64 = 32.0;
+    /// Between labels and grid, and between a grid and its labels below.
+    pub(super) const TICK_GAP: f64 = 6.0;
+    /// Between panels side by side.
+    pub(super) const COLUMN_GAP: f64 = 28.0;
+    /// Right of the last panel.
+    pub(super) const RIGHT: f64 = 20.0;
+    /// Above a grid: the panel's title.
+    pub(super) const PANEL_TITLE: f64 = 26.0;
+    /// Below a grid's labels: the axis title.
+    pub(super) const X_TITLE: f64 = 24.0;
+    /// Below a row of panels.
+    pub(super) const ROW_GAP: f64 = 14.0;
+    /// Charts may grow this much wider than asked for before panels are stacked instead.
+    pub(super) const WIDER: f64 = 1.25;
+}
+
+/// Sizes and places the panels of a confusion chart from its content: the number of
+/// classes, the width of the numbers in the cells and of the class labels. Returns the
+/// chart's width and the height of the panels (the caller adds the title above).
+///
+/// Cells are large enough for their numbers (a few classes fill about 360 px, no cell is
+/// larger than 84); panels go side by side when that fits in 1.25 times the asked width,
+/// else one under the other. The grid never exceeds 900 px: past that (from about 26
+/// classes with fractions, 37 with two-digit counts) cells shrink, the numbers with them,
+/// and below 7 px the numbers are left out and only the colours remain; labels shrink to 8 px, then only every k-th is written. Labels
+/// under a grid are written across (in up to two lines) when they fit their column, else
+/// turned a quarter; long labels are cut at 150 px.
+fn place_confusion(chart: &mut ConfusionChart, options: &ChartOptions) -> (u32, f64) {
+    let n = chart.labels.len().max(1);
+    let n_f = n as f64;
+    // The widest number a cell shows, per pixel of font size.
+    let widest_number = if chart.normalized {
+        "0.00".to_owned()
+    } else {
+        chart
+            .panels
+            .iter()
+            .flat_map(|p| p.counts.iter().flatten())
+            .max()
+            .copied()
+            .unwrap_or(0)
+            .to_string()
+    };
+    let number_width = text_width(&widest_number, 100.0) / 100.0;
+    let min_cell = (number_width * grid::NUMBER + grid::NUMBER_PADDING).max(22.0);
+    let preferred = (grid::GRID_TARGET / n_f).clamp(min_cell, grid::CELL_MAX.max(min_cell));
+
+    chart.y_ticks = chart
+        .labels
+        .iter()
+        .map(|l| text::ellipsize(l, grid::LABEL_MAX, layout::TICK, false, false))
+        .collect();
+    let label_width = |labels: &[String], size: f64| {
+        labels
+            .iter()
+            .map(|l| text_width(l, size))
+            .fold(0.0, f64::max)
+            .ceil()
+    };
+    let y_ticks_width = label_width(&chart.y_ticks, layout::TICK);
+    let fixed = |columns: usize| {
+        grid::Y_TITLE
+            + y_ticks_width
+            + grid::TICK_GAP
+            + grid::COLUMN_GAP * (columns - 1) as f64
+            + grid::RIGHT
+    };
+    let fit = |width: f64, columns: usize| (width - fixed(columns)) / (columns as f64 * n_f);
+    let asked = f64::from(options.width);
+    let revisions = chart.columns.max(1);
+    let columns = if revisions > 1 && fit(asked * grid::WIDER, revisions) >= min_cell {
+        revisions
+    } else {
+        1
+    };
+    let mut cell = fit(asked, columns).clamp(min_cell, preferred);
+    if cell * n_f > grid::GRID_MAX {
+        cell = grid::GRID_MAX / n_f;
+    }
+    let cell = (cell * 2.0).floor() / 2.0;
+    chart.cell = cell;
+    chart.columns = columns;
+    let number_size = ((cell - grid::NUMBER_PADDING) / number_width)
+        .min(cell * 0.45)
+        .min(grid::NUMBER_MAX);
+    chart.number_size = (number_size >= grid::NUMBER_MIN).then_some(number_size);
+
+    // Class labels: smaller in small cells, then only every k-th.
+    let label_size = layout::TICK.min(cell / 1.15).max(grid::LABEL_MIN);
+    chart.label_size = label_size;
+    chart.label_step = (label_size * 1.15 / cell).ceil().max(1.0) as usize;
+    if label_size < layout::TICK {
+        chart.y_ticks = chart
+            .labels
+            .iter()
+            .map(|l| text::ellipsize(l, grid::LABEL_MAX, label_size, false, false))
+            .collect();
+    }
+    chart.y_ticks_width = label_width(&chart.y_ticks, label_size);
+    let room = cell * chart.label_step as f64 - 4.0;
+    let across: Option<Vec<Vec<String>>> = chart
+        .labels
+        .iter()
+        .map(|l| {
+            if text_width(l, label_size) <= room {
+                Some(vec![l.clone()])
+            } else {
+                text::wrap_words(l, room, label_size, false).filter(|lines| lines.len() <= 2)
+            }
+        })
+        .collect();
+    match across {
+        Some(lines) => {
+            let rows = lines.iter().map(Vec::len).max().unwrap_or(1);
+            chart.x_ticks = lines;
+            chart.x_ticks_turned = false;
+            chart.x_ticks_height = layout::TICK_LINE * rows as f64;
+        }
+        None => {
+            chart.x_ticks = chart.y_ticks.iter().map(|l| vec![l.clone()]).collect();
+            chart.x_ticks_turned = true;
+            chart.x_ticks_height = chart.y_ticks_width + 2.0;
+        }
+    }
+
+    let side = cell * n_f;
+    chart.x_label = axis_title(&chart.x_label, side + grid::COLUMN_GAP);
+    chart.y_label = axis_title(&chart.y_label, side);
+    let needed = fixed(columns) - y_ticks_width + chart.y_ticks_width + side * columns as f64;
+    let width = needed.max(asked).ceil();
+    let left = (width - needed) / 2.0 + grid::Y_TITLE + chart.y_ticks_width + grid::TICK_GAP;
+    let block = grid::PANEL_TITLE
+        + side
+        + grid::TICK_GAP
+        + chart.x_ticks_height
+        + grid::X_TITLE
+        + grid::ROW_GAP;
+    let title_room = side + grid::COLUMN_GAP - 6.0;
+    for (index, panel) in chart.panels.iter_mut().enumerate() {
+        let (row, column) = (index / columns, index % columns);
+        panel.x = left + (side + grid::COLUMN_GAP) * column as f64;
+        panel.y = block * row as f64 + grid::PANEL_TITLE;
+        panel.y_ticks = column == 0;
+        panel.heading = text::ellipsize(&panel.title, title_room, layout::LABEL, true, true);
+    }
+    let rows = chart.panels.len().div_ceil(columns).max(1);
+    (width as u32, block * rows as f64)
 }
 
 /// A source's (actual, predicted) records coded as indices into its distinct labels.
@@ -1151,23 +1567,38 @@ fn bars(
         .first()
         .map(|(_, s)| s.y.clone())
         .unwrap_or_default();
-    let longest = categories
+    // Long names wrap to two lines (then are cut), in at most 30 % of the width.
+    let max_label = (f64::from(options.width) * 0.3).max(80.0);
+    let category_lines: Vec<Vec<String>> = categories
         .iter()
-        .map(|c| c.chars().count())
-        .max()
-        .unwrap_or(0)
-        .min(28);
-    let plot_width =
-        f64::from(options.width) - 60.0 - longest as f64 * layout::TICK * layout::CHAR_WIDTH;
+        .map(|c| text::wrap(c, max_label, layout::TICK, false, 2))
+        .collect();
+    let label_width = category_lines
+        .iter()
+        .flatten()
+        .map(|l| text_width(l, layout::TICK))
+        .fold(0.0, f64::max)
+        .ceil();
+    let plot_width = f64::from(options.width)
+        - layout::LEFT_TITLE
+        - label_width
+        - 10.0
+        - layout::RIGHT
+        - layout::BAR_VALUES;
     BarChart {
         x: axis(
-            definition.x_label.clone().unwrap_or(x_field),
+            axis_title(&definition.x_label.clone().unwrap_or(x_field), plot_width),
             (lo, hi),
             plot_width,
             true,
         ),
-        y_label: definition.y_label.clone().unwrap_or(y_field),
+        y_label: axis_title(
+            &definition.y_label.clone().unwrap_or(y_field),
+            f64::from(options.height) - layout::TOP - layout::BOTTOM,
+        ),
         categories,
+        category_lines,
+        label_width,
         bars,
     }
 }
@@ -1413,17 +1844,29 @@ fn confusion_accuracy(source: &PlotSource) -> Option<f64> {
 /// A compact text form of a chart for snapshot tests: everything but the raw points.
 pub fn describe(chart: &Chart) -> String {
     let mut out = String::new();
+    let px = |v: f64| format::general(v, 4);
     let _ = writeln!(out, "title: {}", chart.title);
+    if chart.title_lines.len() > 1 {
+        let _ = writeln!(out, "title lines: {}", chart.title_lines.join(" | "));
+    }
     let _ = writeln!(
         out,
-        "size: {}x{} @{}x",
-        chart.width, chart.height, chart.scale
+        "size: {}x{} @{}x, top {}",
+        chart.width,
+        chart.height,
+        chart.scale,
+        px(chart.top)
     );
     for entry in &chart.legend {
         let _ = writeln!(
             out,
-            "legend: {} ({:?}, dash {}, {:?})",
-            entry.text, entry.revision, entry.dash, entry.mark
+            "legend: {} ({:?}, dash {}, {:?}) at ({}, {})",
+            entry.text,
+            entry.revision,
+            entry.dash,
+            entry.mark,
+            px(entry.x),
+            px(entry.y)
         );
     }
     let axis = |out: &mut String, name: &str, a: &Axis| {
@@ -1469,7 +1912,12 @@ pub fn describe(chart: &Chart) -> String {
         }
         Body::Bars(bars) => {
             axis(&mut out, "x", &bars.x);
-            let _ = writeln!(out, "y: {}", bars.y_label);
+            let _ = writeln!(
+                out,
+                "y: {} (labels {} wide)",
+                bars.y_label,
+                px(bars.label_width)
+            );
             for (i, category) in bars.categories.iter().enumerate() {
                 let values: Vec<String> = bars
                     .bars
@@ -1481,7 +1929,13 @@ pub fn describe(chart: &Chart) -> String {
                         )
                     })
                     .collect();
-                let _ = writeln!(out, "bar: {category}: {}", values.join(" "));
+                let lines = &bars.category_lines[i];
+                let drawn = if lines.len() == 1 && lines[0] == *category {
+                    String::new()
+                } else {
+                    format!(" (drawn {})", lines.join(" | "))
+                };
+                let _ = writeln!(out, "bar: {category}{drawn}: {}", values.join(" "));
             }
         }
         Body::Confusion(c) => {
@@ -1490,11 +1944,43 @@ pub fn describe(chart: &Chart) -> String {
                 "confusion: {} x {} labels {:?}, {} columns, normalized {}",
                 c.x_label, c.y_label, c.labels, c.columns, c.normalized
             );
+            let _ = writeln!(
+                out,
+                "cells: {} px, numbers {}, labels {} px every {}",
+                px(c.cell),
+                c.number_size
+                    .map_or("none".to_owned(), |s| format!("{} px", px(s))),
+                px(c.label_size),
+                c.label_step
+            );
+            let x_ticks: Vec<String> = c.x_ticks.iter().map(|l| l.join(" | ")).collect();
+            let _ = writeln!(
+                out,
+                "x ticks ({}, {} high): {:?}",
+                if c.x_ticks_turned { "turned" } else { "across" },
+                px(c.x_ticks_height),
+                x_ticks
+            );
+            let _ = writeln!(
+                out,
+                "y ticks ({} wide): {:?}",
+                px(c.y_ticks_width),
+                c.y_ticks
+            );
             for panel in &c.panels {
                 let _ = writeln!(
                     out,
-                    "panel: {} {:?} {:?}",
-                    panel.title, panel.revision, panel.counts
+                    "panel: {} {:?} at ({}, {}){} {:?}",
+                    if panel.heading == panel.title {
+                        panel.title.clone()
+                    } else {
+                        format!("{} (drawn {})", panel.title, panel.heading)
+                    },
+                    panel.revision,
+                    px(panel.x),
+                    px(panel.y),
+                    if panel.y_ticks { " with y ticks" } else { "" },
+                    panel.counts
                 );
             }
         }
@@ -1514,7 +2000,18 @@ mod tests {
 
     /// Every plot of `fixtures/plots` (one per template, base against head).
     fn fixture_plots() -> Vec<PlotDiff> {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/plots");
+        plots_in("plots")
+    }
+
+    /// Real outputs with long labels, many classes and many fields, and synthetic bars with
+    /// long names (`fixtures/charts/README.md`), one folder each.
+    const REAL: [&str; 5] = ["dvclive", "urbaneye", "coco", "ppe", "bars"];
+
+    /// Every plot of `fixtures/<folder>/{base,head}`, base against head.
+    fn plots_in(folder: &str) -> Vec<PlotDiff> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(folder);
         let plan = Plan {
             discovery: Discovery::Mlci,
             metrics: Selection::Nothing,
@@ -1551,6 +2048,272 @@ mod tests {
                 None => assert!(plot.id.starts_with("images/"), "{} has no chart", plot.id),
             }
         }
+    }
+
+    #[test]
+    fn chart_descriptions_for_real_outputs() {
+        for project in REAL {
+            let plots = plots_in(&format!("charts/{project}"));
+            assert!(!plots.is_empty(), "{project}");
+            for plot in &plots {
+                let name = format!("{project}__{}", plot.id.replace(['/', ' ', '(', ')'], "_"));
+                let chart = chart(plot, &options()).unwrap();
+                let text = format!("{}summary: {}\n", describe(&chart), summary(plot, &chart));
+                insta::assert_snapshot!(name, text, &plot.id);
+            }
+        }
+    }
+
+    /// Every chart of every fixture, at the default size and a narrow one.
+    fn all_charts() -> Vec<(String, Chart)> {
+        let mut plots = fixture_plots();
+        for project in REAL {
+            plots.extend(plots_in(&format!("charts/{project}")));
+        }
+        let narrow = ChartOptions {
+            width: 480,
+            height: 300,
+            ..options()
+        };
+        let mut charts = Vec::new();
+        for plot in &plots {
+            for options in [options(), narrow.clone()] {
+                if let Some(chart) = chart(plot, &options) {
+                    charts.push((format!("{} at {}", plot.id, options.width), chart));
+                }
+            }
+        }
+        charts
+    }
+
+    #[test]
+    fn titles_legends_and_labels_stay_inside_the_image_and_apart() {
+        for (name, chart) in all_charts() {
+            let width = f64::from(chart.width);
+            for line in &chart.title_lines {
+                assert!(
+                    text::width(line, layout::TITLE, true) <= width,
+                    "{name}: {line}"
+                );
+            }
+            // Legend entries: inside the image, no two overlapping in a row.
+            let mut boxes: Vec<(f64, f64, f64)> = Vec::new();
+            for entry in &chart.legend {
+                let right = entry.x
+                    + layout::LEGEND_SAMPLE
+                    + layout::LEGEND_GAP
+                    + text_width(&entry.text, layout::LEGEND);
+                assert!(
+                    entry.x >= 0.0 && right <= width,
+                    "{name}: legend entry {} at {}..{right} of {width}",
+                    entry.text,
+                    entry.x
+                );
+                assert!(entry.y < chart.top, "{name}: legend below the plot's top");
+                for (x0, x1, y) in &boxes {
+                    assert!(
+                        *y != entry.y || right <= *x0 || entry.x >= *x1,
+                        "{name}: {} overlaps another entry",
+                        entry.text
+                    );
+                }
+                boxes.push((entry.x, right, entry.y));
+            }
+            match &chart.body {
+                Body::Xy(xy) => {
+                    assert_ne!(xy.y.label, "y", "{name}");
+                    assert!(text_width(&xy.x.label, layout::LABEL) <= width, "{name}");
+                    let height = f64::from(chart.height) - chart.top - layout::BOTTOM;
+                    assert!(text_width(&xy.y.label, layout::LABEL) <= height, "{name}");
+                }
+                Body::Bars(bars) => {
+                    for line in bars.category_lines.iter().flatten() {
+                        assert!(
+                            text_width(line, layout::TICK) <= bars.label_width,
+                            "{name}: {line}"
+                        );
+                    }
+                }
+                Body::Confusion(c) => {
+                    let side = c.cell * c.labels.len() as f64;
+                    let column = c.cell * c.label_step as f64;
+                    for lines in &c.x_ticks {
+                        for line in lines {
+                            let extent = if c.x_ticks_turned {
+                                // Turned labels need a line of height each.
+                                assert!(lines.len() == 1);
+                                c.label_size * 1.15
+                            } else {
+                                text_width(line, c.label_size)
+                            };
+                            assert!(extent <= column, "{name}: {line} overprints");
+                        }
+                    }
+                    assert!(
+                        c.label_size * 1.15 <= column + 1e-9,
+                        "{name}: rows of labels"
+                    );
+                    for panel in &c.panels {
+                        let left = if panel.y_ticks {
+                            panel.x - c.y_ticks_width - 6.0 - 24.0
+                        } else {
+                            panel.x
+                        };
+                        assert!(left >= 0.0, "{name}: panel starts at {left}");
+                        assert!(panel.x + side <= width, "{name}: panel ends past the image");
+                        let bottom = panel.y + side + c.x_ticks_height + 30.0;
+                        assert!(bottom <= f64::from(chart.height), "{name}: panel below");
+                        assert!(
+                            text::width(&panel.heading, layout::LABEL, true) <= side + 28.0,
+                            "{name}: {}",
+                            panel.heading
+                        );
+                    }
+                    if let Some(size) = c.number_size {
+                        let widest = if c.normalized { "0.00" } else { "00" };
+                        assert!(text_width(widest, size) <= c.cell, "{name}: numbers");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn legends_list_every_entry_and_wrap_by_revision() {
+        let plots = plots_in("charts/dvclive");
+        let plot = plots
+            .iter()
+            .find(|p| p.id == "Train and test metrics")
+            .unwrap();
+        let chart = chart(plot, &options()).unwrap();
+        assert_eq!(chart.legend.len(), 12, "six fields at two revisions");
+        let rows: std::collections::BTreeSet<u64> =
+            chart.legend.iter().map(|e| e.y.to_bits()).collect();
+        assert!(rows.len() >= 2, "wrapped");
+        // Each row holds one revision; the same source is in the same column at both.
+        for entry in &chart.legend {
+            let twin = chart
+                .legend
+                .iter()
+                .find(|e| e.dash == entry.dash && e.revision != entry.revision)
+                .unwrap();
+            assert_eq!(twin.x, entry.x, "{} and {}", entry.text, twin.text);
+        }
+        assert!(
+            chart.height > options().height,
+            "taller, not a smaller plot"
+        );
+        let Body::Xy(xy) = &chart.body else { panic!() };
+        assert_eq!(xy.y.label, "value", "acc, f1 and loss share no word");
+    }
+
+    /// A confusion chart of `n` classes named `class number i`, base and head.
+    fn classes(n: usize, normalized: bool) -> Chart {
+        let panel = |revision, title: &str| Panel {
+            title: title.to_owned(),
+            heading: String::new(),
+            revision,
+            counts: (0..n)
+                .map(|a| {
+                    (0..n)
+                        .map(|p| if a == p { 90 } else { (a * p % 7) as u64 })
+                        .collect()
+                })
+                .collect(),
+            x: 0.0,
+            y: 0.0,
+            y_ticks: true,
+        };
+        let mut confusion = ConfusionChart {
+            labels: (0..n).map(|i| format!("class number {i}")).collect(),
+            x_label: "actual".into(),
+            y_label: "predicted".into(),
+            normalized,
+            columns: 2,
+            panels: vec![
+                panel(Revision::Base, "base (1a2b3c4)"),
+                panel(Revision::Head, "head (working tree)"),
+            ],
+            cell: 0.0,
+            number_size: None,
+            label_size: layout::TICK,
+            label_step: 1,
+            x_ticks: Vec::new(),
+            x_ticks_turned: false,
+            x_ticks_height: 0.0,
+            y_ticks: Vec::new(),
+            y_ticks_width: 0.0,
+        };
+        let (width, height) = place_confusion(&mut confusion, &options());
+        let top = 44.0;
+        for panel in &mut confusion.panels {
+            panel.y += top;
+        }
+        Chart {
+            title: format!("{n} classes"),
+            title_lines: vec![format!("{n} classes")],
+            top,
+            legend: Vec::new(),
+            body: Body::Confusion(confusion),
+            width,
+            height: (top + height).ceil() as u32,
+            scale: 2,
+        }
+    }
+
+    #[test]
+    fn confusion_cells_follow_the_class_count_up_to_a_cap() {
+        let cells = |chart: &Chart| match &chart.body {
+            Body::Confusion(c) => c.clone(),
+            _ => unreachable!(),
+        };
+        // A few classes: large cells, side by side in the asked width.
+        let three = cells(&classes(3, true));
+        assert_eq!((three.cell, three.columns), (84.0, 2));
+        assert!(!three.x_ticks_turned, "{:?}", three.x_ticks);
+        // Twelve: smaller cells, still side by side, numbers readable, labels turned.
+        let twelve = classes(12, true);
+        let c = cells(&twelve);
+        assert_eq!(c.columns, 2);
+        assert!(c.number_size.unwrap() >= 10.0, "{:?}", c.number_size);
+        assert!(c.x_ticks_turned);
+        assert!(f64::from(twelve.width) <= 800.0 * grid::WIDER);
+        // Thirty: too wide side by side, so one under the other.
+        let c = cells(&classes(30, false));
+        assert_eq!(c.columns, 1);
+        assert!(c.number_size.is_some());
+        assert!(c.panels[1].y > c.panels[0].y);
+        // Past the cap: cells shrink, numbers go, labels are thinned.
+        let c = cells(&classes(150, true));
+        assert!(c.cell * 150.0 <= grid::GRID_MAX);
+        assert_eq!(c.number_size, None);
+        assert_eq!(c.label_size, grid::LABEL_MIN);
+        assert!(c.label_step > 1);
+        let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-charts");
+        std::fs::create_dir_all(&out).unwrap();
+        for n in [12, 30, 150] {
+            let png = draw::png(&classes(n, n != 30)).unwrap();
+            std::fs::write(out.join(format!("classes-{n}.png")), png).unwrap();
+        }
+    }
+
+    #[test]
+    fn the_y_title_names_what_the_fields_share() {
+        assert_eq!(shared_name(&["loss"]), "loss");
+        assert_eq!(shared_name(&["box_loss", "cls_loss", "dfl_loss"]), "loss");
+        assert_eq!(
+            shared_name(&["train_loss", "val_loss", "test_loss"]),
+            "loss"
+        );
+        assert_eq!(shared_name(&["train/loss", "val/loss"]), "loss");
+        assert_eq!(shared_name(&["loss_train", "loss_val"]), "loss");
+        assert_eq!(shared_name(&["acc", "f1", "loss"]), "value");
+        assert_eq!(shared_name(&["mAP50(B)", "mAP50-95(B)"]), "value");
+        assert_eq!(
+            shared_name(&["top_1", "val_1"]),
+            "value",
+            "a number is not a name"
+        );
     }
 
     /// Decodes a PNG into (width, height, RGB pixels).
@@ -1613,23 +2376,80 @@ mod tests {
         }
     }
 
+    /// The same pixels, compressed harder (golden files live in the repository).
+    fn smaller_png(bytes: &[u8]) -> Vec<u8> {
+        let (width, height, pixels) = decode(bytes);
+        let mut out = Vec::new();
+        let mut encoder = png::Encoder::new(&mut out, width, height);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        encoder.set_compression(png::Compression::High);
+        encoder.set_filter(png::Filter::Adaptive);
+        let mut writer = encoder.write_header().unwrap();
+        writer.write_image_data(&pixels).unwrap();
+        writer.finish().unwrap();
+        out
+    }
+
     /// Golden images: drawing the same chart must give (nearly) the same pixels. Set
-    /// `MLCI_UPDATE_GOLDEN=1` to rewrite them after an intended change, then look at them.
+    /// `MLCI_UPDATE_GOLDEN=1` to rewrite them after an intended change, then look at them;
+    /// refused when `CI` is set, so that no CI run can bless its own output.
     #[test]
     fn golden_images_match_within_tolerance() {
         let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/golden");
-        let plots = fixture_plots();
-        for id in [
-            "curves/loss.tsv",
-            "Confusion (normalized)",
-            "importance/features_sorted.csv",
-        ] {
+        let update = std::env::var_os("MLCI_UPDATE_GOLDEN").is_some();
+        assert!(
+            !(update && std::env::var_os("CI").is_some()),
+            "MLCI_UPDATE_GOLDEN is refused when CI is set: golden images are updated by a \
+             person who looked at them, never by a CI run"
+        );
+        // (fixture folder, plot id, golden file name)
+        let cases = [
+            ("plots", "curves/loss.tsv", "curves_loss.tsv"),
+            ("plots", "Confusion (normalized)", "Confusion__normalized_"),
+            (
+                "plots",
+                "importance/features_sorted.csv",
+                "importance_features_sorted.csv",
+            ),
+            // Long labels: 11 YOLO classes such as CLUTTER_SIDEWALK, turned under the grid.
+            (
+                "charts/urbaneye",
+                "dvclive/plots/sklearn/cf.json",
+                "long-labels-confusion-11-classes",
+            ),
+            // Many classes: 18 (PPE detection), at head only, counts.
+            (
+                "charts/ppe",
+                "dvclive/plots/sklearn/cf.json",
+                "many-classes-confusion-18",
+            ),
+            // COCO names with spaces ("potted plant", "teddy bear"), nine classes, counts.
+            (
+                "charts/dvclive",
+                "dvclive/plots/sklearn/confusion_matrix/test.json",
+                "long-labels-confusion-9-classes",
+            ),
+            // Many fields: six dvclive metrics at two revisions, a legend in rows.
+            (
+                "charts/dvclive",
+                "Train and test metrics",
+                "many-fields-legend",
+            ),
+            // Three fields that share a word: the y axis says "loss".
+            ("charts/urbaneye", "Training losses", "three-fields-legend"),
+            // Long category names, wrapped.
+            ("charts/bars", "importance.csv", "long-labels-bars"),
+        ];
+        let mut folders: std::collections::BTreeMap<&str, Vec<PlotDiff>> = Default::default();
+        for (folder, id, file) in cases {
+            let plots = folders.entry(folder).or_insert_with(|| plots_in(folder));
             let plot = plots.iter().find(|p| p.id == id).unwrap();
             let png = draw::png(&chart(plot, &options()).unwrap()).unwrap();
-            let path = golden.join(format!("{}.png", id.replace(['/', ' ', '(', ')'], "_")));
-            if std::env::var_os("MLCI_UPDATE_GOLDEN").is_some() {
+            let path = golden.join(format!("{file}.png"));
+            if update {
                 std::fs::create_dir_all(&golden).unwrap();
-                std::fs::write(&path, &png).unwrap();
+                std::fs::write(&path, smaller_png(&png)).unwrap();
                 continue;
             }
             let expected =

@@ -33,13 +33,17 @@ const MUTED: RGBColor = RGBColor(0x57, 0x60, 0x6a);
 const GRID: RGBColor = RGBColor(0xE8, 0xEB, 0xEF);
 const FRAME: RGBColor = RGBColor(0x8C, 0x95, 0x9F);
 
-/// Dash patterns (on, off, ... in CSS pixels), one per source file or field.
-const DASHES: [&[f64]; 5] = [
+/// Dash patterns (on, off, ... in CSS pixels), one per source file or field; past eight
+/// sources they repeat.
+const DASHES: [&[f64]; 8] = [
     &[],
     &[7.0, 4.0],
     &[2.0, 3.0],
     &[10.0, 3.0, 2.0, 3.0],
     &[4.0, 4.0],
+    &[10.0, 3.0, 2.0, 3.0, 2.0, 3.0],
+    &[16.0, 5.0],
+    &[2.0, 7.0],
 ];
 
 /// The colour of a revision.
@@ -160,7 +164,17 @@ impl Canvas<'_, '_> {
         Ok(())
     }
 
-    fn vertical_text(&self, text: &str, x: f64, y: f64, size: f64, color: RGBColor) -> Drawn {
+    /// A text turned a quarter, read upwards; `align` is along the text (`Right`: it ends at
+    /// y), centred across it on x.
+    fn vertical_text(
+        &self,
+        text: &str,
+        x: f64,
+        y: f64,
+        size: f64,
+        color: RGBColor,
+        align: HPos,
+    ) -> Drawn {
         self.labels.borrow_mut().push(Label {
             text: text.to_owned(),
             x,
@@ -168,7 +182,7 @@ impl Canvas<'_, '_> {
             size: size * self.scale,
             rgb: [color.0, color.1, color.2],
             bold: false,
-            align: HPos::Center,
+            align,
             baseline: VPos::Middle,
             vertical: true,
         });
@@ -215,41 +229,33 @@ impl Canvas<'_, '_> {
     }
 
     fn draw(&mut self, chart: &Chart) -> Drawn {
-        self.text(
-            &chart.title,
-            self.width / 2.0,
-            self.px(10.0),
-            layout::TITLE,
-            TEXT,
-            HPos::Center,
-            VPos::Top,
-            true,
-        )?;
+        for (i, line) in chart.title_lines.iter().enumerate() {
+            self.text(
+                line,
+                self.width / 2.0,
+                self.px(layout::TITLE_TOP + layout::TITLE_LINE * i as f64),
+                layout::TITLE,
+                TEXT,
+                HPos::Center,
+                VPos::Top,
+                true,
+            )?;
+        }
         self.legend(chart)?;
+        let top = self.px(chart.top);
         match &chart.body {
-            Body::Xy(xy) => self.xy(xy),
-            Body::Bars(bars) => self.bars(bars),
+            Body::Xy(xy) => self.xy(xy, top),
+            Body::Bars(bars) => self.bars(bars, top),
             Body::Confusion(confusion) => self.confusion(confusion),
         }
     }
 
-    /// One row of legend entries under the title, centred: a line sample and its text.
+    /// The legend entries where the description placed them: a line sample and its text.
     fn legend(&self, chart: &Chart) -> Drawn {
-        if chart.legend.is_empty() {
-            return Ok(());
-        }
-        let sample = self.px(26.0);
-        let gap = self.px(8.0);
-        let spacing = self.px(22.0);
-        let widths: Vec<f64> = chart
-            .legend
-            .iter()
-            .map(|entry| sample + gap + self.text_width(&entry.text, layout::LEGEND))
-            .collect();
-        let total = widths.iter().sum::<f64>() + spacing * (widths.len() - 1) as f64;
-        let mut x = (self.width - total) / 2.0;
-        let y = self.px(42.0);
-        for (entry, width) in chart.legend.iter().zip(widths) {
+        let sample = self.px(layout::LEGEND_SAMPLE);
+        let gap = self.px(layout::LEGEND_GAP);
+        for entry in &chart.legend {
+            let (x, y) = (self.px(entry.x), self.px(entry.y));
             let color = color(entry.revision);
             if entry.mark == Mark::Points {
                 let center = ((x + sample / 2.0) as i32, y as i32);
@@ -277,13 +283,12 @@ impl Canvas<'_, '_> {
                 VPos::Middle,
                 false,
             )?;
-            x += width + spacing;
         }
         Ok(())
     }
 
     /// The plot rectangle and its axes: grid, frame, ticks, tick labels, axis titles.
-    fn axes(&self, x: &Axis, y: &Axis, y_tick_labels: bool) -> Drawn<Rect> {
+    fn axes(&self, x: &Axis, y: &Axis, top: f64) -> Drawn<Rect> {
         let widest = y
             .ticks
             .iter()
@@ -291,7 +296,7 @@ impl Canvas<'_, '_> {
             .fold(0.0, f64::max);
         let rect = Rect {
             left: self.px(layout::LEFT_TITLE) + widest + self.px(10.0),
-            top: self.px(layout::TOP),
+            top,
             right: self.width - self.px(layout::RIGHT),
             bottom: self.height - self.px(layout::BOTTOM),
         };
@@ -326,18 +331,16 @@ impl Canvas<'_, '_> {
                 FRAME.to_rgba(),
                 thin,
             )?;
-            if y_tick_labels {
-                self.text(
-                    label,
-                    rect.left - self.px(7.0),
-                    py,
-                    layout::TICK,
-                    MUTED,
-                    HPos::Right,
-                    VPos::Middle,
-                    false,
-                )?;
-            }
+            self.text(
+                label,
+                rect.left - self.px(7.0),
+                py,
+                layout::TICK,
+                MUTED,
+                HPos::Right,
+                VPos::Middle,
+                false,
+            )?;
         }
         self.line(
             (rect.left, rect.bottom),
@@ -367,12 +370,13 @@ impl Canvas<'_, '_> {
             (rect.top + rect.bottom) / 2.0,
             layout::LABEL,
             TEXT,
+            HPos::Center,
         )?;
         Ok(rect)
     }
 
-    fn xy(&self, chart: &XyChart) -> Drawn {
-        let rect = self.axes(&chart.x, &chart.y, true)?;
+    fn xy(&self, chart: &XyChart, top: f64) -> Drawn {
+        let rect = self.axes(&chart.x, &chart.y, top)?;
         if let Some((from, to)) = chart.diagonal {
             let points = [
                 (rect.x(&chart.x, from.0), rect.y(&chart.y, from.1)),
@@ -492,16 +496,11 @@ impl Canvas<'_, '_> {
         Ok(())
     }
 
-    fn bars(&self, chart: &BarChart) -> Drawn {
-        let longest = chart
-            .categories
-            .iter()
-            .map(|c| self.text_width(&truncate(c, 28), layout::TICK))
-            .fold(0.0, f64::max);
+    fn bars(&self, chart: &BarChart, top: f64) -> Drawn {
         let rect = Rect {
-            left: self.px(layout::LEFT_TITLE) + longest + self.px(10.0),
-            top: self.px(layout::TOP),
-            right: self.width - self.px(layout::RIGHT) - self.px(30.0),
+            left: self.px(layout::LEFT_TITLE + chart.label_width + 10.0),
+            top,
+            right: self.width - self.px(layout::RIGHT + layout::BAR_VALUES),
             bottom: self.height - self.px(layout::BOTTOM),
         };
         let thin = self.px(1.0);
@@ -524,18 +523,22 @@ impl Canvas<'_, '_> {
         let band = (rect.bottom - rect.top) / rows;
         let groups = chart.bars.len().max(1) as f64;
         let bar = (band * 0.8) / groups;
-        for (row, category) in chart.categories.iter().enumerate() {
+        for (row, lines) in chart.category_lines.iter().enumerate() {
             let top = rect.top + band * row as f64 + band * 0.1;
-            self.text(
-                &truncate(category, 28),
-                rect.left - self.px(7.0),
-                top + band * 0.4,
-                layout::TICK,
-                TEXT,
-                HPos::Right,
-                VPos::Middle,
-                false,
-            )?;
+            let line = self.px(layout::TICK_LINE);
+            let first = top + band * 0.4 - line * (lines.len() as f64 - 1.0) / 2.0;
+            for (i, text) in lines.iter().enumerate() {
+                self.text(
+                    text,
+                    rect.left - self.px(7.0),
+                    first + line * i as f64,
+                    layout::TICK,
+                    TEXT,
+                    HPos::Right,
+                    VPos::Middle,
+                    false,
+                )?;
+            }
             for (group, (revision, values)) in chart.bars.iter().enumerate() {
                 let Some(value) = values[row] else { continue };
                 let y0 = top + bar * group as f64;
@@ -582,37 +585,25 @@ impl Canvas<'_, '_> {
             (rect.top + rect.bottom) / 2.0,
             layout::LABEL,
             TEXT,
+            HPos::Center,
         )?;
         Ok(())
     }
 
+    /// The panels where the description placed them: cells, numbers, class labels (left
+    /// of the first panel of a row, under every panel), axis titles.
     fn confusion(&self, chart: &ConfusionChart) -> Drawn {
-        let n = chart.labels.len().max(1);
-        let columns = chart.columns.max(1);
-        let rows = chart.panels.len().div_ceil(columns).max(1);
-        let label_width = chart
-            .labels
-            .iter()
-            .map(|l| self.text_width(&truncate(l, 12), layout::TICK))
-            .fold(0.0, f64::max);
-        let top = self.px(layout::TOP) - self.px(8.0);
-        let cell_w = (self.width - self.px(40.0)) / columns as f64;
-        let cell_h = (self.height - top - self.px(10.0)) / rows as f64;
-        let side = (cell_w - label_width - self.px(60.0))
-            .min(cell_h - self.px(75.0))
-            .max(self.px(40.0));
-        let size = side / n as f64;
-        for (index, panel) in chart.panels.iter().enumerate() {
-            let (row, column) = (index / columns, index % columns);
-            let origin_x = self.px(40.0)
-                + cell_w * column as f64
-                + (cell_w - side - label_width) / 2.0
-                + label_width;
-            let origin_y = top + cell_h * row as f64 + self.px(24.0);
+        let cell = self.px(chart.cell);
+        let side = cell * chart.labels.len() as f64;
+        let gap = self.px(6.0);
+        let line = self.px(layout::TICK_LINE * chart.label_size / layout::TICK);
+        let white = RGBColor(255, 255, 255).to_rgba();
+        for panel in &chart.panels {
+            let (left, top) = (self.px(panel.x), self.px(panel.y));
             self.text(
-                &panel.title,
-                origin_x + side / 2.0,
-                origin_y - self.px(6.0),
+                &panel.heading,
+                left + side / 2.0,
+                top - gap,
                 layout::LABEL,
                 color(panel.revision),
                 HPos::Center,
@@ -641,18 +632,22 @@ impl Canvas<'_, '_> {
                         *count as f64 / max as f64
                     };
                     // x: actual, y: predicted (DVC's confusion template).
-                    let x0 = origin_x + size * actual as f64;
-                    let y0 = origin_y + size * predicted as f64;
-                    let fill = heat(intensity);
-                    self.rect((x0, y0), (x0 + size, y0 + size), fill.to_rgba(), true)?;
+                    let x0 = left + cell * actual as f64;
+                    let y0 = top + cell * predicted as f64;
                     self.rect(
                         (x0, y0),
-                        (x0 + size, y0 + size),
-                        RGBColor(255, 255, 255).to_rgba(),
-                        false,
+                        (x0 + cell, y0 + cell),
+                        heat(intensity).to_rgba(),
+                        true,
                     )?;
+                    if chart.cell >= 10.0 {
+                        self.rect((x0, y0), (x0 + cell, y0 + cell), white, false)?;
+                    }
+                    let Some(size) = chart.number_size else {
+                        continue;
+                    };
                     let text = if chart.normalized {
-                        format!("{:.2}", fraction)
+                        format!("{fraction:.2}")
                     } else {
                         count.to_string()
                     };
@@ -661,12 +656,11 @@ impl Canvas<'_, '_> {
                     } else {
                         TEXT
                     };
-                    let font = (layout::TICK * 1.05).min(size / self.scale / 2.5).max(7.0);
                     self.text(
                         &text,
-                        x0 + size / 2.0,
-                        y0 + size / 2.0,
-                        font,
+                        x0 + cell / 2.0,
+                        y0 + cell / 2.0,
+                        size,
                         ink,
                         HPos::Center,
                         VPos::Middle,
@@ -674,47 +668,67 @@ impl Canvas<'_, '_> {
                     )?;
                 }
             }
-            for (i, label) in chart.labels.iter().enumerate() {
-                let label = truncate(label, 12);
-                let center = size * (i as f64 + 0.5);
-                self.text(
-                    &label,
-                    origin_x + center,
-                    origin_y + side + self.px(6.0),
-                    layout::TICK,
-                    MUTED,
-                    HPos::Center,
-                    VPos::Top,
-                    false,
-                )?;
-                self.text(
-                    &label,
-                    origin_x - self.px(6.0),
-                    origin_y + center,
-                    layout::TICK,
-                    MUTED,
-                    HPos::Right,
-                    VPos::Middle,
-                    false,
-                )?;
+            let shown = (0..chart.labels.len()).step_by(chart.label_step.max(1));
+            for i in shown {
+                let center = cell * (i as f64 + 0.5);
+                let below = top + side + gap;
+                match &chart.x_ticks[i][..] {
+                    [text] if chart.x_ticks_turned => self.vertical_text(
+                        text,
+                        left + center,
+                        below,
+                        chart.label_size,
+                        MUTED,
+                        HPos::Right,
+                    )?,
+                    lines => {
+                        for (k, text) in lines.iter().enumerate() {
+                            self.text(
+                                text,
+                                left + center,
+                                below + line * k as f64,
+                                chart.label_size,
+                                MUTED,
+                                HPos::Center,
+                                VPos::Top,
+                                false,
+                            )?;
+                        }
+                    }
+                }
+                if panel.y_ticks {
+                    self.text(
+                        &chart.y_ticks[i],
+                        left - gap,
+                        top + center,
+                        chart.label_size,
+                        MUTED,
+                        HPos::Right,
+                        VPos::Middle,
+                        false,
+                    )?;
+                }
             }
             self.text(
                 &chart.x_label,
-                origin_x + side / 2.0,
-                origin_y + side + self.px(26.0),
+                left + side / 2.0,
+                top + side + gap + self.px(chart.x_ticks_height) + gap,
                 layout::LABEL,
                 TEXT,
                 HPos::Center,
                 VPos::Top,
                 false,
             )?;
-            self.vertical_text(
-                &chart.y_label,
-                origin_x - label_width - self.px(22.0),
-                origin_y + side / 2.0,
-                layout::LABEL,
-                TEXT,
-            )?;
+            if panel.y_ticks {
+                self.vertical_text(
+                    &chart.y_label,
+                    left - gap - self.px(chart.y_ticks_width) - self.px(16.0),
+                    top + side / 2.0,
+                    layout::LABEL,
+                    TEXT,
+                    HPos::Center,
+                )?;
+            }
         }
         Ok(())
     }
@@ -727,16 +741,6 @@ fn heat(t: f64) -> RGBColor {
     let (r1, g1, b1) = (0x08, 0x30, 0x6B);
     let mix = |a: i32, b: i32| (f64::from(a) + (f64::from(b) - f64::from(a)) * t).round() as u8;
     RGBColor(mix(r0, r1), mix(g0, g1), mix(b0, b1))
-}
-
-fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_owned()
-    } else {
-        let mut short: String = text.chars().take(max - 1).collect();
-        short.push('…');
-        short
-    }
 }
 
 /// Liang–Barsky clipping of a segment to a rectangle.

@@ -100,6 +100,142 @@ pub fn width(text: &str, size: f64, bold: bool) -> f64 {
     f64::from(layout(face(bold), size, text).1)
 }
 
+/// Texts longer than this many characters are cut before they are measured, so that a
+/// hostile multi-megabyte field name costs no more to fit than a long one.
+const FIT_LIMIT: usize = 300;
+
+fn limited(text: &str) -> &str {
+    match text.char_indices().nth(FIT_LIMIT) {
+        Some((end, _)) => &text[..end],
+        None => text,
+    }
+}
+
+/// `text` shortened with `…` (at its end, or between its start and its end when `middle`)
+/// to be no wider than `max` at `size`; unchanged when it fits.
+pub fn ellipsize(text: &str, max: f64, size: f64, bold: bool, middle: bool) -> String {
+    let total = text.chars().count();
+    if total == 0 || (total <= FIT_LIMIT && width(text, size, bold) <= max) {
+        return text.to_owned();
+    }
+    // Only the first and last characters can be kept, however long the text.
+    let head: Vec<char> = text.chars().take(FIT_LIMIT).collect();
+    let mut tail: Vec<char> = text.chars().rev().take(FIT_LIMIT).collect();
+    tail.reverse();
+    let build = |kept: usize| -> String {
+        let (from_head, from_tail) = if middle {
+            (kept.div_ceil(2), kept / 2)
+        } else {
+            (kept, 0)
+        };
+        let mut out: String = head[..from_head].iter().collect();
+        out.push('…');
+        out.extend(&tail[tail.len() - from_tail..]);
+        out
+    };
+    // The most characters that fit, by bisection (widths grow with the characters kept).
+    let (mut low, mut high) = (0, total.min(FIT_LIMIT) - 1);
+    while low < high {
+        let mid = (low + high).div_ceil(2);
+        if width(&build(mid), size, bold) <= max {
+            low = mid;
+        } else {
+            high = mid - 1;
+        }
+    }
+    build(low)
+}
+
+/// Byte offsets where a line may end: after a space, `_`, `/`, `-` or `·`, and at the end.
+fn break_points(text: &str) -> Vec<usize> {
+    let mut points: Vec<usize> = text
+        .char_indices()
+        .filter(|(_, c)| matches!(c, ' ' | '_' | '/' | '-' | '·'))
+        .map(|(i, c)| i + c.len_utf8())
+        .collect();
+    if points.last() != Some(&text.len()) {
+        points.push(text.len());
+    }
+    points
+}
+
+/// Lines of `text` (byte ranges) no wider than `max`, each as long as fits, broken at
+/// [`break_points`]. A word wider than a line is cut between characters when `cut`, else
+/// there is no answer.
+fn wrap_ranges(
+    text: &str,
+    max: f64,
+    size: f64,
+    bold: bool,
+    cut: bool,
+) -> Option<Vec<(usize, usize)>> {
+    let points = break_points(text);
+    let mut lines = Vec::new();
+    let mut start = 0;
+    while start < text.len() {
+        let mut end = None;
+        for &point in points.iter().filter(|p| **p > start) {
+            if width(text[start..point].trim_end(), size, bold) <= max {
+                end = Some(point);
+            } else {
+                break;
+            }
+        }
+        let end = match end {
+            Some(end) => end,
+            None if cut => {
+                // The longest run of characters that fits, at least one.
+                let mut end = start + text[start..].chars().next().map_or(1, char::len_utf8);
+                for (i, c) in text[start..].char_indices().skip(1) {
+                    let next = start + i + c.len_utf8();
+                    if width(&text[start..next], size, bold) > max {
+                        break;
+                    }
+                    end = next;
+                }
+                end
+            }
+            None => return None,
+        };
+        lines.push((start, end));
+        start = end;
+        while text[start..].starts_with(' ') {
+            start += 1;
+        }
+    }
+    Some(lines)
+}
+
+/// `text` in at most `max_lines` lines no wider than `max` at `size`, broken after spaces,
+/// `_`, `/`, `-` and `·` (within a word only when it is wider than a line); the last line
+/// ends with `…` when text is left over.
+pub fn wrap(text: &str, max: f64, size: f64, bold: bool, max_lines: usize) -> Vec<String> {
+    let text = limited(text).trim();
+    let lines = wrap_ranges(text, max, size, bold, true).unwrap_or_default();
+    let max_lines = max_lines.max(1);
+    let line = |&(start, end): &(usize, usize)| text[start..end].trim().to_owned();
+    if lines.len() <= max_lines {
+        return lines.iter().map(line).collect();
+    }
+    let mut out: Vec<String> = lines[..max_lines - 1].iter().map(line).collect();
+    // The rest of the text, from where the last line starts.
+    let rest = text[lines[max_lines - 1].0..].trim();
+    out.push(ellipsize(rest, max, size, bold, false));
+    out
+}
+
+/// `text` in lines no wider than `max`, broken only between words (after spaces, `_`, `/`,
+/// `-`, `·`); `None` when a word is wider than a line.
+pub fn wrap_words(text: &str, max: f64, size: f64, bold: bool) -> Option<Vec<String>> {
+    let text = limited(text).trim();
+    wrap_ranges(text, max, size, bold, false).map(|lines| {
+        lines
+            .iter()
+            .map(|&(start, end)| text[start..end].trim().to_owned())
+            .collect()
+    })
+}
+
 /// Draws labels into a tightly packed RGB buffer of `width` × `height` pixels.
 pub fn draw(pixels: &mut [u8], width: u32, height: u32, labels: &[Label]) {
     for label in labels {
@@ -172,6 +308,53 @@ mod tests {
         assert!(width("0.25", 24.0, false) > width("0.2", 24.0, false));
         assert!(width("AV", 24.0, false) < width("A", 24.0, false) + width("V", 24.0, false));
         assert!(width("Bold", 24.0, true) > width("Bold", 24.0, false));
+    }
+
+    #[test]
+    fn wrapping_breaks_between_words_and_cuts_only_what_cannot_fit() {
+        let size = 12.0;
+        let max = width("CONSTRUCTION_", size, false) + 1.0;
+        assert_eq!(
+            wrap("CONSTRUCTION_ROAD", max, size, false, 3),
+            vec!["CONSTRUCTION_", "ROAD"]
+        );
+        assert_eq!(
+            wrap_words("potted plant", max, size, false).unwrap(),
+            vec!["potted plant"]
+        );
+        assert_eq!(
+            wrap_words("customer_lifetime_value", 30.0, size, false),
+            None
+        );
+        // A word wider than a line is cut between characters; left-over text ends in `…`.
+        let lines = wrap("abcdefghijklmnopqrstuvwxyz", 40.0, size, false, 2);
+        assert_eq!(lines.len(), 2);
+        assert!(lines[1].ends_with('…'), "{lines:?}");
+        for line in &lines {
+            assert!(width(line, size, false) <= 40.0, "{line}");
+        }
+        assert!(wrap("", 40.0, size, false, 2).is_empty());
+    }
+
+    #[test]
+    fn ellipsis_keeps_what_fits_at_the_end_or_in_the_middle() {
+        let size = 12.0;
+        assert_eq!(ellipsize("short", 100.0, size, false, false), "short");
+        let long = "base (1a2b3c4) · dvclive/plots/metrics/train/very/deep/acc.tsv";
+        let end = ellipsize(long, 120.0, size, false, false);
+        assert!(end.starts_with("base (") && end.ends_with('…'), "{end}");
+        assert!(width(&end, size, false) <= 120.0);
+        let middle = ellipsize(long, 160.0, size, false, true);
+        assert!(
+            middle.starts_with("base") && middle.ends_with("acc.tsv"),
+            "{middle}"
+        );
+        assert!(width(&middle, size, false) <= 160.0);
+        // A hostile length costs no more than a long one.
+        let huge = "x".repeat(4_000_000);
+        assert!(ellipsize(&huge, 50.0, size, false, true).chars().count() < 20);
+        assert!(wrap(&huge, 50.0, size, false, 2).len() == 2);
+        assert_eq!(ellipsize("", -1.0, size, false, false), "");
     }
 
     #[test]
