@@ -502,3 +502,40 @@ fn plots_diff_takes_only_local_image_modes_and_reads_mlci_toml() {
     let page = std::fs::read_to_string(repo.root().join(index.trim())).unwrap();
     assert!(page.contains("Loss from mlci.toml"), "{page}");
 }
+
+#[test]
+fn a_token_that_cannot_host_charts_leaves_no_broken_image_in_the_comment() {
+    // The real dvclive run on a pull request; the token may comment but not write contents.
+    let repo = repo("base", "head");
+    let base = repo.git(&["rev-parse", "main"]).trim().to_owned();
+    let head = repo.commit("head run");
+    let fake = crate::github_fake::FakeGitHub::start("");
+    fake.pull(crate::github::PR, &head);
+    fake.fault("POST", "/git/blobs", crate::github_fake::Fault::Forbidden);
+    let job = crate::github::Job {
+        repo,
+        fake,
+        base,
+        head,
+    };
+    let run = job.report(&[]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(
+        run.stderr().contains("charts go inline as mermaid instead"),
+        "{}",
+        run.stderr()
+    );
+    let ours = job.ours();
+    assert_eq!(ours.len(), 1);
+    let body = &ours[0].2;
+    assert!(body.contains("```mermaid"), "{body}");
+    assert!(
+        !body.contains("<img") && !body.contains("](plots/"),
+        "a broken link: {body}"
+    );
+    assert!(
+        body.contains("_Image not shown: images need hosting"),
+        "{body}"
+    );
+    job.fake.assert_valid();
+}

@@ -38,6 +38,8 @@ pub enum Fault {
     Redirect { status: u16, location: String },
     /// Answer 200 with an HTML page instead of JSON (a proxy's, a maintenance page).
     NotJson,
+    /// 403 as for a token without the permission (`contents: write` missing, say).
+    Forbidden,
     /// Do the work, and link the page to itself as the next one, every time.
     SelfLink,
 }
@@ -527,6 +529,9 @@ impl Server {
                     }
                     Fault::NotJson => {
                         return Response::text(200, "<html><body>Unicorn!</body></html>");
+                    }
+                    Fault::Forbidden => {
+                        return github_error(403, "Resource not accessible by integration");
                     }
                     Fault::SelfLink => self_link = true,
                 }
