@@ -19,6 +19,7 @@ pub mod records;
 pub mod tensorboard;
 pub mod toml;
 pub mod value;
+pub mod wandb;
 pub mod yaml;
 
 use std::fmt;

@@ -45,8 +45,8 @@ fn check_event_dirs(stack: &str, side: &str, dirs: &Value) {
                 }
             }
         }
-        // The values are float32s; the reading passed through Python floats on its way to
-        // JSON (a last-digit difference at 1e-16).
+        // serde_json's float parsing may miss the last bit (it is not built with
+        // `float_roundtrip`).
         let same = ours.tags.len() == theirs.len()
             && ours.tags.iter().zip(&theirs).all(|((a, x), (b, y))| {
                 a == b
@@ -76,4 +76,95 @@ fn tensorboard_scalars_are_what_tensorboard_reads() {
             check_event_dirs(stack, side, &expected[side][key]);
         }
     }
+}
+
+/// A JSON value of a library's reading against ours.
+fn same_value(ours: &mlci::inputs::value::Value, theirs: &Value) -> bool {
+    use mlci::inputs::value::Value as V;
+    match (ours, theirs) {
+        (V::Int(a), Value::Number(n)) => n.as_i64().is_some_and(|b| i128::from(b) == *a),
+        // serde_json's float parsing may miss the last bit (it is not built with
+        // `float_roundtrip`): one part in 10^15 is that bit.
+        (V::Float(a), Value::Number(n)) => n
+            .as_f64()
+            .is_some_and(|b| (a - b).abs() <= a.abs().max(1.0) * 1e-15),
+        (V::Str(a), Value::String(b)) => a == b,
+        (V::Bool(a), Value::Bool(b)) => a == b,
+        (V::Null, Value::Null) => true,
+        (V::List(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_value(x, y))
+        }
+        _ => false,
+    }
+}
+
+/// A library's nested reading flattened like ours (`model.kind`).
+fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, Value)>) {
+    match value {
+        Value::Object(map) => {
+            for (key, value) in map {
+                let key = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                flatten(&key, value, out);
+            }
+        }
+        value => out.push((prefix.to_owned(), value.clone())),
+    }
+}
+
+#[test]
+fn wandb_offline_runs_are_what_wandb_reads() {
+    let expected = expected("wandb");
+    let mut runs = 0;
+    for side in ["base", "head"] {
+        for (file, reading) in expected[side].as_object().unwrap() {
+            if !file.ends_with(".wandb") {
+                continue;
+            }
+            runs += 1;
+            let path = stacks().join("wandb").join(side).join(file);
+            let run = mlci::inputs::wandb::read_run(std::fs::File::open(&path).unwrap())
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert_eq!(run.id, reading["run"]["run_id"].as_str().unwrap(), "{file}");
+            // Config: what the user set, wandb's own `_wandb` left out.
+            let mut config = Vec::new();
+            flatten("", &reading["config"], &mut config);
+            config.retain(|(k, _)| !k.starts_with('_'));
+            assert_eq!(run.config.len(), config.len(), "{file}: {:?}", run.config);
+            for (key, value) in &config {
+                assert!(same_value(&run.config[key], value), "{file} config {key}");
+            }
+            // Summary: every update applied in order; internal keys left out.
+            let summary: Vec<(&String, &Value)> = reading["final_summary"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .filter(|(k, _)| !k.starts_with('_'))
+                .collect();
+            assert_eq!(
+                run.summary.len(),
+                summary.len(),
+                "{file}: {:?}",
+                run.summary
+            );
+            for (key, value) in summary {
+                assert!(same_value(&run.summary[key], value), "{file} summary {key}");
+            }
+            // History: every row, every value, at its step.
+            let history = reading["history"].as_array().unwrap();
+            assert_eq!(run.history.len(), history.len(), "{file}");
+            for ((step, row), theirs) in run.history.iter().zip(history) {
+                assert_eq!(*step, theirs["row"]["_step"].as_i64().unwrap(), "{file}");
+                let theirs = theirs["row"].as_object().unwrap();
+                assert_eq!(row.len(), theirs.len(), "{file} step {step}");
+                for (key, value) in theirs {
+                    assert!(same_value(&row[key], value), "{file} step {step} {key}");
+                }
+            }
+        }
+    }
+    assert_eq!(runs, 3);
 }
