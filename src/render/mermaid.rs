@@ -128,7 +128,7 @@ fn shared_x(lines: &[&Series]) -> Result<Vec<f64>, &'static str> {
     {
         Ok(xs)
     } else {
-        Err("its lines have x values of their own, and mermaid's lines share one x axis")
+        Err("its lines have x values of their own while mermaid's lines share one x axis")
     }
 }
 
