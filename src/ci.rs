@@ -246,6 +246,22 @@ pub enum Event {
 }
 
 impl Event {
+    /// The head commit the event is about: a pull request's head (not its merge commit),
+    /// a merge group's, the pushed tip.
+    pub fn head_sha(&self) -> Option<String> {
+        match self {
+            Event::PullRequest { head_sha, .. } | Event::MergeGroup { head_sha, .. }
+                if !head_sha.is_empty() =>
+            {
+                Some(head_sha.clone())
+            }
+            Event::Push { after, .. } if !after.is_empty() && !is_zero_sha(after) => {
+                Some(after.clone())
+            }
+            _ => None,
+        }
+    }
+
     /// Why this event has nothing to report, if it has not: a closed pull request, a push
     /// that deleted its branch or tag.
     pub fn nothing_to_report(&self) -> Option<String> {
@@ -537,7 +553,7 @@ pub fn parse_event(name: &str, payload: &serde_json::Value) -> Event {
 }
 
 /// The machine a report was produced on.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Machine {
     /// Operating system, version and architecture.
     pub os: String,

@@ -513,7 +513,8 @@ fn numbers_equal(a: Number, b: Number) -> bool {
 }
 
 /// Which way is better for a metric.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Direction {
     /// Larger values are better (accuracy, AUC, F1, ...).
     Higher,

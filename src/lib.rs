@@ -10,6 +10,7 @@ pub mod cli;
 pub mod command;
 pub mod config;
 pub mod diff;
+pub mod error;
 pub mod git;
 pub mod inputs;
 pub mod logger;
@@ -28,9 +29,13 @@ use anyhow::Context as _;
 
 use crate::ci::CiContext;
 use crate::cli::{Cli, Command, MetricsCommand, ParamsCommand, PlotsCommand};
+use crate::config::Plan;
 use crate::git::GitError;
+use crate::publish::bundle::ReadSide;
+use crate::publish::deliver::deliver;
 use crate::publish::http::ApiError;
 use crate::render::dvc;
+use crate::render::report::Report;
 
 /// What a successful run leaves: data for stdout and whether a gate failed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -61,23 +66,8 @@ impl Outcome {
     }
 }
 
-/// An error with the fix to suggest.
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct Failure {
-    /// What went wrong.
-    pub message: String,
-    /// What to do about it.
-    pub hint: Option<String>,
-}
-
-pub(crate) fn fail(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Error {
-    Failure {
-        message: message.into(),
-        hint: Some(hint.into()),
-    }
-    .into()
-}
+pub use crate::error::Failure;
+pub(crate) use crate::error::fail;
 
 /// Prints an error, its causes (each once), and a `hint:` when one is known, to stderr.
 /// Messages may quote inputs: each is one inert line (`render::escape::log_line`).
@@ -104,10 +94,10 @@ pub fn print_error(error: &anyhow::Error) {
             github.hint()
         } else if let Some(write) = cause.downcast_ref::<publish::local::WriteError>() {
             write.hint()
-        } else if cause.downcast_ref::<config::ConfigError>().is_some() {
-            Some("fix the file, or see the `.mlci.toml` section of the README".to_owned())
         } else {
-            None
+            cause
+                .downcast_ref::<config::ConfigError>()
+                .map(|config| config.hint().to_owned())
         }
     });
     if let Some(hint) = hint {
@@ -127,7 +117,11 @@ pub fn run(cli: Cli, ci: &CiContext) -> anyhow::Result<Outcome> {
         None => cwd,
     };
     match command {
-        Command::Report(args) => command::report::report(*args, &dir, ci),
+        Command::Report(args) => match Plan::resolve(*args, &dir, ci)? {
+            Some(plan) => report(plan),
+            None => Ok(Outcome::default()),
+        },
+        Command::Publish(args) => report(Plan::from_bundle(args, &dir, ci)?),
         Command::Metrics {
             command: MetricsCommand::Diff(args),
         } => command::dvc::diff(dvc::Kind::Metrics, args.diff, args.precision, &dir, ci),
@@ -137,26 +131,46 @@ pub fn run(cli: Cli, ci: &CiContext) -> anyhow::Result<Outcome> {
         Command::Plots {
             command: PlotsCommand::Diff(args),
         } => command::dvc::plots_diff(args, &dir, ci),
-        Command::Publish(args) => command::post::publish(args, &dir, ci),
-        Command::Comment(args) => command::post::comment(args, &dir, ci),
+        Command::Comment(args) => command::comment::comment(args, &dir, ci),
         Command::Action => {
             let inputs = ci
                 .github
                 .as_ref()
                 .map(|g| g.inputs.clone())
                 .unwrap_or_default();
-            let argv = command::action::argv(&inputs)?;
-            let cli = <Cli as clap::Parser>::try_parse_from(argv).map_err(|error| {
-                fail(
-                    format!(
-                        "invalid action input: {}",
-                        error.render().to_string().trim()
-                    ),
-                    "check the `with:` values of the mlci step against action.yml",
-                )
-            })?;
             // `argv` starts with `report`, so this does not come back here.
-            run(cli, ci)
+            run(command::action::cli(&inputs)?, ci)
         }
     }
+}
+
+/// The report: read both sides → compare → judge → render (every chart drawn once) →
+/// deliver. `mlci report` and `mlci publish` differ only in their plan.
+pub fn report(plan: Plan) -> anyhow::Result<Outcome> {
+    let Plan {
+        base,
+        head,
+        files,
+        policy,
+        report,
+        delivery,
+    } = plan;
+    // Both sides at once: the base from git objects while the head comes from the disk.
+    let [base_read, head_read] =
+        inputs::read_sides(&files, [base.source.as_ref(), head.source.as_ref()])?;
+    let sides = [
+        ReadSide::of("base", base.source.as_ref(), &base_read),
+        ReadSide::of("head", head.source.as_ref(), &head_read),
+    ];
+    let comparison = diff::compare(base_read, head_read);
+    for line in render::warnings(&comparison, &report.base, &report.head) {
+        log::warn!("{line}");
+    }
+    let judgement = verdict::judge(&comparison, &policy);
+    let report = Report::new(&comparison, &judgement, report)?;
+    let delivered = deliver(&report, &sides, &delivery)?;
+    Ok(Outcome {
+        stdout: delivered.stdout,
+        gate_failed: delivered.gate_failed,
+    })
 }

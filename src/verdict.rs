@@ -19,7 +19,8 @@ use crate::names;
 use crate::stats::{self, Stats};
 
 /// When the gate fails.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum FailOn {
     /// A metric regressed beyond its tolerance, or a check failed.
     Regression,

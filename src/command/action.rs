@@ -26,6 +26,19 @@ pub const INPUTS: &[(&str, &str)] = &[
     ("alpha", "--alpha"),
 ];
 
+/// The `mlci report` command line the inputs stand for, parsed.
+pub fn cli(inputs: &BTreeMap<String, String>) -> anyhow::Result<crate::cli::Cli> {
+    <crate::cli::Cli as clap::Parser>::try_parse_from(argv(inputs)?).map_err(|error| {
+        fail(
+            format!(
+                "invalid action input: {}",
+                error.render().to_string().trim()
+            ),
+            "check the `with:` values of the mlci step against action.yml",
+        )
+    })
+}
+
 /// The `mlci report` arguments the inputs stand for (program name first).
 pub fn argv(inputs: &BTreeMap<String, String>) -> anyhow::Result<Vec<String>> {
     let mut argv = vec!["mlci".to_owned(), "report".to_owned()];

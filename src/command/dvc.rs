@@ -6,13 +6,13 @@ use std::path::Path;
 use crate::Outcome;
 use crate::ci::CiContext;
 use crate::cli::{DiffArgs, LocalImagesArg, PlotsDiffArgs};
-use crate::command::{collect_both, log_warnings, plot_declarations, read_settings, relative_dir};
+use crate::config::sides::{read_settings, relative_dir};
 use crate::diff::{self, Side};
 use crate::git::{self, Directory, Repo};
-use crate::inputs::{self, Discovery, FileSource, Plan, PlotSelection, Selection, paths};
+use crate::inputs::{self, Discovery, FilePlan, FileSource, PlotSelection, Selection, paths};
 use crate::publish;
 use crate::render::chart::ChartOptions;
-use crate::render::plots::ImageMode;
+use crate::render::plots::Links;
 use crate::render::{self, Revision, RevisionKind, dvc};
 
 /// `mlci metrics diff` / `mlci params diff`: DVC's commands, byte for byte.
@@ -79,7 +79,7 @@ pub fn diff(
     } else {
         Selection::Targets(targets.iter().map(|t| paths::join(&cwd, t)).collect())
     };
-    let plan = Plan {
+    let plan = FilePlan {
         discovery: Discovery::Dvc,
         metrics: if kind == dvc::Kind::Metrics {
             selection.clone()
@@ -95,7 +95,7 @@ pub fn diff(
         data: Vec::new(),
         max_file_size: inputs::DEFAULT_MAX_FILE_SIZE,
     };
-    let (base, head) = collect_both(&plan, a.source(), b.source())?;
+    let [base, head] = inputs::read_sides(&plan, [a.source(), b.source()])?;
     log::debug!("read both revisions in {:?}", started.elapsed());
     let failed: Vec<&str> = [(&options.a_label, &base), (&options.b_label, &head)]
         .into_iter()
@@ -152,12 +152,12 @@ pub fn plots_diff(args: PlotsDiffArgs, dir: &Path, ci: &CiContext) -> anyhow::Re
     let b = DvcRevision::open(&repo, &b_label)?;
     // The newer side's `.mlci.toml` adds its `[[plots]]`, as `report` does.
     let settings = read_settings(b.source(), None)?;
-    let plan = Plan {
+    let plan = FilePlan {
         discovery: Discovery::Mlci,
         metrics: Selection::Nothing,
         params: Selection::Nothing,
         plots: if targets.is_empty() {
-            PlotSelection::Discover(plot_declarations(&settings.plots)?)
+            PlotSelection::Discover(settings.plot_declarations()?)
         } else {
             PlotSelection::Targets(targets.iter().map(|t| paths::join(&cwd, t)).collect())
         },
@@ -165,7 +165,7 @@ pub fn plots_diff(args: PlotsDiffArgs, dir: &Path, ci: &CiContext) -> anyhow::Re
         max_file_size: inputs::DEFAULT_MAX_FILE_SIZE,
     };
     let started = std::time::Instant::now();
-    let (base, head) = collect_both(&plan, a.source(), b.source())?;
+    let [base, head] = inputs::read_sides(&plan, [a.source(), b.source()])?;
     log::debug!("read both revisions in {:?}", started.elapsed());
     let comparison = diff::compare(base, head);
     let revision = |label: &str, commit: Option<&str>| Revision {
@@ -181,7 +181,9 @@ pub fn plots_diff(args: PlotsDiffArgs, dir: &Path, ci: &CiContext) -> anyhow::Re
         revision(&a_label, a.commit()),
         revision(&b_label, b.commit()),
     );
-    log_warnings(&comparison, &base_revision, &head_revision);
+    for line in render::warnings(&comparison, &base_revision, &head_revision) {
+        log::warn!("{line}");
+    }
     let options = ChartOptions {
         width: chart_size.0,
         height: chart_size.1,
@@ -189,17 +191,23 @@ pub fn plots_diff(args: PlotsDiffArgs, dir: &Path, ci: &CiContext) -> anyhow::Re
         head_label: b_label.clone(),
         ..ChartOptions::default()
     };
-    let mode = match images {
-        LocalImagesArg::Files => ImageMode::Files,
-        LocalImagesArg::Mermaid => ImageMode::Mermaid,
-        LocalImagesArg::None => ImageMode::None,
+    let links = match images {
+        LocalImagesArg::Files => Links::Relative,
+        LocalImagesArg::Mermaid => Links::Mermaid,
+        LocalImagesArg::None => Links::Omitted,
     };
-    let (sections, assets) = render::plots::sections(&comparison.plots, &options, mode)?;
+    let draw = images == LocalImagesArg::Files;
+    let figures = render::plots::figures(&comparison.plots, &options, draw)?;
     log::debug!("drew the charts in {:?}", started.elapsed());
-    let index = render::markdown::plots_page(&a_label, &b_label, &sections);
+    let index = render::markdown::plots_page(&figures, links, &options);
+    let assets = if draw {
+        render::plots::assets(&figures)
+    } else {
+        Vec::new()
+    };
     let place = publish::local::Place {
-        dir,
-        repo_root: Some(repo.root()),
+        dir: dir.to_path_buf(),
+        repo_root: Some(repo.root().to_path_buf()),
     };
     let path = publish::local::write_plots(&out, &place, &index, &assets)?;
     Ok(Outcome {

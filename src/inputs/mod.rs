@@ -12,15 +12,19 @@ pub mod dvcyaml;
 pub mod extract;
 pub mod glob;
 pub mod json;
+pub mod markdown;
 pub mod paths;
 pub mod plots;
 pub mod protobuf;
 pub mod records;
+pub mod sides;
 pub mod tensorboard;
 pub mod toml;
 pub mod value;
 pub mod wandb;
 pub mod yaml;
+
+pub use sides::read_sides;
 
 use std::fmt;
 
@@ -235,7 +239,7 @@ pub enum PlotSelection {
 
 /// What to read at each revision.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Plan {
+pub struct FilePlan {
     /// How declarations are found.
     pub discovery: Discovery,
     /// Metrics files.
@@ -275,7 +279,7 @@ const DEFAULT_PARAMS_FILE: &str = "params.yaml";
 pub const DVC_YAML: &str = "dvc.yaml";
 
 /// Reads everything the plan names at one revision.
-pub fn collect(plan: &Plan, source: &dyn FileSource) -> Result<Snapshot, SourceError> {
+pub fn collect(plan: &FilePlan, source: &dyn FileSource) -> Result<Snapshot, SourceError> {
     let mut snapshot = Snapshot::default();
     let needs_declarations = matches!(plan.metrics, Selection::Discover(_))
         || matches!(plan.params, Selection::Discover(_))
@@ -598,8 +602,8 @@ mod tests {
     use super::*;
     use crate::model::{Document, Scalar};
 
-    fn discover() -> Plan {
-        Plan {
+    fn discover() -> FilePlan {
+        FilePlan {
             discovery: Discovery::Mlci,
             metrics: Selection::Discover(vec![]),
             params: Selection::Discover(vec![]),
@@ -643,7 +647,7 @@ mod tests {
         assert!(snapshot.metrics.contains_key("dvclive/metrics.json"));
         assert!(snapshot.params.contains_key("dvclive/params.yaml"));
 
-        let dvc_only = Plan {
+        let dvc_only = FilePlan {
             discovery: Discovery::Dvc,
             ..discover()
         };
@@ -658,7 +662,7 @@ mod tests {
             ("eval/a.json", "{}"),
             ("eval/sub/b.yaml", "x: 1"),
         ]);
-        let plan = Plan {
+        let plan = FilePlan {
             discovery: Discovery::Dvc,
             metrics: Selection::Targets(vec![
                 "runs/*/metrics.json".into(),
@@ -687,7 +691,7 @@ mod tests {
     #[test]
     fn a_malformed_file_is_a_problem_with_a_position() {
         let source = Memory::new(&[("m.json", "{\"a\": 1,\n}")]);
-        let plan = Plan {
+        let plan = FilePlan {
             discovery: Discovery::Dvc,
             metrics: Selection::Targets(vec!["m.json".into()]),
             params: Selection::Nothing,

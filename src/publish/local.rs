@@ -12,7 +12,6 @@
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
-use super::Report;
 use crate::inputs::paths;
 use crate::render::plots::Asset;
 
@@ -54,8 +53,6 @@ impl WriteError {
 pub const MARKDOWN_FILE: &str = "report.md";
 /// The HTML preview's name.
 pub const HTML_FILE: &str = "report.html";
-/// The manifest of a `report --collect` bundle.
-pub const MANIFEST_FILE: &str = "manifest.json";
 /// The index file of `mlci plots diff`.
 pub const INDEX_FILE: &str = "index.md";
 /// The marker of a folder mlci owns: the files it wrote there, with their content hashes.
@@ -76,15 +73,15 @@ fn refused(path: &Path, reason: impl Into<String>) -> WriteError {
 }
 
 /// Where an output path is, for the checks of [`OutputDir::claim`].
-#[derive(Debug, Clone)]
-pub struct Place<'a> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
     /// The directory relative paths start from (`-C DIR`, else the current directory).
-    pub dir: &'a Path,
+    pub dir: PathBuf,
     /// The repository's work tree, when there is one.
-    pub repo_root: Option<&'a Path>,
+    pub repo_root: Option<PathBuf>,
 }
 
-impl Place<'_> {
+impl Place {
     /// `path` from [`Place::dir`], with `.` and `..` resolved lexically.
     fn absolute(&self, path: &Path) -> PathBuf {
         let joined = if path.is_absolute() {
@@ -112,13 +109,16 @@ impl Place<'_> {
         let absolute = self.absolute(path);
         let real = |p: &Path| p.canonicalize().unwrap_or_else(|_| self.absolute(p));
         let target = real(&absolute);
-        for protected in [Some(self.dir), self.repo_root].into_iter().flatten() {
+        for protected in [Some(self.dir.as_path()), self.repo_root.as_deref()]
+            .into_iter()
+            .flatten()
+        {
             if real(protected).starts_with(&target) {
                 return Err(refused(
                     path,
                     format!(
                         "it is {} `{}`, or holds it; {what} needs a folder of its own",
-                        if Some(protected) == self.repo_root {
+                        if Some(protected) == self.repo_root.as_deref() {
                             "the repository"
                         } else {
                             "the directory mlci runs in"
@@ -133,7 +133,7 @@ impl Place<'_> {
         }
         // Symlinks are checked below the places a pull request's files can be: the
         // directory mlci runs in and the repository. Above them the path is the user's.
-        let anchors: Vec<PathBuf> = [Some(self.dir), self.repo_root]
+        let anchors: Vec<PathBuf> = [Some(self.dir.as_path()), self.repo_root.as_deref()]
             .into_iter()
             .flatten()
             .map(|p| self.absolute(p))
@@ -177,7 +177,7 @@ pub struct OutputDir {
 impl OutputDir {
     /// Claims `path` (relative to `place.dir`) for `what` (`--out`, say): creates it, or
     /// takes an empty folder or one mlci wrote before. Anything else is refused.
-    pub fn claim(path: &Path, place: &Place<'_>, what: &str) -> Result<OutputDir, WriteError> {
+    pub fn claim(path: &Path, place: &Place, what: &str) -> Result<OutputDir, WriteError> {
         let absolute = place.check(path, what)?;
         let previous = match std::fs::symlink_metadata(&absolute) {
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
@@ -349,14 +349,21 @@ fn digest(bytes: &[u8]) -> String {
     format!("{}:{hash:016x}", bytes.len())
 }
 
-/// Writes the report into its folder; returns the markdown file's path.
-pub fn write(dir: &Path, place: &Place<'_>, report: &Report) -> Result<PathBuf, WriteError> {
+/// Writes the report (its markdown, its HTML preview and the files they link) into its
+/// folder; returns the markdown file's path.
+pub fn write(
+    dir: &Path,
+    place: &Place,
+    markdown: &str,
+    html: &str,
+    assets: &[Asset],
+) -> Result<PathBuf, WriteError> {
     let mut out = OutputDir::claim(dir, place, "--out")?;
-    for asset in &report.assets {
+    for asset in assets {
         out.write(&asset.path, &asset.bytes)?;
     }
-    let markdown = out.write(MARKDOWN_FILE, report.markdown.as_bytes())?;
-    out.write(HTML_FILE, report.html.as_bytes())?;
+    let markdown = out.write(MARKDOWN_FILE, markdown.as_bytes())?;
+    out.write(HTML_FILE, html.as_bytes())?;
     out.finish()?;
     Ok(markdown)
 }
@@ -374,7 +381,7 @@ pub fn append(path: &Path, text: &str) -> Result<(), WriteError> {
 
 /// Writes one file the user named (`--openmetrics FILE`): never into `.git`, never through
 /// a symlink below the directory mlci runs in, never over a folder.
-pub fn write_file(path: &Path, place: &Place<'_>, text: &str) -> Result<(), WriteError> {
+pub fn write_file(path: &Path, place: &Place, text: &str) -> Result<(), WriteError> {
     let absolute = place.check(path, "the file")?;
     if let Some(parent) = absolute.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(io(parent))?;
@@ -391,33 +398,10 @@ pub fn write_file(path: &Path, place: &Place<'_>, text: &str) -> Result<(), Writ
     std::fs::rename(&temporary, &absolute).map_err(io(&absolute))
 }
 
-/// Writes a bundle: the manifest, and for each side the files it was read from (copied
-/// through its source, so nothing outside the repository or under `.git` is copied).
-pub fn write_bundle<'a>(
-    dir: &Path,
-    place: &Place<'_>,
-    manifest: &str,
-    sides: impl IntoIterator<Item = (&'a str, &'a dyn crate::inputs::FileSource, Vec<String>)>,
-) -> Result<PathBuf, WriteError> {
-    let mut out = OutputDir::claim(dir, place, "--collect")?;
-    for (name, source, files) in sides {
-        let reads = source.read_many(&files, crate::inputs::DEFAULT_MAX_FILE_SIZE);
-        for (file, read) in files.iter().zip(reads) {
-            let Ok(Some(bytes)) = read else { continue };
-            if !paths::is_readable(file) {
-                continue;
-            }
-            out.write(&format!("{name}/{file}"), &bytes)?;
-        }
-    }
-    out.write(MANIFEST_FILE, manifest.as_bytes())?;
-    out.finish()
-}
-
 /// Writes `mlci plots diff`'s `index.md` and charts into `dir`; returns the index's path.
 pub fn write_plots(
     dir: &Path,
-    place: &Place<'_>,
+    place: &Place,
     index: &str,
     assets: &[Asset],
 ) -> Result<PathBuf, WriteError> {
@@ -434,10 +418,10 @@ pub fn write_plots(
 mod tests {
     use super::*;
 
-    fn place(dir: &Path) -> Place<'_> {
+    fn place(dir: &Path) -> Place {
         Place {
-            dir,
-            repo_root: Some(dir),
+            dir: dir.to_path_buf(),
+            repo_root: Some(dir.to_path_buf()),
         }
     }
 

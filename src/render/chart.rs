@@ -1995,7 +1995,7 @@ mod tests {
     use super::*;
     use crate::diff;
     use crate::git::Directory;
-    use crate::inputs::{self, Discovery, Plan, PlotSelection, Selection};
+    use crate::inputs::{self, Discovery, FilePlan, PlotSelection, Selection};
     use crate::render::draw;
 
     /// Every plot of `fixtures/plots` (one per template, base against head).
@@ -2012,7 +2012,7 @@ mod tests {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("fixtures")
             .join(folder);
-        let plan = Plan {
+        let plan = FilePlan {
             discovery: Discovery::Mlci,
             metrics: Selection::Nothing,
             params: Selection::Nothing,

@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 
 use crate::ci::Machine;
 use crate::diff::{Comparison, FileDiff, Row, Side, Status};
-use crate::render::plots::PlotSection;
+use crate::render::chart::ChartOptions;
+use crate::render::plots::{Figure, Links};
 use crate::render::{Revision, escape, format, marker};
 use crate::verdict::{Cell, FailOn, Judged, JudgedFile, Judgement, Verdict};
 
@@ -23,8 +24,12 @@ pub struct ReportContext<'a> {
     pub head: &'a Revision,
     /// The machine that produced the run, if it is to be shown.
     pub machine: Option<&'a Machine>,
-    /// The plots, rendered.
-    pub plots: &'a [PlotSection],
+    /// The plots, described and drawn.
+    pub figures: &'a [Figure],
+    /// How their images reach the reader.
+    pub links: Links<'a>,
+    /// The chart settings (the revisions' labels).
+    pub charts: &'a ChartOptions,
     /// Where the full report is when this one is shortened (the job summary).
     pub full_report: Option<&'a str>,
     /// The verdicts and the gate.
@@ -154,7 +159,13 @@ pub fn report_at(comparison: &Comparison, context: &ReportContext<'_>, detail: D
             let full = detail == Detail::Full;
             metrics(&mut out, &context.judgement.files, full);
             data(&mut out, &context.judgement.data);
-            plots(&mut out, context.plots, full);
+            plots(
+                &mut out,
+                context.figures,
+                context.links,
+                context.charts,
+                full,
+            );
             params(&mut out, &comparison.params, full);
             if !full {
                 pointer(
@@ -741,34 +752,42 @@ fn verdict(metric: &Judged) -> String {
 }
 
 /// The page `mlci plots diff` writes: every plot of two revisions.
-pub fn plots_page(a_label: &str, b_label: &str, sections: &[PlotSection]) -> String {
+pub fn plots_page(figures: &[Figure], links: Links<'_>, options: &ChartOptions) -> String {
+    let (a_label, b_label) = (&options.base_label, &options.head_label);
     let mut out = format!(
         "## Plots: {} → {}\n\n",
         escape::inline(a_label),
         escape::inline(b_label)
     );
-    if sections.is_empty() {
+    if figures.is_empty() {
         out.push_str("No plots found at either revision.\n");
         return out;
     }
-    plots(&mut out, sections, true);
+    plots(&mut out, figures, links, options, true);
     out.replacen("### Plots\n\n", "", 1)
 }
 
-fn plots(out: &mut String, sections: &[PlotSection], full: bool) {
-    if sections.is_empty() {
+fn plots(
+    out: &mut String,
+    figures: &[Figure],
+    links: Links<'_>,
+    options: &ChartOptions,
+    full: bool,
+) {
+    if figures.is_empty() {
         return;
     }
     out.push_str("### Plots\n\n");
-    for section in sections {
-        let _ = writeln!(out, "#### {}\n", escape::inline(&section.title));
+    for figure in figures {
+        let _ = writeln!(out, "#### {}\n", escape::inline(&figure.title));
+        let body = figure.body(links, options);
         // Inline mermaid charts are large; images are links.
-        if !section.body.is_empty() && (full || !section.body.starts_with("```")) {
-            out.push_str(section.body.trim_end());
+        if !body.is_empty() && (full || !body.starts_with("```")) {
+            out.push_str(body.trim_end());
             out.push_str("\n\n");
         }
-        if !section.summary.is_empty() {
-            let _ = writeln!(out, "{}\n", section.summary);
+        if !figure.numbers.is_empty() {
+            let _ = writeln!(out, "{}\n", figure.numbers);
         }
     }
 }
@@ -942,7 +961,9 @@ mod tests {
             base,
             head,
             machine: None,
-            plots: &[],
+            figures: &[],
+            links: Links::Relative,
+            charts: Box::leak(Box::new(ChartOptions::default())),
             full_report: None,
             judgement,
         }

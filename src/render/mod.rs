@@ -15,7 +15,11 @@ pub mod mermaid;
 pub mod openmetrics;
 pub mod plots;
 pub mod reference;
+pub mod report;
 pub mod text;
+
+use crate::diff::{Comparison, Side};
+use crate::model::Problem;
 
 /// A revision as the report names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +76,17 @@ impl Revision {
         }
     }
 
+    /// How a chart legend names a side: `base (1a2b3c4)`, `head (working tree)`; just
+    /// `base` for a directory called `base`.
+    pub fn legend(&self, side: &str) -> String {
+        let tag = self.tag();
+        if tag == side {
+            side.to_owned()
+        } else {
+            format!("{side} ({tag})")
+        }
+    }
+
     /// `main (1a2b3c4)`, or just the name.
     pub fn describe(&self) -> String {
         match &self.commit {
@@ -88,4 +103,74 @@ pub fn marker(id: &str, head_commit: Option<&str>) -> String {
         Some(sha) => format!("<!-- mlci:report id={id} head={sha} -->"),
         None => format!("<!-- mlci:report id={id} -->"),
     }
+}
+
+/// What the log says about a comparison: each file that could not be read or looks wrong,
+/// at the side it is from; and a hint when nothing was found at all.
+pub fn warnings(comparison: &Comparison, base: &Revision, head: &Revision) -> Vec<String> {
+    let mut lines: Vec<String> = comparison
+        .warnings
+        .iter()
+        .map(|warning| {
+            let revision = match warning.side {
+                Side::Base => base,
+                Side::Head => head,
+            };
+            match &warning.problem {
+                Problem::Doubtful(_) => format!(
+                    "`{}` at {}: {}",
+                    warning.path,
+                    revision.describe(),
+                    warning.problem
+                ),
+                problem => format!(
+                    "cannot read `{}` at {}: {problem}",
+                    warning.path,
+                    revision.describe()
+                ),
+            }
+        })
+        .collect();
+    if comparison.metrics.is_empty()
+        && comparison.params.is_empty()
+        && comparison.plots.is_empty()
+        && comparison.data.is_empty()
+    {
+        lines.push("no metrics, params or plots found at either revision: name your files with `--targets FILE` or `metrics = [...]` in .mlci.toml (`-v` lists every file read)".to_owned());
+    }
+    lines
+}
+
+/// `markdown` with the destination of each image link that has a URL in `urls` replaced by
+/// it (escaped for where it stands); nothing else changes.
+pub fn relink(
+    markdown: &str,
+    links: &[crate::inputs::markdown::ImageLink],
+    urls: &std::collections::BTreeMap<String, String>,
+) -> String {
+    let mut text = markdown.to_owned();
+    for link in links.iter().rev() {
+        let Some(url) = urls.get(&link.url) else {
+            continue;
+        };
+        let bracketed = markdown[..link.range.start].ends_with('<');
+        let encoded = || {
+            url.replace('<', "%3C")
+                .replace('>', "%3E")
+                .replace(' ', "%20")
+        };
+        let written = if link.html {
+            escape::html(url)
+        } else if bracketed {
+            encoded()
+        } else if url.contains(|c: char| c.is_whitespace() || "()<>".contains(c)) {
+            format!("<{}>", encoded())
+        } else {
+            url.clone()
+        };
+        if text.get(link.range.clone()).is_some() {
+            text.replace_range(link.range.clone(), &written);
+        }
+    }
+    text
 }

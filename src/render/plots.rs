@@ -2,26 +2,29 @@
 //! user's images side by side, per plot; and the image files that go with the markdown.
 //! Charts are drawn in parallel; nothing here touches the disk.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::diff::PlotDiff;
 use crate::model::{Plot, PlotContent};
-use crate::render::chart::{self, ChartOptions};
+use crate::render::chart::{self, Chart, ChartOptions};
 use crate::render::draw::{self, DrawError};
 use crate::render::{escape, mermaid};
 
-/// How charts reach the reader.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ImageMode {
-    /// PNG files, linked relatively (a publisher may host them and rewrite the links).
-    #[default]
-    Files,
-    /// Inline ```` ```mermaid ```` charts: no image hosting at all.
+/// How the images of a report reach the reader, decided where the report is delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Links<'a> {
+    /// Files next to the report, linked relatively (`--dry-run`, the local copy).
+    Relative,
+    /// Hosted: each asset's URL by its relative path (an asset missing from the map is left
+    /// out with a note, never linked where it would be broken).
+    Hosted(&'a BTreeMap<String, String>),
+    /// No hosting: charts as inline ```` ```mermaid ```` where that is honest.
     Mermaid,
-    /// No charts, only the numbers.
-    None,
+    /// No charts; the numbers under each plot remain.
+    Omitted,
 }
 
 /// A file that accompanies the markdown (a chart or a user's image).
@@ -36,91 +39,225 @@ pub struct Asset {
 /// The directory assets live in, relative to the report.
 pub const ASSET_DIR: &str = "plots";
 
-/// One plot as the report shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlotSection {
+/// One plot as the report shows it: described and drawn once, linked however the report
+/// is delivered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figure {
     /// Heading.
     pub title: String,
-    /// Markdown of the chart or images (already escaped).
-    pub body: String,
+    /// The chart, or the user's images.
+    pub view: View,
     /// The numbers (already escaped), possibly empty.
-    pub summary: String,
+    pub numbers: String,
+    /// The other steps of a sequence of per-step images, listed under the shown one.
+    pub other_steps: Vec<String>,
 }
 
-/// Renders every plot of a comparison.
-///
-/// Plots that would carry the same title (dvclive's `roc/train.json` and `roc/test.json`)
-/// get the part of their path that tells them apart, in the heading, the alt text and the
-/// chart. A sequence of per-step images (`pred/0.png` … `pred/39.png`) shows its last step,
-/// base beside head, and lists the other steps by name.
-pub fn sections(
+/// What a figure shows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum View {
+    /// A chart: its description (for mermaid) and, when drawn, its PNG.
+    Chart {
+        /// What a reader sees.
+        chart: Box<Chart>,
+        /// The PNG, when the report needs one.
+        png: Option<Asset>,
+    },
+    /// The user's own image at base and head.
+    Images(Images),
+}
+
+/// A user's image at base and head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Images {
+    /// The same bytes on both sides.
+    Unchanged(Asset),
+    /// Different images, side by side.
+    Changed(Asset, Asset),
+    /// Only at head.
+    Added(Asset),
+    /// Only at base.
+    Removed(Asset),
+    /// At neither side, and why.
+    Unavailable(String),
+}
+
+/// Describes every plot of a comparison and, with `draw`, draws its chart: once, on every
+/// core. Plots that would carry the same title (dvclive's `roc/train.json` and
+/// `roc/test.json`) get the part of their path that tells them apart, in the heading, the
+/// alt text and the chart. A sequence of per-step images (`pred/0.png` … `pred/39.png`)
+/// shows its last step, base beside head, and lists the other steps by name.
+pub fn figures(
     plots: &[PlotDiff],
     options: &ChartOptions,
-    mode: ImageMode,
-) -> Result<(Vec<PlotSection>, Vec<Asset>), DrawError> {
+    draw: bool,
+) -> Result<Vec<Figure>, DrawError> {
     let (plots, steps) = fold_steps(plots);
     let plots = distinct_titles(plots);
-    let rendered = render_all(&plots, options, mode)?;
+    let rendered = render_all(&plots, options, draw)?;
+    let drawn = rendered.iter().filter(|(_, png)| png.is_some()).count();
+    log::debug!("drew {drawn} charts");
     let mut used_names = Vec::new();
-    let mut sections = Vec::new();
-    let mut assets = Vec::new();
+    let mut figures = Vec::new();
     for (plot, (chart, png)) in plots.iter().zip(rendered) {
         let title = plot_title(plot);
         let name = unique_name(&plot.id, &mut used_names);
-        if let Some(images) = image_pair(plot) {
-            let others = steps
-                .iter()
-                .find(|(shown, _)| *shown == plot.id)
-                .map(|(_, others)| others.as_slice())
-                .unwrap_or_default();
-            let mut body = if mode == ImageMode::Files {
-                let (body, files) = images_body(&name, images, options);
-                assets.extend(files);
-                body
-            } else {
-                // Without hosting, a link to an image would be broken where it is posted.
-                "_Image not shown: images need hosting (`--images git-ref` on GitHub, `upload` on GitLab)._".to_owned()
-            };
-            if !others.is_empty() {
-                let _ = write!(
-                    body,
-                    "\n\n<details><summary>{} more {} of this sequence</summary>\n\n{}\n\n</details>",
-                    others.len(),
-                    if others.len() == 1 { "step" } else { "steps" },
-                    others
-                        .iter()
-                        .map(|id| escape::inline(id))
-                        .collect::<Vec<_>>()
-                        .join(" · ")
-                );
-            }
-            sections.push(PlotSection {
+        let other_steps = steps
+            .iter()
+            .find(|(shown, _)| *shown == plot.id)
+            .map(|(_, others)| others.clone())
+            .unwrap_or_default();
+        if let Some(pair) = image_pair(plot) {
+            figures.push(Figure {
                 title,
-                body,
-                summary: String::new(),
+                view: View::Images(images(&name, pair)),
+                numbers: String::new(),
+                other_steps,
             });
             continue;
         }
-        let Some(chart) = chart.as_ref() else {
+        let Some(chart) = chart else {
             continue;
         };
-        let body = match (mode, png) {
-            (ImageMode::Files, Some(png)) => {
-                let path = format!("{ASSET_DIR}/{name}.png");
-                let body = format!("![{}]({path})", escape::inline(&title));
-                assets.push(Asset { path, bytes: png });
-                body
-            }
-            (ImageMode::Mermaid, _) => mermaid::chart(chart).unwrap_or_default(),
-            _ => String::new(),
-        };
-        sections.push(PlotSection {
+        figures.push(Figure {
             title,
-            body,
-            summary: escape::inline(&chart::summary(plot, chart)),
+            numbers: escape::inline(&chart::summary(plot, &chart)),
+            view: View::Chart {
+                chart: Box::new(chart),
+                png: png.map(|bytes| Asset {
+                    path: format!("{ASSET_DIR}/{name}.png"),
+                    bytes,
+                }),
+            },
+            other_steps,
         });
     }
-    Ok((sections, assets))
+    Ok(figures)
+}
+
+/// Every file the figures link, for a local folder or for hosting.
+pub fn assets(figures: &[Figure]) -> Vec<Asset> {
+    figures.iter().flat_map(Figure::assets).cloned().collect()
+}
+
+impl Figure {
+    /// The files this figure links.
+    pub fn assets(&self) -> Vec<&Asset> {
+        match &self.view {
+            View::Chart { png, .. } => png.iter().collect(),
+            View::Images(Images::Changed(base, head)) => vec![base, head],
+            View::Images(Images::Unchanged(one) | Images::Added(one) | Images::Removed(one)) => {
+                vec![one]
+            }
+            View::Images(Images::Unavailable(_)) => Vec::new(),
+        }
+    }
+
+    /// The figure's markdown under its heading, its images linked as `links` says.
+    pub fn body(&self, links: Links<'_>, options: &ChartOptions) -> String {
+        let mut body = match &self.view {
+            View::Chart { chart, png } => match (links, png) {
+                (Links::Mermaid, _) => mermaid::chart(chart).unwrap_or_default(),
+                (Links::Omitted, _) | (_, None) => String::new(),
+                (links, Some(png)) => match url(links, png) {
+                    Some(url) => format!("![{}]({url})", escape::inline(&self.title)),
+                    None => NOT_HOSTED.to_owned(),
+                },
+            },
+            View::Images(images) => images_body(images, links, options),
+        };
+        if !self.other_steps.is_empty() {
+            let _ = write!(
+                body,
+                "\n\n<details><summary>{} more {} of this sequence</summary>\n\n{}\n\n</details>",
+                self.other_steps.len(),
+                if self.other_steps.len() == 1 {
+                    "step"
+                } else {
+                    "steps"
+                },
+                self.other_steps
+                    .iter()
+                    .map(|id| escape::inline(id))
+                    .collect::<Vec<_>>()
+                    .join(" · ")
+            );
+        }
+        body
+    }
+}
+
+/// What stands where a hosted image has no URL.
+const NOT_HOSTED: &str = "_Image not shown: it was not hosted._";
+
+/// What stands where images cannot be linked at all.
+const NEEDS_HOSTING: &str =
+    "_Image not shown: images need hosting (`--images git-ref` on GitHub, `upload` on GitLab)._";
+
+/// Where an asset is, for the markdown: its relative path or its hosted URL.
+fn url(links: Links<'_>, asset: &Asset) -> Option<String> {
+    match links {
+        Links::Relative => Some(asset.path.clone()),
+        Links::Hosted(urls) => urls.get(&asset.path).cloned(),
+        Links::Mermaid | Links::Omitted => None,
+    }
+}
+
+fn plot_title(plot: &PlotDiff) -> String {
+    plot.head
+        .as_ref()
+        .or(plot.base.as_ref())
+        .and_then(|p| p.title.clone())
+        .unwrap_or_else(|| plot.id.clone())
+}
+
+/// A chart and, when drawn, its PNG.
+type Rendered = (Option<chart::Chart>, Option<Vec<u8>>);
+
+/// Describes (and draws) every chart, on every core: each worker takes the next plot
+/// until none is left, so one heavy plot does not hold up the others.
+fn render_all(
+    plots: &[PlotDiff],
+    options: &ChartOptions,
+    draw: bool,
+) -> Result<Vec<Rendered>, DrawError> {
+    let render = |plot: &PlotDiff| -> Result<Rendered, DrawError> {
+        let chart = chart::chart(plot, options);
+        let png = match &chart {
+            Some(chart) if draw && image_pair(plot).is_none() => Some(draw::png(chart)?),
+            _ => None,
+        };
+        Ok((chart, png))
+    };
+    let workers = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(plots.len());
+    if workers <= 1 {
+        return plots.iter().map(render).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let results: Vec<Mutex<Option<Result<Rendered, DrawError>>>> =
+        plots.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(plot) = plots.get(index) else { break };
+                    let result = render(plot);
+                    *results[index].lock().unwrap_or_else(|p| p.into_inner()) = Some(result);
+                }
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|slot| {
+            slot.into_inner()
+                .unwrap_or_else(|p| p.into_inner())
+                .expect("every plot was rendered")
+        })
+        .collect()
 }
 
 /// The step of a per-step image, and its id with the step taken out: the last run of
@@ -232,63 +369,6 @@ fn distinguishing(ids: &[&str]) -> Vec<String> {
         .collect()
 }
 
-fn plot_title(plot: &PlotDiff) -> String {
-    plot.head
-        .as_ref()
-        .or(plot.base.as_ref())
-        .and_then(|p| p.title.clone())
-        .unwrap_or_else(|| plot.id.clone())
-}
-
-/// A chart and, in file mode, its PNG.
-type Rendered = (Option<chart::Chart>, Option<Vec<u8>>);
-
-/// Describes and draws every chart, on every core: each worker takes the next plot until
-/// none is left, so one heavy plot does not hold up the others.
-fn render_all(
-    plots: &[PlotDiff],
-    options: &ChartOptions,
-    mode: ImageMode,
-) -> Result<Vec<Rendered>, DrawError> {
-    let render = |plot: &PlotDiff| -> Result<Rendered, DrawError> {
-        let chart = chart::chart(plot, options);
-        let png = match (&chart, mode) {
-            (Some(chart), ImageMode::Files) => Some(draw::png(chart)?),
-            _ => None,
-        };
-        Ok((chart, png))
-    };
-    let workers = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(plots.len());
-    if workers <= 1 {
-        return plots.iter().map(render).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let results: Vec<Mutex<Option<Result<Rendered, DrawError>>>> =
-        plots.iter().map(|_| Mutex::new(None)).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(plot) = plots.get(index) else { break };
-                    let result = render(plot);
-                    *results[index].lock().unwrap_or_else(|p| p.into_inner()) = Some(result);
-                }
-            });
-        }
-    });
-    results
-        .into_iter()
-        .map(|slot| {
-            slot.into_inner()
-                .unwrap_or_else(|p| p.into_inner())
-                .expect("every plot was rendered")
-        })
-        .collect()
-}
-
 /// A file name from a plot id: lower-case letters, digits and dashes, unique in the report.
 fn unique_name(id: &str, used: &mut Vec<String>) -> String {
     let mut name = String::new();
@@ -360,58 +440,57 @@ fn extension(file: &str) -> String {
         .unwrap_or_else(|| "png".to_owned())
 }
 
+/// A user's image at base and head, as assets named after the plot.
+fn images(name: &str, (base, head): (ImageSide<'_>, ImageSide<'_>)) -> Images {
+    let asset = |side: &str, file: &str, bytes: &[u8]| Asset {
+        path: format!("{ASSET_DIR}/{name}-{side}.{}", extension(file)),
+        bytes: bytes.to_vec(),
+    };
+    match (present(&base), present(&head)) {
+        (Some((_, b)), Some((file, h))) if b == h => Images::Unchanged(asset("head", file, h)),
+        (Some((bf, b)), Some((hf, h))) => {
+            Images::Changed(asset("base", bf, b), asset("head", hf, h))
+        }
+        (None, Some((file, h))) => Images::Added(asset("head", file, h)),
+        (Some((file, b)), None) => Images::Removed(asset("base", file, b)),
+        (None, None) => Images::Unavailable(
+            problem(&head)
+                .or_else(|| problem(&base))
+                .unwrap_or_else(|| "missing".to_owned()),
+        ),
+    }
+}
+
 /// A user's image at base and head: side by side, once when the bytes are equal, marked
-/// added or removed when one side has none.
-fn images_body(
-    name: &str,
-    (base, head): (ImageSide<'_>, ImageSide<'_>),
-    options: &ChartOptions,
-) -> (String, Vec<Asset>) {
-    let mut assets = Vec::new();
-    let mut link = |side: &str, file: &str, bytes: &[u8], fill: bool| {
-        let path = format!("{ASSET_DIR}/{name}-{side}.{}", extension(file));
-        assets.push(Asset {
-            path: path.clone(),
-            bytes: bytes.to_vec(),
-        });
-        // Side by side, each image fills its half; alone, it keeps its own size.
-        let width = if fill { " width=\"100%\"" } else { "" };
-        format!(
-            "<img src=\"{}\" alt=\"{side}\"{width}>",
-            escape::html(&path)
-        )
+/// added or removed when one side has none; a note where images cannot be linked.
+fn images_body(images: &Images, links: Links<'_>, options: &ChartOptions) -> String {
+    // Side by side, each image fills its half; alone, it keeps its own size.
+    let link = |side: &str, asset: &Asset, fill: bool| match url(links, asset) {
+        Some(url) => {
+            let width = if fill { " width=\"100%\"" } else { "" };
+            format!("<img src=\"{}\" alt=\"{side}\"{width}>", escape::html(&url))
+        }
+        None => NOT_HOSTED.to_owned(),
     };
     let base_label = escape::inline(&options.base_label);
     let head_label = escape::inline(&options.head_label);
-    let body = match (present(&base), present(&head)) {
-        (Some((_, b)), Some((file, h))) if b == h => {
-            format!("Unchanged.\n\n{}", link("head", file, h, false))
-        }
-        (Some((bf, b)), Some((hf, h))) => {
-            let mut text = String::new();
-            let _ = write!(
-                text,
-                "| {base_label} | {head_label} |\n|:-:|:-:|\n| {} | {} |",
-                link("base", bf, b, true),
-                link("head", hf, h, true)
-            );
-            text
-        }
-        (None, Some((file, h))) => {
-            format!("Added in {head_label}.\n\n{}", link("head", file, h, false))
-        }
-        (Some((file, b)), None) => format!(
-            "Removed in {head_label}.\n\n{}",
-            link("base", file, b, false)
+    match (images, links) {
+        (Images::Unavailable(why), _) => format!("Not available: {}.", escape::inline(why)),
+        // Without hosting, a link to an image would be broken where it is posted.
+        (_, Links::Mermaid | Links::Omitted) => NEEDS_HOSTING.to_owned(),
+        (Images::Unchanged(head), _) => format!("Unchanged.\n\n{}", link("head", head, false)),
+        (Images::Changed(base, head), _) => format!(
+            "| {base_label} | {head_label} |\n|:-:|:-:|\n| {} | {} |",
+            link("base", base, true),
+            link("head", head, true)
         ),
-        (None, None) => {
-            let why = problem(&head)
-                .or_else(|| problem(&base))
-                .unwrap_or_else(|| "missing".to_owned());
-            format!("Not available: {}.", escape::inline(&why))
+        (Images::Added(head), _) => {
+            format!("Added in {head_label}.\n\n{}", link("head", head, false))
         }
-    };
-    (body, assets)
+        (Images::Removed(base), _) => {
+            format!("Removed in {head_label}.\n\n{}", link("base", base, false))
+        }
+    }
 }
 
 #[cfg(test)]

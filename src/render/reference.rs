@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use clap::CommandFactory as _;
 
 use crate::cli::Cli;
-use crate::config::{DATA_KEYS, KEYS, METRIC_KEYS, PLOT_KEYS};
+use crate::config::settings::{DATA_KEYS, KEYS, METRIC_KEYS, PLOT_KEYS};
 
 /// Where the generated text goes in the README.
 pub const START: &str =

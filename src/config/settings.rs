@@ -24,7 +24,7 @@ use crate::diff::Direction;
 use crate::inputs::ParseError;
 use crate::inputs::dvcyaml::PlotDeclaration;
 use crate::inputs::value::Value;
-use crate::verdict::{DataRule, FailOn, Policy, Rule, Tolerance};
+use crate::verdict::FailOn;
 
 /// The contents of `.mlci.toml`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -46,7 +46,7 @@ pub struct Settings {
     #[serde(default)]
     pub plots: Vec<PlotSetting>,
     /// When the gate fails: `regression`, `change` or `never`.
-    pub fail_on: Option<String>,
+    pub fail_on: Option<FailOn>,
     /// Significance level of the t-test on metrics with several values.
     pub alpha: Option<f64>,
     /// Rules for metrics: direction, bounds, tolerance.
@@ -70,7 +70,7 @@ pub struct MetricSetting {
     /// A metric key or glob, or `FILE:KEY`.
     pub name: String,
     /// `higher` or `lower`.
-    pub direction: Option<String>,
+    pub direction: Option<Direction>,
     /// Lowest acceptable head value.
     pub min: Option<f64>,
     /// Highest acceptable head value.
@@ -124,16 +124,22 @@ pub struct PlotSetting {
 
 impl PlotSetting {
     /// The equivalent `dvc.yaml` declaration, or why there is none.
-    pub fn declaration(&self) -> Result<PlotDeclaration, String> {
+    pub fn declaration(&self) -> Result<PlotDeclaration, ConfigError> {
         let id = match (&self.path, &self.name) {
             (Some(path), None) => path.clone(),
             (None, Some(name)) => name.clone(),
-            _ => return Err("a plot needs exactly one of `path` or `name`".to_owned()),
+            (path, name) => {
+                return Err(ConfigError::Plot {
+                    plot: path.clone().or(name.clone()).unwrap_or_default(),
+                    problem: "needs exactly one of `path` or `name`",
+                });
+            }
         };
         if self.name.is_some() && !matches!(self.y, Some(toml::Value::Table(_))) {
-            return Err(format!(
-                "plot `{id}`: a named plot needs `y` as a table of file = field"
-            ));
+            return Err(ConfigError::Plot {
+                plot: id,
+                problem: "is named, so it needs `y` as a table of file = field",
+            });
         }
         let mut properties = Vec::new();
         for (key, value) in [("x", &self.x), ("y", &self.y)] {
@@ -176,20 +182,78 @@ fn from_toml(value: &toml::Value) -> Value {
     }
 }
 
-/// A configuration file that cannot be used.
-#[derive(Debug, thiserror::Error)]
-#[error("invalid configuration `{path}`: {error}")]
-pub struct ConfigError {
-    /// The file, relative to the repository root.
-    pub path: String,
-    /// Where and why.
-    pub error: ParseError,
+/// A configuration that cannot be used: which setting, and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ConfigError {
+    /// The file is not TOML, or holds a key or a value of a type mlci does not know.
+    #[error("invalid configuration `{path}`: {error}")]
+    Parse {
+        /// The file, relative to the repository root.
+        path: String,
+        /// Where and why.
+        error: ParseError,
+    },
+    /// A `[[metric]]` table or a `--rule` with a value that does not fit its key.
+    #[error("{rule}: {key} {problem}")]
+    Rule {
+        /// `metric `NAME``, or the `--rule` as written.
+        rule: String,
+        /// The key.
+        key: String,
+        /// What it should be, and what it was.
+        problem: String,
+    },
+    /// A `[[plots]]` table that declares no plot.
+    #[error("invalid configuration: plot `{plot}` {problem}")]
+    Plot {
+        /// Its path or name.
+        plot: String,
+        /// What is missing.
+        problem: &'static str,
+    },
+    /// A `[[data]]` check with a value that does not fit its key.
+    #[error("invalid configuration: data `{path}`: {key} {problem}")]
+    Data {
+        /// The data file.
+        path: String,
+        /// The key.
+        key: String,
+        /// What it should be, and what it was.
+        problem: String,
+    },
+    /// A top-level setting (or its flag) with a value that does not fit.
+    #[error("invalid configuration: {key} {problem}")]
+    Value {
+        /// The key.
+        key: &'static str,
+        /// What it should be, and what it was.
+        problem: String,
+    },
+    /// A report id that cannot go into a hidden marker and a ref name.
+    #[error("invalid report id `{0}`: use 1 to 64 letters, digits, `-`, `_` or `.`")]
+    Id(String),
+}
+
+impl ConfigError {
+    /// The fix to suggest.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            ConfigError::Parse { .. } => {
+                "fix the file, or see the `.mlci.toml` section of the README"
+            }
+            ConfigError::Rule { .. } => "see \"Verdicts and gates\" in the README",
+            ConfigError::Plot { .. } | ConfigError::Data { .. } | ConfigError::Value { .. } => {
+                "see the `.mlci.toml` section of the README"
+            }
+            ConfigError::Id(_) => "set `--id`, or `id` in .mlci.toml",
+        }
+    }
 }
 
 impl Settings {
     /// Parses `.mlci.toml`.
     pub fn parse(path: &str, bytes: &[u8]) -> Result<Settings, ConfigError> {
-        let error = |error: ParseError| ConfigError {
+        let error = |error: ParseError| ConfigError::Parse {
             path: path.to_owned(),
             error,
         };
@@ -367,17 +431,25 @@ impl Settings {
     }
 
     /// `max_file_size` in bytes (the default when unset).
-    pub fn max_file_size(&self) -> Result<u64, String> {
+    pub fn max_file_size(&self) -> Result<u64, ConfigError> {
         match &self.max_file_size {
             None => Ok(crate::inputs::DEFAULT_MAX_FILE_SIZE),
             Some(toml::Value::Integer(n)) if *n > 0 => Ok(*n as u64),
-            Some(toml::Value::String(text)) => parse_size(text).ok_or_else(|| {
-                format!("max_file_size `{text}` is not a size (`64 MiB`, `1 GB`, `1048576`)")
+            Some(toml::Value::String(text)) if parse_size(text).is_some() => {
+                Ok(parse_size(text).unwrap_or_default())
+            }
+            Some(other) => Err(ConfigError::Value {
+                key: "max_file_size",
+                problem: format!(
+                    "is a positive number of bytes or a size such as \"64 MiB\", not {other:?}"
+                ),
             }),
-            Some(other) => Err(format!(
-                "max_file_size must be a positive number of bytes or a size such as \"64 MiB\", not {other:?}"
-            )),
         }
+    }
+
+    /// The `[[plots]]` tables as `dvc.yaml` declarations.
+    pub fn plot_declarations(&self) -> Result<Vec<PlotDeclaration>, ConfigError> {
+        self.plots.iter().map(PlotSetting::declaration).collect()
     }
 }
 
@@ -403,228 +475,13 @@ pub fn parse_size(text: &str) -> Option<u64> {
     (bytes >= 1.0 && bytes.is_finite()).then_some(bytes as u64)
 }
 
-impl MetricSetting {
-    /// Parses a `--rule`: `NAME key=value ...` with the keys of `[[metric]]`; `required`
-    /// and `finite` may stand alone (`--rule 'test.loss direction=lower max_regression=2% finite'`).
-    pub fn parse_rule(text: &str) -> Result<MetricSetting, String> {
-        let mut words = text.split_whitespace();
-        let name = words
-            .next()
-            .ok_or_else(|| "an empty --rule: write `NAME key=value ...`".to_owned())?;
-        let mut setting = MetricSetting {
-            name: name.to_owned(),
-            ..MetricSetting::default()
-        };
-        for word in words {
-            let (key, value) = word.split_once('=').unwrap_or((word, "true"));
-            let number = || {
-                value
-                    .parse::<f64>()
-                    .map_err(|_| format!("--rule `{text}`: `{key}` needs a number, got `{value}`"))
-            };
-            let boolean = || match value {
-                "true" => Ok(true),
-                "false" => Ok(false),
-                _ => Err(format!(
-                    "--rule `{text}`: `{key}` is true or false, got `{value}`"
-                )),
-            };
-            match key {
-                "direction" => setting.direction = Some(value.to_owned()),
-                "min" => setting.min = Some(number()?),
-                "max" => setting.max = Some(number()?),
-                "max_regression" => {
-                    setting.max_regression = Some(match value.parse::<f64>() {
-                        Ok(n) => toml::Value::Float(n),
-                        Err(_) => toml::Value::String(value.to_owned()),
-                    });
-                }
-                "required" => setting.required = Some(boolean()?),
-                "finite" => setting.finite = Some(boolean()?),
-                other => {
-                    return Err(format!(
-                        "--rule `{text}`: unknown key `{other}` (direction, min, max, max_regression, required, finite)"
-                    ));
-                }
-            }
-        }
-        Ok(setting)
-    }
-
-    /// The rule this setting stands for, or what is wrong with it.
-    pub fn rule(&self) -> Result<Rule, String> {
-        let direction = match self.direction.as_deref() {
-            None => None,
-            Some("higher") => Some(Direction::Higher),
-            Some("lower") => Some(Direction::Lower),
-            Some(other) => {
-                return Err(format!(
-                    "metric `{}`: direction is `higher` or `lower`, not `{other}`",
-                    self.name
-                ));
-            }
-        };
-        Ok(Rule {
-            pattern: self.name.clone(),
-            direction,
-            min: self.min,
-            max: self.max,
-            max_regression: self
-                .max_regression
-                .as_ref()
-                .map(|v| amount(v, &format!("metric `{}`: max_regression", self.name)))
-                .transpose()?
-                .map(|a| match a {
-                    Amount::Absolute(x) => Tolerance::Absolute(x),
-                    Amount::Relative(x) => Tolerance::Relative(x),
-                }),
-            required: self.required.unwrap_or(false),
-            finite: self.finite.unwrap_or(false),
-        })
-    }
-}
-
-impl DataSetting {
-    /// The checks this table configures, or what is wrong with it.
-    pub fn rule(&self) -> Result<DataRule, String> {
-        let what = |key: &str| format!("data `{}`: {key}", self.path);
-        let no_missing = match &self.no_missing {
-            None | Some(toml::Value::Boolean(false)) => None,
-            Some(toml::Value::Boolean(true)) => Some(Vec::new()),
-            Some(toml::Value::Array(items)) => Some(
-                items
-                    .iter()
-                    .map(|item| {
-                        item.as_str()
-                            .map(str::to_owned)
-                            .ok_or_else(|| format!("{} lists column names", what("no_missing")))
-                    })
-                    .collect::<Result<Vec<String>, String>>()?,
-            ),
-            Some(_) => {
-                return Err(format!(
-                    "{} is true or a list of columns",
-                    what("no_missing")
-                ));
-            }
-        };
-        let mut range = Vec::new();
-        for (column, [low, high]) in self.range.iter().flatten() {
-            if low.is_nan() || high.is_nan() || low > high {
-                return Err(format!(
-                    "{} of `{column}`: [{low}, {high}] is empty",
-                    what("range")
-                ));
-            }
-            range.push((column.clone(), *low, *high));
-        }
-        Ok(DataRule {
-            path: self.path.clone(),
-            no_missing,
-            range,
-            types_unchanged: self.types_unchanged.unwrap_or(false),
-            max_row_change: self
-                .max_row_change
-                .as_ref()
-                .map(|v| amount(v, &what("max_row_change")))
-                .transpose()?
-                .map(|a| match a {
-                    Amount::Absolute(x) => Tolerance::Absolute(x),
-                    Amount::Relative(x) => Tolerance::Relative(x),
-                }),
-        })
-    }
-}
-
-/// A number, or a percentage written as `"2%"`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Amount {
-    /// As written.
-    Absolute(f64),
-    /// A fraction (`"2%"` is 0.02).
-    Relative(f64),
-}
-
-/// Reads an [`Amount`]: a number, a numeric string, or a string ending in `%`.
-pub fn amount(value: &toml::Value, what: &str) -> Result<Amount, String> {
-    let bad = || {
-        let shown = match value {
-            toml::Value::String(text) => format!("\"{text}\""),
-            toml::Value::Integer(i) => i.to_string(),
-            toml::Value::Float(f) => f.to_string(),
-            other => format!("a {}", other.type_str()),
-        };
-        format!("{what} is a non-negative number or a percentage like \"2%\", got {shown}")
-    };
-    let amount = match value {
-        toml::Value::Integer(i) => Amount::Absolute(*i as f64),
-        toml::Value::Float(f) => Amount::Absolute(*f),
-        toml::Value::String(text) => match text.trim().strip_suffix('%') {
-            Some(pct) => Amount::Relative(pct.trim().parse::<f64>().map_err(|_| bad())? / 100.0),
-            None => Amount::Absolute(text.trim().parse::<f64>().map_err(|_| bad())?),
-        },
-        _ => return Err(bad()),
-    };
-    match amount {
-        Amount::Absolute(x) | Amount::Relative(x) if x.is_finite() && x >= 0.0 => Ok(amount),
-        _ => Err(bad()),
-    }
-}
-
-impl Settings {
-    /// The verdict policy: the `[[metric]]` rules and `rules` from flags (flags first, so
-    /// an exact `--rule` wins over the file's), `repeats`, `alpha`, and `fail_on` (flag,
-    /// else file, else `regression` when anything is configured, else `never`).
-    pub fn policy(
-        &self,
-        rules: &[MetricSetting],
-        fail_on: Option<&str>,
-        alpha: Option<f64>,
-    ) -> Result<Policy, String> {
-        let rules = rules
-            .iter()
-            .chain(&self.metric)
-            .map(MetricSetting::rule)
-            .collect::<Result<Vec<Rule>, String>>()?;
-        let configured = !rules.is_empty() || !self.data.is_empty();
-        let fail_on = match fail_on.or(self.fail_on.as_deref()) {
-            Some("regression") => FailOn::Regression,
-            Some("change") => FailOn::Change,
-            Some("never") => FailOn::Never,
-            Some(other) => {
-                return Err(format!(
-                    "fail_on is `regression`, `change` or `never`, not `{other}`"
-                ));
-            }
-            None if configured => FailOn::Regression,
-            None => FailOn::Never,
-        };
-        let alpha = alpha.or(self.alpha).unwrap_or(0.05);
-        if !(alpha > 0.0 && alpha < 1.0) {
-            return Err(format!("alpha is between 0 and 1, not {alpha}"));
-        }
-        let data = self
-            .data
-            .iter()
-            .map(DataSetting::rule)
-            .collect::<Result<Vec<DataRule>, String>>()?;
-        Ok(Policy {
-            rules,
-            data,
-            repeats: self.repeats.clone(),
-            fail_on,
-            alpha,
-        })
-    }
-}
-
 /// The report title when none is configured.
 pub const DEFAULT_TITLE: &str = "mlci report";
 /// The report id when none is configured.
 pub const DEFAULT_ID: &str = "default";
 
 /// Checks a report id: it goes into a hidden HTML comment and a git ref name.
-pub fn validate_id(id: &str) -> Result<String, String> {
+pub fn validate_id(id: &str) -> Result<String, ConfigError> {
     let valid = !id.is_empty()
         && id.len() <= 64
         && id
@@ -634,9 +491,7 @@ pub fn validate_id(id: &str) -> Result<String, String> {
     if valid {
         Ok(id.to_owned())
     } else {
-        Err(format!(
-            "invalid report id `{id}`: use 1 to 64 letters, digits, `-`, `_` or `.`"
-        ))
+        Err(ConfigError::Id(id.to_owned()))
     }
 }
 
@@ -647,7 +502,10 @@ mod tests {
     /// The fields serde expects, from the error an unknown key gets.
     fn expected_fields(toml_text: &str) -> Vec<String> {
         let error = Settings::parse(".mlci.toml", toml_text.as_bytes()).unwrap_err();
-        let message = error.error.to_string();
+        let ConfigError::Parse { error, .. } = error else {
+            panic!("not a parse error: {error}")
+        };
+        let message = error.to_string();
         let list = message
             .split("expected one of ")
             .nth(1)
@@ -750,59 +608,8 @@ y = { "eval/train.json" = "tpr", "eval/test.json" = "tpr" }
     #[test]
     fn unknown_keys_are_errors_with_a_position() {
         let err = Settings::parse(".mlci.toml", b"title = \"x\"\nmetrix = []\n").unwrap_err();
-        assert_eq!(err.error.line, 2);
+        assert!(matches!(&err, ConfigError::Parse { error, .. } if error.line == 2));
         assert!(err.to_string().contains("unknown field `metrix`"), "{err}");
-    }
-
-    #[test]
-    fn rules_from_the_file_and_from_flags() {
-        let settings = Settings::parse(
-            ".mlci.toml",
-            b"[[metric]]\nname = \"*loss*\"\ndirection = \"lower\"\nmax_regression = \"2%\"\n",
-        )
-        .unwrap();
-        let flag =
-            MetricSetting::parse_rule("test.roc_auc min=0.9 max_regression=0.01 finite").unwrap();
-        let policy = settings.policy(&[flag], None, None).unwrap();
-        assert_eq!(
-            policy.fail_on,
-            FailOn::Regression,
-            "rules configured: gate on"
-        );
-        assert_eq!(policy.rules.len(), 2);
-        assert_eq!(policy.rules[0].min, Some(0.9));
-        assert!(policy.rules[0].finite);
-        assert_eq!(
-            policy.rules[0].max_regression,
-            Some(Tolerance::Absolute(0.01))
-        );
-        assert_eq!(
-            policy.rules[1].max_regression,
-            Some(Tolerance::Relative(0.02))
-        );
-        assert_eq!(policy.rules[1].direction, Some(Direction::Lower));
-        let plain = Settings::default().policy(&[], None, None).unwrap();
-        assert_eq!(
-            plain.fail_on,
-            FailOn::Never,
-            "nothing configured: never fails"
-        );
-        assert!(MetricSetting::parse_rule("x colour=red").is_err());
-        assert!(MetricSetting::parse_rule("x min=high").is_err());
-        assert!(
-            Settings::default()
-                .policy(&[], Some("sometimes"), None)
-                .is_err()
-        );
-        let bad = MetricSetting {
-            name: "x".into(),
-            max_regression: Some(toml::Value::String("-3%".into())),
-            ..MetricSetting::default()
-        };
-        assert_eq!(
-            bad.rule().unwrap_err(),
-            "metric `x`: max_regression is a non-negative number or a percentage like \"2%\", got \"-3%\""
-        );
     }
 
     #[test]
