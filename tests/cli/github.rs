@@ -286,6 +286,30 @@ fn a_pull_request_gets_one_comment_updated_in_place_on_every_push() {
 }
 
 #[test]
+fn every_chart_is_drawn_once_per_post() {
+    let job = Job::new();
+    // A post writes the local copy, hosts the charts, fills the job summary and fits the
+    // comment: all of them from one drawing.
+    let run = job.report(&["-vv"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let stderr = run.stderr();
+    let draws: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.starts_with("debug: drew "))
+        .collect();
+    let charts = job.fake.refs()["refs/mlci/pr-7"].clone();
+    let hosted = job
+        .fake
+        .commit_files(&charts)
+        .iter()
+        .filter(|f| f.ends_with(".png"))
+        .count();
+    assert!(hosted > 0);
+    assert_eq!(draws, [format!("debug: drew {hosted} charts")], "{stderr}");
+    job.fake.assert_valid();
+}
+
+#[test]
 fn our_comment_is_found_past_the_first_page_and_quotes_of_it_are_left_alone() {
     let job = Job::new();
     for i in 0..250 {
