@@ -19,10 +19,13 @@ use serde_json::{Value, json};
 use crate::ci::{Secret, WorkflowRun};
 use crate::publish::Thread;
 use crate::publish::http::{
-    ApiError, Forge, MAX_BODY, Network, Policy, Reply, Retry, body_json, error_chain, record,
+    ApiError, Forge, Network, NoAnswer, Reply, Retry, RetryPolicy, header, take_chunk,
 };
 use crate::publish::sticky::{Comment, Conversation};
 use crate::render::plots::Asset;
+
+/// GitHub's rate-limit headers: retry-after, requests remaining, reset time.
+const RATE_LIMIT_HEADERS: [&str; 3] = ["retry-after", "x-ratelimit-remaining", "x-ratelimit-reset"];
 
 /// A GitHub client for one repository.
 pub struct GitHub {
@@ -31,7 +34,7 @@ pub struct GitHub {
     owner: String,
     name: String,
     server_url: String,
-    policy: Policy,
+    policy: RetryPolicy,
     /// One line per request, for `-v` and the tests.
     transcript: std::cell::RefCell<Vec<String>>,
 }
@@ -91,7 +94,7 @@ impl GitHub {
             owner: owner.to_owned(),
             name: name.to_owned(),
             server_url: server_url.trim_end_matches('/').to_owned(),
-            policy: Policy::new(Forge::GitHub, network),
+            policy: RetryPolicy::new(Forge::GitHub, network),
             transcript: std::cell::RefCell::new(Vec::new()),
         })
     }
@@ -120,12 +123,14 @@ impl GitHub {
             })
     }
 
-    /// One attempt, body included, within [`Policy::attempt_budget`]: the reply, or why
-    /// there was none. The body is read up to [`MAX_BODY`] bytes.
-    fn send_once(&self, method: &Method, url: &str, body: Option<&Value>) -> Result<Reply, String> {
-        let Some(budget) = self.policy.attempt_budget() else {
-            return Err("the network deadline has passed".into());
-        };
+    /// One attempt: the reply, its body read up to
+    /// [`MAX_BODY`](crate::publish::http::MAX_BODY) bytes, or why there was none.
+    fn send_once(
+        &self,
+        method: &Method,
+        url: &str,
+        body: Option<&Value>,
+    ) -> Result<Reply, NoAnswer> {
         let request = http::Request::builder()
             .method(method.clone())
             .uri(url)
@@ -137,60 +142,38 @@ impl GitHub {
         let request = self
             .crab
             .build_request(request, body)
-            .map_err(|e| error_chain(&e))?;
+            .map_err(|e| NoAnswer::from_error(&e))?;
         let attempt = async {
             let response = self
                 .crab
                 .execute(request)
                 .await
-                .map_err(|e| error_chain(&e))?;
-            let status = response.status().as_u16();
-            let header = |name: &str| {
-                response
-                    .headers()
-                    .get(name)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned)
-            };
-            let number = |name: &str| header(name).and_then(|v| v.trim().parse::<u64>().ok());
-            let next = header("link").as_deref().and_then(next_link);
-            let (retry_after, remaining, reset) = (
-                number("retry-after"),
-                number("x-ratelimit-remaining"),
-                number("x-ratelimit-reset"),
-            );
-            let mut body = response.into_body();
+                .map_err(|e| NoAnswer::from_error(&e))?;
+            let (parts, mut body) = response.into_parts();
             let mut bytes = Vec::new();
             while let Some(frame) = body.frame().await {
-                let frame = frame.map_err(|e| error_chain(&e))?;
+                let frame = frame.map_err(|e| NoAnswer::from_error(&e))?;
                 if let Some(data) = frame.data_ref() {
-                    if bytes.len() + data.len() > MAX_BODY {
-                        return Err(format!("the answer is larger than {MAX_BODY} bytes"));
-                    }
-                    bytes.extend_from_slice(data);
+                    take_chunk(&mut bytes, data)?;
                 }
             }
-            Ok(Reply {
-                status,
+            let next = header(&parts.headers, "link")
+                .as_deref()
+                .and_then(next_link);
+            Ok(Reply::new(
+                parts.status.as_u16(),
+                &parts.headers,
+                RATE_LIMIT_HEADERS,
                 next,
-                json: body_json(String::from_utf8_lossy(&bytes).into_owned()),
-                retry_after,
-                remaining,
-                reset,
-            })
+                &bytes,
+            ))
         };
-        let result = self.runtime.block_on(async {
-            tokio::time::timeout(budget, attempt)
-                .await
-                .unwrap_or_else(|_| Err(format!("no complete answer within {budget:.1?}")))
-        });
-        record(
+        self.policy.attempt(
+            &self.runtime,
             &self.transcript,
-            method.as_str(),
-            url,
-            result.as_ref().ok().map(|r| r.status),
-        );
-        result
+            (method.as_str(), url),
+            attempt,
+        )
     }
 
     /// Every page of a list, following `Link: rel="next"`.

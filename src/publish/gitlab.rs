@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::ci::Secret;
 use crate::publish::Thread;
 use crate::publish::http::{
-    ApiError, Forge, MAX_BODY, Network, Policy, Reply, Retry, body_json, error_chain, record,
+    ApiError, Forge, Network, NoAnswer, Reply, Retry, RetryPolicy, error_chain, header, take_chunk,
 };
 use crate::publish::sticky::{Comment, Conversation};
 use crate::render::plots::Asset;
@@ -23,8 +23,11 @@ use crate::render::plots::Asset;
 /// What a token needs to post: GitLab answers 403 without saying.
 const API_SCOPE: &str = "the `api` scope and at least the Reporter role";
 
+/// GitLab's rate-limit headers: retry-after, requests remaining, reset time.
+const RATE_LIMIT_HEADERS: [&str; 3] = ["retry-after", "ratelimit-remaining", "ratelimit-reset"];
+
 /// A request body.
-enum Body<'a> {
+enum RequestBody<'a> {
     None,
     Json(&'a Value),
     /// One file as the `file` part of a multipart form.
@@ -45,7 +48,7 @@ pub struct GitLab {
     /// The project's web page, for links.
     project_url: String,
     token: Secret,
-    policy: Policy,
+    policy: RetryPolicy,
     /// One line per request, for `-v` and the tests.
     transcript: std::cell::RefCell<Vec<String>>,
 }
@@ -118,7 +121,7 @@ impl GitLab {
             project: encode_project(project),
             project_url: project_url.trim_end_matches('/').to_owned(),
             token: token.clone(),
-            policy: Policy::new(Forge::GitLab, network),
+            policy: RetryPolicy::new(Forge::GitLab, network),
             transcript: std::cell::RefCell::new(Vec::new()),
         })
     }
@@ -136,7 +139,7 @@ impl GitLab {
         &self,
         method: Method,
         url: &str,
-        body: Body<'_>,
+        body: RequestBody<'_>,
         mode: Retry,
     ) -> Result<Reply, ApiError> {
         self.policy
@@ -145,52 +148,33 @@ impl GitLab {
             })
     }
 
-    /// One attempt: the reply, or why there was none.
-    fn send_once(&self, method: &Method, url: &str, body: &Body<'_>) -> Result<Reply, String> {
-        let mut request = self
+    /// One attempt: the reply, its body read up to
+    /// [`MAX_BODY`](crate::publish::http::MAX_BODY) bytes, or why there was none.
+    fn send_once(
+        &self,
+        method: &Method,
+        url: &str,
+        body: &RequestBody<'_>,
+    ) -> Result<Reply, NoAnswer> {
+        let request = self
             .client
             .request(method.clone(), url)
             .header("PRIVATE-TOKEN", self.token.expose())
             .header(reqwest::header::ACCEPT, "application/json");
-        match body {
-            Body::None => {}
-            Body::Json(value) => {
-                request = request
-                    .header(reqwest::header::CONTENT_TYPE, "application/json")
-                    .body(value.to_string());
-            }
-            Body::File { name, bytes } => {
-                let (content_type, form) = multipart(name, bytes);
-                request = request
-                    .header(reqwest::header::CONTENT_TYPE, content_type)
-                    .body(form);
-            }
-        }
-        let Some(budget) = self.policy.attempt_budget() else {
-            return Err("the network deadline has passed".into());
+        let request = match body {
+            RequestBody::None => request,
+            RequestBody::Json(value) => request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(value.to_string()),
+            RequestBody::File { name, bytes } => request.multipart(form(name, bytes)),
         };
         let attempt = async {
-            let mut response = request.send().await.map_err(|e| error_chain(&e))?;
+            let mut response = request.send().await.map_err(|e| NoAnswer::from_error(&e))?;
             let status = response.status().as_u16();
-            let header = |name: &str| {
-                response
-                    .headers()
-                    .get(name)
-                    .and_then(|v| v.to_str().ok())
-                    .map(|v| v.trim().to_owned())
-                    .filter(|v| !v.is_empty())
-            };
-            let number = |name: &str| header(name).and_then(|v| v.parse::<u64>().ok());
-            // Pagination: `x-next-page`, empty or absent on the last page.
-            let next = header("x-next-page").map(|page| with_page(url, &page));
-            let (retry_after, remaining, reset) = (
-                number("retry-after"),
-                number("ratelimit-remaining"),
-                number("ratelimit-reset"),
-            );
+            let headers = response.headers().clone();
             if (300..400).contains(&status) {
                 // Final, not retried: the same request would be sent to the same place.
-                let to = header("location").unwrap_or_default();
+                let to = header(&headers, "location").unwrap_or_default();
                 return Ok(Reply {
                     status,
                     json: Value::String(format!(
@@ -201,46 +185,42 @@ impl GitLab {
                 });
             }
             let mut bytes = Vec::new();
-            while let Some(chunk) = response.chunk().await.map_err(|e| error_chain(&e))? {
-                if bytes.len() + chunk.len() > MAX_BODY {
-                    return Err(format!("the answer is larger than {MAX_BODY} bytes"));
-                }
-                bytes.extend_from_slice(&chunk);
-            }
-            Ok(Reply {
-                status,
-                next,
-                json: body_json(String::from_utf8_lossy(&bytes).into_owned()),
-                retry_after,
-                remaining,
-                reset,
-            })
-        };
-        let result = self.runtime.block_on(async {
-            tokio::time::timeout(budget, attempt)
+            while let Some(chunk) = response
+                .chunk()
                 .await
-                .unwrap_or_else(|_| Err(format!("no complete answer within {budget:.1?}")))
-        });
-        record(
+                .map_err(|e| NoAnswer::from_error(&e))?
+            {
+                take_chunk(&mut bytes, &chunk)?;
+            }
+            // Pagination: `x-next-page`, empty or absent on the last page.
+            let next = header(&headers, "x-next-page").map(|page| with_page(url, &page));
+            Ok(Reply::new(
+                status,
+                &headers,
+                RATE_LIMIT_HEADERS,
+                next,
+                &bytes,
+            ))
+        };
+        self.policy.attempt(
+            &self.runtime,
             &self.transcript,
-            method.as_str(),
-            url,
-            result.as_ref().ok().map(|r| r.status),
-        );
-        result
+            (method.as_str(), url),
+            attempt,
+        )
     }
 
     /// Every page of a list (100 a page).
     fn list(&self, first: String) -> Result<Vec<Value>, ApiError> {
         self.policy.paginate(first, |url| {
-            self.send(Method::GET, url, Body::None, Retry::Idempotent)
+            self.send(Method::GET, url, RequestBody::None, Retry::Idempotent)
         })
     }
 
     /// The token's username, to tell our notes from quotes of them.
     pub fn current_user(&self) -> Result<String, ApiError> {
         let url = format!("{}/user", self.api_url);
-        let reply = self.send(Method::GET, &url, Body::None, Retry::Idempotent)?;
+        let reply = self.send(Method::GET, &url, RequestBody::None, Retry::Idempotent)?;
         Ok(reply.json["username"]
             .as_str()
             .unwrap_or_default()
@@ -250,7 +230,7 @@ impl GitLab {
     /// The head commit of a merge request now.
     pub fn merge_request_head(&self, iid: u64) -> Result<String, ApiError> {
         let url = self.project_path(&format!("/merge_requests/{iid}"));
-        let reply = self.send(Method::GET, &url, Body::None, Retry::Idempotent)?;
+        let reply = self.send(Method::GET, &url, RequestBody::None, Retry::Idempotent)?;
         Ok(reply.json["sha"].as_str().unwrap_or_default().to_owned())
     }
 
@@ -278,7 +258,7 @@ impl GitLab {
             let reply = self.send(
                 Method::POST,
                 &url,
-                Body::File {
+                RequestBody::File {
                     name,
                     bytes: &file.bytes,
                 },
@@ -392,7 +372,7 @@ impl Conversation for GitLabThread<'_> {
             let reply = self.gitlab.send(
                 Method::POST,
                 &list,
-                Body::Json(&json!({ "note": body })),
+                RequestBody::Json(&json!({ "note": body })),
                 Retry::Create,
             )?;
             return Ok(Comment {
@@ -408,7 +388,7 @@ impl Conversation for GitLabThread<'_> {
         let reply = self.gitlab.send(
             Method::POST,
             &list,
-            Body::Json(&json!({ "body": body })),
+            RequestBody::Json(&json!({ "body": body })),
             Retry::Create,
         )?;
         self.note_of(&reply.json, &page)
@@ -421,7 +401,7 @@ impl Conversation for GitLabThread<'_> {
         let reply = self.gitlab.send(
             Method::PUT,
             &url,
-            Body::Json(&json!({ "body": body })),
+            RequestBody::Json(&json!({ "body": body })),
             Retry::Idempotent,
         )?;
         self.note_of(&reply.json, &page)
@@ -433,7 +413,7 @@ impl Conversation for GitLabThread<'_> {
         match self.gitlab.send(
             Method::DELETE,
             &format!("{list}/{id}"),
-            Body::None,
+            RequestBody::None,
             Retry::Idempotent,
         ) {
             Ok(_) | Err(ApiError::Status { status: 404, .. }) => Ok(()),
@@ -480,45 +460,27 @@ fn with_page(url: &str, page: &str) -> String {
     format!("{base}?{}", pairs.join("&"))
 }
 
-/// A multipart form with one part, `file`: its content type (with the boundary) and bytes.
-fn multipart(name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
-    // A boundary that does not occur in the file.
-    let mut boundary = String::from("mlci-form-boundary-7c2d9e");
-    while bytes
-        .windows(boundary.len())
-        .any(|w| w == boundary.as_bytes())
-    {
-        boundary.push('x');
-    }
-    let file_name: String = name
-        .chars()
-        .map(|c| {
-            if c == '"' || c == '\\' || c.is_control() {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect();
-    let content_type = if name.ends_with(".svg") {
-        "image/svg+xml"
-    } else if name.ends_with(".jpg") || name.ends_with(".jpeg") {
-        "image/jpeg"
-    } else if name.ends_with(".gif") {
-        "image/gif"
-    } else {
-        "image/png"
+/// A multipart form with one part, `file`, typed by its name's extension (any case).
+fn form(name: &str, bytes: &[u8]) -> reqwest::multipart::Form {
+    let extension = name
+        .rsplit('.')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let mime = match extension.as_str() {
+        "svg" => "image/svg+xml",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        _ => "image/png",
     };
-    let mut body = Vec::with_capacity(bytes.len() + 256);
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: {content_type}\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
+    let part = reqwest::multipart::Part::bytes(bytes.to_vec())
+        .file_name(name.to_owned())
+        .mime_str(mime)
+        .unwrap_or_else(|_| {
+            reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_owned())
+        });
+    reqwest::multipart::Form::new().part("file", part)
 }
 
 #[cfg(test)]
@@ -542,17 +504,5 @@ mod tests {
             server_of("https://host/gitlab/api/v4"),
             "https://host/gitlab"
         );
-    }
-
-    #[test]
-    fn a_multipart_form_has_one_file_part_and_a_boundary_not_in_the_file() {
-        let file = b"--mlci-form-boundary-7c2d9e inside";
-        let (content_type, body) = multipart("loss \"x\".png", file);
-        let boundary = content_type.split("boundary=").nth(1).unwrap();
-        assert_eq!(boundary, "mlci-form-boundary-7c2d9ex");
-        let text = String::from_utf8_lossy(&body);
-        assert!(text.starts_with(&format!("--{boundary}\r\n")));
-        assert!(text.contains("name=\"file\"; filename=\"loss _x_.png\""));
-        assert!(text.ends_with(&format!("\r\n--{boundary}--\r\n")));
     }
 }

@@ -1,10 +1,11 @@
 //! What the forge clients share: network settings, the retry policy, and the error type.
 //!
 //! Each client sends one attempt its own way (octocrab for GitHub, reqwest for GitLab) and
-//! hands back a `Reply`; `Policy::send` decides whether to retry, how long to wait
+//! hands back a `Reply`; `RetryPolicy::send` decides whether to retry, how long to wait
 //! (exponential backoff with jitter; `Retry-After` and rate-limit reset headers win), and
 //! stops at a bound on attempts and on the total time.
 
+use std::cell::RefCell;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -228,6 +229,27 @@ pub(crate) struct Reply {
 }
 
 impl Reply {
+    /// A reply from its status, headers and body. `limits` names the forge's rate-limit
+    /// headers: retry-after, requests remaining, reset time.
+    pub(crate) fn new(
+        status: u16,
+        headers: &http::HeaderMap,
+        limits: [&str; 3],
+        next: Option<String>,
+        body: &[u8],
+    ) -> Reply {
+        let number = |name: &str| header(headers, name).and_then(|v| v.parse::<u64>().ok());
+        let [retry_after, remaining, reset] = limits.map(number);
+        Reply {
+            status,
+            json: body_json(String::from_utf8_lossy(body).into_owned()),
+            next,
+            retry_after,
+            remaining,
+            reset,
+        }
+    }
+
     /// The forge's error message: GitHub's `message`, GitLab's `message` (a string or an
     /// object of field errors) or `error`, or the text of a body that is not JSON.
     pub(crate) fn message(&self) -> String {
@@ -245,6 +267,37 @@ impl Reply {
     }
 }
 
+/// Why an attempt got no answer (a connection, TLS or timeout failure, a body too large).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NoAnswer(pub(crate) String);
+
+impl NoAnswer {
+    /// From an error and its causes.
+    pub(crate) fn from_error(error: &dyn std::error::Error) -> NoAnswer {
+        NoAnswer(error_chain(error))
+    }
+}
+
+/// A header's value, trimmed; `None` when absent, empty or not text.
+pub(crate) fn header(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// Adds a chunk of a body to `bytes`, up to [`MAX_BODY`] in all.
+pub(crate) fn take_chunk(bytes: &mut Vec<u8>, chunk: &[u8]) -> Result<(), NoAnswer> {
+    if bytes.len() + chunk.len() > MAX_BODY {
+        return Err(NoAnswer(format!(
+            "the answer is larger than {MAX_BODY} bytes"
+        )));
+    }
+    bytes.extend_from_slice(chunk);
+    Ok(())
+}
+
 /// How a request may be retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Retry {
@@ -255,9 +308,10 @@ pub(crate) enum Retry {
     Create,
 }
 
-/// The retry policy of one client: its settings and when its run started.
+/// The retry policy of one client: its settings and when its run started. (The verdict's
+/// policy is `verdict::Policy`.)
 #[derive(Debug)]
-pub(crate) struct Policy {
+pub(crate) struct RetryPolicy {
     pub(crate) forge: Forge,
     pub(crate) network: Network,
     pub(crate) started: Instant,
@@ -269,10 +323,10 @@ pub(crate) const MAX_BODY: usize = 48 << 20;
 /// The most pages a list follows (20,000 comments at 100 a page).
 pub(crate) const MAX_PAGES: usize = 200;
 
-impl Policy {
+impl RetryPolicy {
     /// A policy whose clock starts now.
-    pub(crate) fn new(forge: Forge, network: Network) -> Policy {
-        Policy {
+    pub(crate) fn new(forge: Forge, network: Network) -> RetryPolicy {
+        RetryPolicy {
             forge,
             network,
             started: Instant::now(),
@@ -332,15 +386,43 @@ impl Policy {
         }
     }
 
-    /// Sends with retries: `once` makes one attempt and returns the reply, or the transport
-    /// failure's text.
+    /// Runs one attempt (the request and its whole body) on `runtime` within
+    /// [`RetryPolicy::attempt_budget`], and adds it to the transcript.
+    pub(crate) fn attempt(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+        transcript: &RefCell<Vec<String>>,
+        (method, url): (&str, &str),
+        attempt: impl Future<Output = Result<Reply, NoAnswer>>,
+    ) -> Result<Reply, NoAnswer> {
+        let Some(budget) = self.attempt_budget() else {
+            return Err(NoAnswer("the network deadline has passed".into()));
+        };
+        let result = runtime.block_on(async {
+            tokio::time::timeout(budget, attempt)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(NoAnswer(format!("no complete answer within {budget:.1?}")))
+                })
+        });
+        record(
+            transcript,
+            method,
+            url,
+            result.as_ref().ok().map(|r| r.status),
+        );
+        result
+    }
+
+    /// Sends with retries: `once` makes one attempt and returns the reply, or why there was
+    /// none.
     pub(crate) fn send(
         &self,
         method: &str,
         url: &str,
         mode: Retry,
         permission: Option<&'static str>,
-        mut once: impl FnMut() -> Result<Reply, String>,
+        mut once: impl FnMut() -> Result<Reply, NoAnswer>,
     ) -> Result<Reply, ApiError> {
         let mut attempt = 0;
         loop {
@@ -371,7 +453,7 @@ impl Policy {
                         _ => return Err(error),
                     }
                 }
-                Err(message) => {
+                Err(NoAnswer(message)) => {
                     let error = ApiError::Transport {
                         forge: self.forge,
                         method: method.to_owned(),
@@ -609,7 +691,7 @@ mod tests {
 
     #[test]
     fn lists_must_be_lists_and_end() {
-        let policy = Policy::new(Forge::GitHub, Network::default());
+        let policy = RetryPolicy::new(Forge::GitHub, Network::default());
         let page = |json: Value, next: Option<&str>| Reply {
             status: 200,
             json,
@@ -659,7 +741,7 @@ mod tests {
 
     #[test]
     fn a_create_is_not_repeated_after_a_server_error_but_a_read_is() {
-        let policy = Policy::new(
+        let policy = RetryPolicy::new(
             Forge::GitHub,
             Network {
                 backoff: Duration::from_millis(1),

@@ -149,8 +149,9 @@ fn a_merge_request_gets_one_note_with_uploaded_charts_updated_in_place() {
     // The chart was uploaded, and the note links it absolutely through the project URL.
     let uploads = job.fake.uploads();
     assert_eq!(uploads.len(), 1, "{uploads:?}");
-    let (secret, name, _) = &uploads[0];
+    let (secret, name, _, part_type) = &uploads[0];
     assert!(name.ends_with(".png"), "{name}");
+    assert_eq!(part_type, "image/png");
     assert!(
         body.contains(&format!("({SERVER}/group/model/uploads/{secret}/{name})")),
         "{body}"
@@ -341,6 +342,41 @@ fn mlci_comment_posts_a_file_to_the_merge_request() {
             "{SERVER}/group/model/-/merge_requests/12#note_{}",
             ours[0].0
         )
+    );
+    job.fake.assert_valid();
+}
+
+#[test]
+fn mlci_comment_uploads_images_typed_by_their_extension_in_any_case() {
+    let job = Job::new();
+    let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"/>";
+    job.repo.write("notes/ROC.SVG", svg);
+    job.repo.write("notes/photo.JPeG", "not really a jpeg");
+    job.repo
+        .write("notes/summary.md", "![roc](ROC.SVG) ![photo](photo.JPeG)\n");
+    let run = job.run(
+        &["comment", "notes/summary.md", "--id", "notes"],
+        &job.merge_request_env(),
+    );
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let mut types: Vec<(String, String)> = job
+        .fake
+        .uploads()
+        .into_iter()
+        .map(|(_, name, _, part_type)| (name, part_type))
+        .collect();
+    types.sort();
+    assert_eq!(
+        types,
+        [
+            ("ROC.SVG".to_owned(), "image/svg+xml".to_owned()),
+            ("photo.JPeG".to_owned(), "image/jpeg".to_owned()),
+        ]
+    );
+    let body = &job.ours()[0].1;
+    assert!(
+        !body.contains("](ROC.SVG)"),
+        "linked where it was uploaded: {body}"
     );
     job.fake.assert_valid();
 }

@@ -52,7 +52,8 @@ struct State {
     notes: BTreeMap<u64, Vec<Note>>,
     commit_comments: BTreeMap<String, Vec<(String, String)>>,
     merge_requests: BTreeMap<u64, String>,
-    uploads: Vec<(String, String, usize)>,
+    /// Each upload: its secret, file name, size and the part's Content-Type.
+    uploads: Vec<(String, String, usize, String)>,
     faults: Vec<(String, String, Fault)>,
     seen: Vec<String>,
     violations: Vec<String>,
@@ -128,7 +129,7 @@ impl FakeGitLab {
     }
 
     /// Uploads: (secret, file name, size).
-    pub fn uploads(&self) -> Vec<(String, String, usize)> {
+    pub fn uploads(&self) -> Vec<(String, String, usize, String)> {
         self.state().uploads.clone()
     }
 
@@ -510,10 +511,12 @@ impl Server {
                     .get("content-type")
                     .cloned()
                     .unwrap_or_default();
-                let (name, size) = multipart_file(&request.body, &content_type).unwrap();
+                let (name, size, part_type) = multipart_file(&request.body, &content_type).unwrap();
                 state.next_id += 1;
                 let secret = format!("{:032x}", state.next_id);
-                state.uploads.push((secret.clone(), name.clone(), size));
+                state
+                    .uploads
+                    .push((secret.clone(), name.clone(), size, part_type));
                 let alt = name.rsplit_once('.').map_or(name.as_str(), |(a, _)| a);
                 let url = format!("/uploads/{secret}/{name}");
                 Response::json(
@@ -597,8 +600,8 @@ fn check_text(body: &Value, field: &str) -> Result<(), (u16, String)> {
     }
 }
 
-/// The one part of a multipart form, `file`: its file name and size.
-fn multipart_file(body: &[u8], content_type: &str) -> Result<(String, usize), String> {
+/// The one part of a multipart form, `file`: its file name, size and Content-Type.
+fn multipart_file(body: &[u8], content_type: &str) -> Result<(String, usize, String), String> {
     let boundary = content_type
         .strip_prefix("multipart/form-data")
         .and_then(|rest| rest.split("boundary=").nth(1))
@@ -637,5 +640,13 @@ fn multipart_file(body: &[u8], content_type: &str) -> Result<(String, usize), St
         .and_then(|rest| rest.split('"').next())
         .filter(|n| !n.is_empty())
         .ok_or("the `file` part needs a filename")?;
-    Ok((name.to_owned(), content.len().saturating_sub(2)))
+    let part_type = head
+        .lines()
+        .find_map(|l| {
+            let (key, value) = l.split_once(':')?;
+            key.eq_ignore_ascii_case("content-type")
+                .then(|| value.trim().to_owned())
+        })
+        .ok_or("the `file` part needs a Content-Type")?;
+    Ok((name.to_owned(), content.len().saturating_sub(2), part_type))
 }
