@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use crate::ci::{Secret, WorkflowRun};
 use crate::publish::Thread;
 use crate::publish::http::{
-    ApiError, Forge, Network, NoAnswer, Reply, Retry, RetryPolicy, header, take_chunk,
+    ApiError, Forge, Network, NoAnswer, Reply, Retry, Session, header, take_chunk,
 };
 use crate::publish::sticky::{Comment, Conversation};
 use crate::render::plots::Asset;
@@ -29,14 +29,11 @@ const RATE_LIMIT_HEADERS: [&str; 3] = ["retry-after", "x-ratelimit-remaining", "
 
 /// A GitHub client for one repository.
 pub struct GitHub {
-    runtime: tokio::runtime::Runtime,
+    session: Session,
     crab: Octocrab,
     owner: String,
     name: String,
     server_url: String,
-    policy: RetryPolicy,
-    /// One line per request, for `-v` and the tests.
-    transcript: std::cell::RefCell<Vec<String>>,
 }
 
 impl std::fmt::Debug for GitHub {
@@ -72,12 +69,9 @@ impl GitHub {
             .split_once('/')
             .filter(|(o, n)| !o.is_empty() && !n.is_empty() && !n.contains('/'))
             .ok_or_else(|| setup(format!("`{repository}` is not OWNER/NAME")))?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| setup(e.to_string()))?;
+        let session = Session::new(Forge::GitHub, network).map_err(|e| setup(e.to_string()))?;
         let crab = {
-            let _guard = runtime.enter();
+            let _guard = session.runtime.enter();
             Octocrab::builder()
                 .base_uri(api_url)
                 .map_err(|e| setup(e.to_string()))?
@@ -89,19 +83,17 @@ impl GitHub {
                 .map_err(|e| setup(e.to_string()))?
         };
         Ok(GitHub {
-            runtime,
+            session,
             crab,
             owner: owner.to_owned(),
             name: name.to_owned(),
             server_url: server_url.trim_end_matches('/').to_owned(),
-            policy: RetryPolicy::new(Forge::GitHub, network),
-            transcript: std::cell::RefCell::new(Vec::new()),
         })
     }
 
     /// The requests made so far: `METHOD path -> status`.
     pub fn transcript(&self) -> Vec<String> {
-        self.transcript.borrow().clone()
+        self.session.transcript()
     }
 
     fn repo_path(&self, rest: &str) -> String {
@@ -117,7 +109,8 @@ impl GitHub {
         mode: Retry,
         permission: Option<&'static str>,
     ) -> Result<Reply, ApiError> {
-        self.policy
+        self.session
+            .policy
             .send(method.as_str(), url, mode, permission, || {
                 self.send_once(&method, url, body)
             })
@@ -168,17 +161,12 @@ impl GitHub {
                 &bytes,
             ))
         };
-        self.policy.attempt(
-            &self.runtime,
-            &self.transcript,
-            (method.as_str(), url),
-            attempt,
-        )
+        self.session.attempt((method.as_str(), url), attempt)
     }
 
     /// Every page of a list, following `Link: rel="next"`.
     fn list(&self, first: String, permission: &'static str) -> Result<Vec<Value>, ApiError> {
-        self.policy.paginate(first, |url| {
+        self.session.policy.paginate(first, |url| {
             self.send(Method::GET, url, None, Retry::Idempotent, Some(permission))
         })
     }

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::ci::Secret;
 use crate::publish::Thread;
 use crate::publish::http::{
-    ApiError, Forge, Network, NoAnswer, Reply, Retry, RetryPolicy, error_chain, header, take_chunk,
+    ApiError, Forge, Network, NoAnswer, Reply, Retry, Session, error_chain, header, take_chunk,
 };
 use crate::publish::sticky::{Comment, Conversation};
 use crate::render::plots::Asset;
@@ -39,7 +39,7 @@ enum RequestBody<'a> {
 
 /// A GitLab client for one project.
 pub struct GitLab {
-    runtime: tokio::runtime::Runtime,
+    session: Session,
     client: reqwest::Client,
     /// `https://host/api/v4` (a sub-path on some instances), no trailing slash.
     api_url: String,
@@ -48,9 +48,6 @@ pub struct GitLab {
     /// The project's web page, for links.
     project_url: String,
     token: Secret,
-    policy: RetryPolicy,
-    /// One line per request, for `-v` and the tests.
-    transcript: std::cell::RefCell<Vec<String>>,
 }
 
 impl std::fmt::Debug for GitLab {
@@ -86,12 +83,9 @@ impl GitLab {
                 "no project: pass --repo GROUP/PROJECT or an id".into(),
             ));
         }
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| setup(e.to_string()))?;
+        let session = Session::new(Forge::GitLab, network).map_err(|e| setup(e.to_string()))?;
         let client = {
-            let _guard = runtime.enter();
+            let _guard = session.runtime.enter();
             reqwest::Client::builder()
                 .user_agent(concat!("mlci/", env!("CARGO_PKG_VERSION")))
                 .connect_timeout(network.request_timeout)
@@ -115,20 +109,18 @@ impl GitLab {
                 .map_err(|e| setup(error_chain(&e)))?
         };
         Ok(GitLab {
-            runtime,
+            session,
             client,
             api_url: api_url.trim_end_matches('/').to_owned(),
             project: encode_project(project),
             project_url: project_url.trim_end_matches('/').to_owned(),
             token: token.clone(),
-            policy: RetryPolicy::new(Forge::GitLab, network),
-            transcript: std::cell::RefCell::new(Vec::new()),
         })
     }
 
     /// The requests made so far: `METHOD path -> status`.
     pub fn transcript(&self) -> Vec<String> {
-        self.transcript.borrow().clone()
+        self.session.transcript()
     }
 
     fn project_path(&self, rest: &str) -> String {
@@ -142,7 +134,8 @@ impl GitLab {
         body: RequestBody<'_>,
         mode: Retry,
     ) -> Result<Reply, ApiError> {
-        self.policy
+        self.session
+            .policy
             .send(method.as_str(), url, mode, Some(API_SCOPE), || {
                 self.send_once(&method, url, &body)
             })
@@ -202,17 +195,12 @@ impl GitLab {
                 &bytes,
             ))
         };
-        self.policy.attempt(
-            &self.runtime,
-            &self.transcript,
-            (method.as_str(), url),
-            attempt,
-        )
+        self.session.attempt((method.as_str(), url), attempt)
     }
 
     /// Every page of a list (100 a page).
     fn list(&self, first: String) -> Result<Vec<Value>, ApiError> {
-        self.policy.paginate(first, |url| {
+        self.session.policy.paginate(first, |url| {
             self.send(Method::GET, url, RequestBody::None, Retry::Idempotent)
         })
     }

@@ -317,6 +317,62 @@ pub(crate) struct RetryPolicy {
     pub(crate) started: Instant,
 }
 
+/// What each forge client holds besides its HTTP client: a current-thread runtime, the
+/// retry policy, and the transcript of its requests.
+#[derive(Debug)]
+pub(crate) struct Session {
+    /// Runs the requests.
+    pub(crate) runtime: tokio::runtime::Runtime,
+    /// Retries, waits and the deadline.
+    pub(crate) policy: RetryPolicy,
+    /// One line per request, for `-v` and the tests.
+    transcript: RefCell<Vec<String>>,
+}
+
+impl Session {
+    /// A session whose clock starts now.
+    pub(crate) fn new(forge: Forge, network: Network) -> std::io::Result<Session> {
+        Ok(Session {
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?,
+            policy: RetryPolicy::new(forge, network),
+            transcript: RefCell::new(Vec::new()),
+        })
+    }
+
+    /// The requests made so far: `METHOD path -> status`.
+    pub(crate) fn transcript(&self) -> Vec<String> {
+        self.transcript.borrow().clone()
+    }
+
+    /// Runs one attempt (the request and its whole body) within
+    /// [`RetryPolicy::attempt_budget`], and adds it to the transcript.
+    pub(crate) fn attempt(
+        &self,
+        (method, url): (&str, &str),
+        attempt: impl Future<Output = Result<Reply, NoAnswer>>,
+    ) -> Result<Reply, NoAnswer> {
+        let Some(budget) = self.policy.attempt_budget() else {
+            return Err(NoAnswer("the network deadline has passed".into()));
+        };
+        let result = self.runtime.block_on(async {
+            tokio::time::timeout(budget, attempt)
+                .await
+                .unwrap_or_else(|_| {
+                    Err(NoAnswer(format!("no complete answer within {budget:.1?}")))
+                })
+        });
+        record(
+            &self.transcript,
+            method,
+            url,
+            result.as_ref().ok().map(|r| r.status),
+        );
+        result
+    }
+}
+
 /// The largest response body read (a page of 100 comments of 65,536 characters each, in
 /// UTF-8 and JSON, stays well below it).
 pub(crate) const MAX_BODY: usize = 48 << 20;
@@ -384,34 +440,6 @@ impl RetryPolicy {
                 None => return Ok(items),
             }
         }
-    }
-
-    /// Runs one attempt (the request and its whole body) on `runtime` within
-    /// [`RetryPolicy::attempt_budget`], and adds it to the transcript.
-    pub(crate) fn attempt(
-        &self,
-        runtime: &tokio::runtime::Runtime,
-        transcript: &RefCell<Vec<String>>,
-        (method, url): (&str, &str),
-        attempt: impl Future<Output = Result<Reply, NoAnswer>>,
-    ) -> Result<Reply, NoAnswer> {
-        let Some(budget) = self.attempt_budget() else {
-            return Err(NoAnswer("the network deadline has passed".into()));
-        };
-        let result = runtime.block_on(async {
-            tokio::time::timeout(budget, attempt)
-                .await
-                .unwrap_or_else(|_| {
-                    Err(NoAnswer(format!("no complete answer within {budget:.1?}")))
-                })
-        });
-        record(
-            transcript,
-            method,
-            url,
-            result.as_ref().ok().map(|r| r.status),
-        );
-        result
     }
 
     /// Sends with retries: `once` makes one attempt and returns the reply, or why there was
