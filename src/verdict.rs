@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::diff::{self, Comparison, Direction, Status};
-use crate::inputs::glob;
+use crate::inputs::glob::{self, Glob};
 use crate::model::{Number, Scalar};
 use crate::names;
 use crate::stats::{self, Stats};
@@ -39,11 +39,56 @@ pub enum Tolerance {
     Relative(f64),
 }
 
+/// A metric key or glob (`test.roc_auc`, `*loss*`), or `FILE:KEY` for one file's, compiled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricPattern {
+    text: String,
+    file: Option<Glob>,
+    key: Glob,
+}
+
+impl MetricPattern {
+    /// Compiles a pattern.
+    pub fn new(text: &str) -> MetricPattern {
+        let (file, key) = match text.split_once(':') {
+            Some((file, key)) => (Some(Glob::path(file)), Glob::key(key)),
+            None => (None, Glob::key(text)),
+        };
+        MetricPattern {
+            text: text.to_owned(),
+            file,
+            key,
+        }
+    }
+
+    /// The pattern as written.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The file it names (`FILE:KEY`) and the key.
+    pub fn file_and_key(&self) -> (Option<&str>, &str) {
+        (self.file.as_ref().map(Glob::as_str), self.key.as_str())
+    }
+}
+
+impl Default for MetricPattern {
+    fn default() -> MetricPattern {
+        MetricPattern::new("")
+    }
+}
+
+impl From<&str> for MetricPattern {
+    fn from(text: &str) -> MetricPattern {
+        MetricPattern::new(text)
+    }
+}
+
 /// What a rule says about the metrics it names.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Rule {
-    /// A metric key or glob (`test.roc_auc`, `*loss*`), or `FILE:KEY` for one file's.
-    pub pattern: String,
+    /// The metrics it names.
+    pub pattern: MetricPattern,
     /// Which way is better (else the name's default).
     pub direction: Option<Direction>,
     /// The head value must be at least this.
@@ -61,16 +106,12 @@ pub struct Rule {
 impl Rule {
     /// Whether the rule names the metric `key` of file `path`.
     pub fn matches(&self, path: &str, key: &str) -> bool {
-        match self.pattern.split_once(':') {
-            Some((file, pattern)) => {
-                glob::matches(file, path) && glob::matches_segment(pattern, key)
-            }
-            None => glob::matches_segment(&self.pattern, key),
-        }
+        let pattern = &self.pattern;
+        pattern.file.as_ref().is_none_or(|file| file.matches(path)) && pattern.key.matches(key)
     }
 
     fn is_exact(&self) -> bool {
-        !glob::is_pattern(&self.pattern)
+        !glob::is_pattern(self.pattern.as_str())
     }
 }
 
@@ -97,7 +138,7 @@ pub struct Policy {
     /// Data checks.
     pub data: Vec<DataRule>,
     /// Globs of metrics files that are runs of one experiment (one file per seed).
-    pub repeats: Vec<String>,
+    pub repeats: Vec<Glob>,
     /// When the gate fails.
     pub fail_on: FailOn,
     /// The significance level of the t-test.
@@ -316,7 +357,7 @@ pub fn judge(comparison: &Comparison, policy: &Policy) -> Judgement {
     let mut grouped: BTreeMap<&str, Vec<&diff::FileDiff>> = BTreeMap::new();
     let mut single = Vec::new();
     for file in &comparison.metrics {
-        match policy.repeats.iter().find(|g| glob::matches(g, &file.path)) {
+        match policy.repeats.iter().find(|g| g.matches(&file.path)) {
             Some(pattern) => grouped.entry(pattern.as_str()).or_default().push(file),
             None => single.push(file),
         }
@@ -414,9 +455,9 @@ pub fn judge(comparison: &Comparison, policy: &Policy) -> Judgement {
         if seen {
             continue;
         }
-        let (title, key) = match rule.pattern.split_once(':') {
-            Some((file, key)) => (file.to_owned(), key.to_owned()),
-            None => ("required metrics".to_owned(), rule.pattern.clone()),
+        let (title, key) = match rule.pattern.file_and_key() {
+            (Some(file), key) => (file.to_owned(), key.to_owned()),
+            (None, key) => ("required metrics".to_owned(), key.to_owned()),
         };
         let judged = Judged {
             key,
@@ -1158,7 +1199,7 @@ mod tests {
             ..Comparison::default()
         };
         let policy = Policy {
-            repeats: vec!["runs/seed-*/metrics.json".into()],
+            repeats: vec![Glob::path("runs/seed-*/metrics.json")],
             fail_on: FailOn::Regression,
             rules: vec![rule("acc")],
             ..Policy::default()

@@ -5,7 +5,8 @@
 use crate::cli::FailOnArg;
 use crate::config::settings::{ConfigError, DataSetting, MetricSetting, Settings};
 use crate::diff::Direction;
-use crate::verdict::{DataRule, FailOn, Policy, Rule, Tolerance};
+use crate::inputs::glob::Glob;
+use crate::verdict::{DataRule, FailOn, MetricPattern, Policy, Rule, Tolerance};
 
 impl From<FailOnArg> for FailOn {
     fn from(arg: FailOnArg) -> FailOn {
@@ -67,7 +68,7 @@ impl Settings {
         Ok(Policy {
             rules,
             data,
-            repeats: self.repeats.clone(),
+            repeats: self.repeats.iter().map(|g| Glob::path(g)).collect(),
             fail_on,
             alpha,
         })
@@ -149,7 +150,7 @@ impl MetricSetting {
             })?),
         };
         Ok(Rule {
-            pattern: self.name.clone(),
+            pattern: MetricPattern::new(&self.name),
             direction: self.direction,
             min: self.min,
             max: self.max,

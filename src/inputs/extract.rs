@@ -164,9 +164,10 @@ fn select_path(value: &Value, segments: &[&str]) -> Option<Value> {
     let Value::Map(entries) = value else {
         return None;
     };
+    let glob = glob::Glob::key(first);
     let found: Vec<(String, Value)> = entries
         .iter()
-        .filter(|(key, _)| glob::matches_segment(first, key))
+        .filter(|(key, _)| glob.matches(key))
         .filter_map(|(key, child)| select_path(child, rest).map(|v| (key.clone(), v)))
         .collect();
     (!found.is_empty()).then_some(Value::Map(found))

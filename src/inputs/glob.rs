@@ -15,107 +15,64 @@ pub fn literal_prefix(pattern: &str) -> &str {
     }
 }
 
-/// Whether a whole path matches a pattern.
+/// Whether a whole path matches a pattern (compiled for this one call; compile a [`Glob`]
+/// once to match many).
 pub fn matches(pattern: &str, path: &str) -> bool {
-    let pattern: Vec<&str> = pattern.split('/').collect();
-    let path: Vec<&str> = path.split('/').collect();
-    match_segments(&pattern, &path)
+    Glob::path(pattern).matches(path)
 }
 
-fn match_segments(pattern: &[&str], path: &[&str]) -> bool {
-    match pattern.split_first() {
-        None => path.is_empty(),
-        Some((&"**", rest)) => (0..=path.len()).any(|skip| match_segments(rest, &path[skip..])),
-        Some((first, rest)) => match path.split_first() {
-            Some((segment, path_rest)) => {
-                matches_segment(first, segment) && match_segments(rest, path_rest)
-            }
-            None => false,
-        },
+/// A glob, compiled once (with `globset`: linear time whatever the pattern, which may come
+/// from a pull request's own `.mlci.toml`). A pattern that is not a valid glob (`[x`) matches
+/// only itself.
+#[derive(Debug, Clone)]
+pub struct Glob {
+    text: String,
+    matcher: Option<globset::GlobMatcher>,
+}
+
+impl Glob {
+    /// A pattern for `/`-separated paths: `*`, `?` and `[...]` within one segment, `**`
+    /// across segments.
+    pub fn path(text: &str) -> Glob {
+        Glob::new(text, true)
+    }
+
+    /// A pattern for a metric key, where `*` spans any characters (dots and slashes too).
+    pub fn key(text: &str) -> Glob {
+        Glob::new(text, false)
+    }
+
+    fn new(text: &str, literal_separator: bool) -> Glob {
+        let matcher = globset::GlobBuilder::new(text)
+            .literal_separator(literal_separator)
+            .backslash_escape(false)
+            .build()
+            .ok()
+            .map(|glob| glob.compile_matcher());
+        Glob {
+            text: text.to_owned(),
+            matcher,
+        }
+    }
+
+    /// Whether `text` matches, whole.
+    pub fn matches(&self, text: &str) -> bool {
+        match &self.matcher {
+            Some(matcher) => matcher.is_match(text),
+            None => self.text == text,
+        }
+    }
+
+    /// The pattern as written.
+    pub fn as_str(&self) -> &str {
+        &self.text
     }
 }
 
-/// Whether one path segment matches one pattern segment (`fnmatch` without `/`).
-pub fn matches_segment(pattern: &str, text: &str) -> bool {
-    let pattern: Vec<char> = pattern.chars().collect();
-    let text: Vec<char> = text.chars().collect();
-    // Iterative matcher with backtracking to the last `*`: linear in practice, no recursion.
-    let (mut p, mut t) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        if p < pattern.len() {
-            match pattern[p] {
-                '*' => {
-                    star = Some((p, t));
-                    p += 1;
-                    continue;
-                }
-                '?' => {
-                    p += 1;
-                    t += 1;
-                    continue;
-                }
-                '[' => {
-                    if let Some((matched, next)) = match_class(&pattern, p, text[t]) {
-                        if matched {
-                            p = next;
-                            t += 1;
-                            continue;
-                        }
-                    } else if text[t] == '[' {
-                        p += 1;
-                        t += 1;
-                        continue;
-                    }
-                }
-                c if c == text[t] => {
-                    p += 1;
-                    t += 1;
-                    continue;
-                }
-                _ => {}
-            }
-        }
-        match star {
-            Some((star_p, star_t)) => {
-                p = star_p + 1;
-                t = star_t + 1;
-                star = Some((star_p, star_t + 1));
-            }
-            None => return false,
-        }
+impl PartialEq for Glob {
+    fn eq(&self, other: &Glob) -> bool {
+        self.text == other.text
     }
-    pattern[p..].iter().all(|c| *c == '*')
-}
-
-/// Matches `c` against the class starting at `pattern[start] == '['`. Returns whether it
-/// matched and the index after `]`, or `None` if the class is not closed (a literal `[`).
-fn match_class(pattern: &[char], start: usize, c: char) -> Option<(bool, usize)> {
-    let mut i = start + 1;
-    let negated = matches!(pattern.get(i), Some('!' | '^'));
-    if negated {
-        i += 1;
-    }
-    let mut matched = false;
-    let mut first = true;
-    while i < pattern.len() {
-        if pattern[i] == ']' && !first {
-            return Some((matched != negated, i + 1));
-        }
-        first = false;
-        if i + 2 < pattern.len() && pattern[i + 1] == '-' && pattern[i + 2] != ']' {
-            if pattern[i] <= c && c <= pattern[i + 2] {
-                matched = true;
-            }
-            i += 3;
-        } else {
-            if pattern[i] == c {
-                matched = true;
-            }
-            i += 1;
-        }
-    }
-    None
 }
 
 #[cfg(test)]
@@ -135,6 +92,17 @@ mod tests {
         assert!(!matches("seed-[!0-9].json", "seed-3.json"));
         assert!(matches("a?c", "abc"));
         assert!(matches("[x", "[x"));
+        assert!(Glob::key("*loss*").matches("train/val.loss"));
+        assert!(!Glob::path("*loss*").matches("train/val.loss"));
+    }
+
+    #[test]
+    fn many_double_stars_stay_fast() {
+        // The old backtracking matcher took exponential time here.
+        let pattern = format!("{}x", "**/".repeat(40));
+        let path = format!("{}y", "a/".repeat(60));
+        assert!(!matches(&pattern, &path));
+        assert!(Glob::path(&pattern).matches(&format!("{}x", "a/".repeat(60))));
     }
 
     #[test]
