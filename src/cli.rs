@@ -98,7 +98,7 @@ pub struct PostArgs {
 
     /// Commit to comment on instead of a pull request [default on push: the pushed commit].
     #[arg(long, env = "MLCI_COMMIT", value_name = "SHA")]
-    pub commit: Option<String>,
+    pub commit: Option<crate::sha::Sha>,
 
     /// GitHub API root (GitHub Enterprise Server: `https://HOST/api/v3`) [default:
     /// GITHUB_API_URL, else `https://api.github.com`].

@@ -13,6 +13,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::Mutex;
 
 use crate::inputs::{FileSource, ReadError, SourceError, paths};
+use crate::sha::Sha;
 
 /// A failed git operation, with what to do about it.
 #[derive(Debug, thiserror::Error)]
@@ -101,13 +102,13 @@ pub struct Repo {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Commit {
     /// The full object name.
-    pub sha: String,
+    pub sha: Sha,
 }
 
 impl Commit {
-    /// The first seven characters, as people quote commits.
+    /// The short name, as people quote commits.
     pub fn short(&self) -> &str {
-        &self.sha[..self.sha.len().min(7)]
+        self.sha.short()
     }
 }
 
@@ -198,7 +199,7 @@ impl Repo {
             ])
             .ok()?;
         Some(Commit {
-            sha: out.trim().to_owned(),
+            sha: Sha::parse(&out)?,
         })
     }
 
@@ -212,9 +213,9 @@ impl Repo {
         }
         let mut last_message = String::from("not a commit in this repository");
         let remote_name = revision.strip_prefix("origin/").unwrap_or(revision);
-        let fetchable = is_full_sha(remote_name) || is_branch_name(remote_name);
+        let fetchable = Sha::parse(remote_name).is_some() || is_branch_name(remote_name);
         if fetchable && self.has_origin() {
-            let refspec = if is_full_sha(remote_name) {
+            let refspec = if Sha::parse(remote_name).is_some() {
                 remote_name.to_owned()
             } else {
                 format!("+refs/heads/{remote_name}:refs/remotes/origin/{remote_name}")
@@ -222,7 +223,7 @@ impl Repo {
             log::info!("`{revision}` is not in this clone; fetching it from origin");
             match self.run(&["fetch", "--no-tags", "--depth=1", "origin", &refspec]) {
                 Ok(_) => {
-                    let local = if is_full_sha(remote_name) {
+                    let local = if Sha::parse(remote_name).is_some() {
                         remote_name.to_owned()
                     } else {
                         format!("refs/remotes/origin/{remote_name}")
@@ -363,10 +364,12 @@ impl Repo {
     pub fn merge_base(&self, a: &Commit, b: &Commit) -> Result<Commit, GitError> {
         let mut steps = DEEPEN_STEPS.iter();
         loop {
-            if let Ok(out) = self.run(&["merge-base", &a.sha, &b.sha]) {
-                return Ok(Commit {
-                    sha: out.trim().to_owned(),
-                });
+            if let Some(sha) = self
+                .run(&["merge-base", a.sha.as_str(), b.sha.as_str()])
+                .ok()
+                .and_then(|out| Sha::parse(&out))
+            {
+                return Ok(Commit { sha });
             }
             let shallow = self.is_shallow();
             let step = match steps.next() {
@@ -491,11 +494,6 @@ pub fn is_branch_name(name: &str) -> bool {
         && name
             .chars()
             .all(|c| !c.is_control() && !" ~^:?*[\\".contains(c))
-}
-
-/// Whether `text` is a full SHA-1 or SHA-256 object name.
-pub fn is_full_sha(text: &str) -> bool {
-    (text.len() == 40 || text.len() == 64) && text.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 #[derive(Debug)]

@@ -19,6 +19,7 @@ pub mod names;
 pub mod publish;
 pub mod python;
 pub mod render;
+pub mod sha;
 pub mod stats;
 pub mod verdict;
 

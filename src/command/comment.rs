@@ -33,9 +33,8 @@ pub fn comment(args: CommentArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<
                 post.commit = ci
                     .github
                     .as_ref()
-                    .map(|g| g.sha.clone())
-                    .or_else(|| ci.gitlab.as_ref().map(|g| g.commit_sha.clone()))
-                    .filter(|s| !s.is_empty());
+                    .and_then(|g| g.sha.clone())
+                    .or_else(|| ci.gitlab.as_ref().and_then(|g| g.commit_sha.clone()));
             }
             post.pr = None;
             None

@@ -14,6 +14,7 @@ use crate::publish;
 use crate::render::chart::ChartOptions;
 use crate::render::plots::Links;
 use crate::render::{self, Revision, RevisionKind, dvc};
+use crate::sha::Sha;
 
 /// `mlci metrics diff` / `mlci params diff`: DVC's commands, byte for byte.
 pub fn diff(
@@ -168,9 +169,9 @@ pub fn plots_diff(args: PlotsDiffArgs, dir: &Path, ci: &CiContext) -> anyhow::Re
     let [base, head] = inputs::read_sides(&plan, [a.source(), b.source()])?;
     log::debug!("read both revisions in {:?}", started.elapsed());
     let comparison = diff::compare(base, head);
-    let revision = |label: &str, commit: Option<&str>| Revision {
+    let revision = |label: &str, commit: Option<&Sha>| Revision {
         name: label.to_owned(),
-        commit: commit.map(str::to_owned),
+        commit: commit.cloned(),
         kind: if commit.is_some() {
             RevisionKind::Commit
         } else {
@@ -234,7 +235,7 @@ impl DvcRevision {
         Ok(DvcRevision::Commit(repo.tree(&commit, label.to_owned())?))
     }
 
-    fn commit(&self) -> Option<&str> {
+    fn commit(&self) -> Option<&Sha> {
         match self {
             DvcRevision::Commit(tree) => Some(&tree.commit().sha),
             DvcRevision::Workspace(_) => None,

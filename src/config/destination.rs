@@ -1,13 +1,14 @@
 //! Where a report goes on a forge, from the flags and the CI environment: the forge, the
 //! repository, the conversation, the token, and how charts are hosted there.
 
-use crate::ci::{ACTIONS_BOT, CiContext, Event, Provider, is_zero_sha};
+use crate::ci::{ACTIONS_BOT, CiContext, Event, Provider};
 use crate::cli::{ForgeArg, ImagesArg, PostArgs};
 use crate::fail;
 use crate::publish::Thread;
 use crate::publish::http::Forge;
 use crate::publish::target::{Destination, Hosting};
 use crate::render::escape;
+use crate::sha::Sha;
 
 /// Where the report goes, from the flags and the CI environment; `None` when nothing says
 /// (a laptop without `--repo`).
@@ -32,19 +33,24 @@ pub fn resolve(ci: &CiContext, post: &PostArgs) -> anyhow::Result<Option<Destina
 fn thread(
     post: &PostArgs,
     event: Event,
-    fallback_commit: Option<String>,
+    fallback_commit: Option<Sha>,
     repository: &str,
 ) -> anyhow::Result<(Thread, Event)> {
     let thread = match (post.pr, &post.commit, &event) {
         (Some(n), _, _) => Thread::PullRequest(n),
         (None, Some(sha), _) => return Ok((Thread::Commit(sha.clone()), Event::Other)),
         (None, None, Event::PullRequest { number, .. }) => Thread::PullRequest(*number),
-        (None, None, Event::Push { after, .. }) if !after.is_empty() && !is_zero_sha(after) => {
-            Thread::Commit(after.clone())
-        }
-        (None, None, Event::MergeGroup { head_sha, .. }) if !head_sha.is_empty() => {
-            Thread::Commit(head_sha.clone())
-        }
+        (
+            None,
+            None,
+            Event::Push {
+                after: Some(sha), ..
+            }
+            | Event::MergeGroup {
+                head_sha: Some(sha),
+                ..
+            },
+        ) => Thread::Commit(sha.clone()),
         (None, None, _) => match fallback_commit {
             Some(sha) => Thread::Commit(sha),
             None => {
@@ -69,7 +75,7 @@ fn github_destination(ci: &CiContext, post: &PostArgs) -> anyhow::Result<Option<
         return Ok(None);
     };
     let event = github.map(|g| g.event.clone()).unwrap_or_default();
-    let fallback = github.map(|g| g.sha.clone()).filter(|s| !s.is_empty());
+    let fallback = github.and_then(|g| g.sha.clone());
     let (thread, event) = thread(post, event, fallback, &repository)?;
     let token = post.token.clone().or_else(|| ci.token.clone());
     let workflow_token = post.token.is_none() && ci.token_is_workflow_token;
@@ -123,9 +129,7 @@ fn gitlab_destination(ci: &CiContext, post: &PostArgs) -> anyhow::Result<Option<
         return Ok(None);
     };
     let event = gitlab.map(|g| g.event.clone()).unwrap_or_default();
-    let fallback = gitlab
-        .map(|g| g.commit_sha.clone())
-        .filter(|s| !s.is_empty());
+    let fallback = gitlab.and_then(|g| g.commit_sha.clone());
     let (thread, event) = thread(post, event, fallback, &repository)?;
     let api_url = post
         .gitlab_api_url

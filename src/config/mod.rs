@@ -31,6 +31,7 @@ use crate::publish::local::Place;
 use crate::publish::target::{Bundle, Destination, Local, LocalImages, Post, Target};
 use crate::render::report;
 use crate::render::{Revision, RevisionKind};
+use crate::sha::Sha;
 use crate::verdict::Policy;
 
 /// Everything a report run decided before it reads a file.
@@ -340,7 +341,7 @@ fn manifest(
             .map(|d| d.repository.clone())
             .unwrap_or_default(),
         pull_request: destination.and_then(Destination::pull_request),
-        commit: destination.and_then(Destination::commit),
+        commit: destination.and_then(Destination::commit).cloned(),
         base_sha: base.revision.commit.clone(),
         head_sha: head.revision.commit.clone(),
         base_name: base.revision.name.clone(),
@@ -359,7 +360,7 @@ fn bundle_sides(
     manifest: &Manifest,
     for_pull_request: bool,
 ) -> anyhow::Result<(Input, Input)> {
-    let side = |name: &str, commit: Option<String>, label: &str| -> anyhow::Result<Input> {
+    let side = |name: &str, commit: Option<Sha>, label: &str| -> anyhow::Result<Input> {
         let path: PathBuf = bundle.join(name);
         Ok(Input {
             source: Box::new(sides::directory_source(&path, name)?),
@@ -374,14 +375,13 @@ fn bundle_sides(
             },
         })
     };
-    let commit = |sha: &Option<String>| sha.clone().filter(|sha| crate::git::is_full_sha(sha));
     let (base_label, head_label) = if for_pull_request {
         ("pull request base", "pull request head")
     } else {
         ("base", "head")
     };
     Ok((
-        side("base", commit(&manifest.base_sha), base_label)?,
-        side("head", commit(&manifest.head_sha), head_label)?,
+        side("base", manifest.base_sha.clone(), base_label)?,
+        side("head", manifest.head_sha.clone(), head_label)?,
     ))
 }

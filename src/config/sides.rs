@@ -4,12 +4,13 @@
 
 use std::path::Path;
 
-use crate::ci::{CiContext, Event, is_zero_sha};
+use crate::ci::{CiContext, Event};
 use crate::config::settings::Settings;
 use crate::fail;
 use crate::git::{Commit, Directory, GitError, Repo};
 use crate::inputs::FileSource;
 use crate::render::{Revision, RevisionKind};
+use crate::sha::Sha;
 
 /// One side of a comparison: where its files are, and how the report names it.
 pub struct Input {
@@ -51,13 +52,20 @@ pub(crate) fn head_side(
     committed_only: bool,
 ) -> anyhow::Result<Input> {
     if committed_only && head_dir.is_none() {
-        let (Some(repo), Some(Event::PullRequest { head_sha, .. })) = (repo, event) else {
+        let (
+            Some(repo),
+            Some(Event::PullRequest {
+                head_sha: Some(head_sha),
+                ..
+            }),
+        ) = (repo, event)
+        else {
             return Err(fail(
                 "the pull request's head is a stranger's and the token can write, so it is read from its commit; that needs the repository and the event's head commit",
                 "run mlci in the checkout of the repository, in the pull request's workflow",
             ));
         };
-        let commit = repo.resolve(head_sha)?;
+        let commit = repo.resolve(head_sha.as_str())?;
         log::info!(
             "reading the head's committed files only ({}): its author is not trusted and the token can write",
             commit.short()
@@ -83,19 +91,28 @@ pub(crate) fn head_side(
         },
         (None, Some(repo)) => {
             let commit = match event {
-                Some(Event::PullRequest { head_sha, .. } | Event::MergeGroup { head_sha, .. })
-                    if !head_sha.is_empty() =>
-                {
+                Some(
+                    Event::PullRequest {
+                        head_sha: Some(head_sha),
+                        ..
+                    }
+                    | Event::MergeGroup {
+                        head_sha: Some(head_sha),
+                        ..
+                    },
+                ) => {
                     // `pull_request` checks out a merge commit of the head (a run of another
                     // commit, or a checkout of another ref, does not).
-                    if repo.has_commit(head_sha) && !repo.is_ancestor(head_sha, "HEAD") {
+                    if repo.has_commit(head_sha.as_str())
+                        && !repo.is_ancestor(head_sha.as_str(), "HEAD")
+                    {
                         let whose = match event {
                             Some(Event::MergeGroup { .. }) => "the merge group's",
                             _ => "the pull request's",
                         };
                         log::warn!(
                             "the checkout does not contain {whose} head {}: the report shows the working tree as it is",
-                            head_sha.get(..12).unwrap_or(head_sha)
+                            head_sha.short()
                         );
                     }
                     Some(head_sha.clone())
@@ -178,44 +195,48 @@ pub(crate) fn base_side(
         (
             None,
             Some(Event::PullRequest {
-                base_sha, head_sha, ..
+                base_sha: Some(base_sha),
+                head_sha: Some(head_sha),
+                ..
             }),
-        ) if !base_sha.is_empty() && !head_sha.is_empty() => {
-            let base = repo.resolve(base_sha)?;
-            let head = repo.resolve(head_sha)?;
+        ) => {
+            let base = repo.resolve(base_sha.as_str())?;
+            let head = repo.resolve(head_sha.as_str())?;
             (
                 "pull request base".to_owned(),
                 repo.merge_base(&base, &head)?,
             )
         }
-        (None, Some(Event::MergeGroup { base_sha, .. })) if !base_sha.is_empty() => {
-            ("merge queue base".to_owned(), repo.resolve(base_sha)?)
-        }
+        (
+            None,
+            Some(Event::MergeGroup {
+                base_sha: Some(base_sha),
+                ..
+            }),
+        ) => (
+            "merge queue base".to_owned(),
+            repo.resolve(base_sha.as_str())?,
+        ),
         (None, Some(push @ Event::Push { before, after, .. })) => {
-            let head = if after.is_empty() || is_zero_sha(after) {
-                repo.resolve("HEAD")?
-            } else {
-                repo.resolve(after)?
-            };
-            let new_ref = before.is_empty() || is_zero_sha(before);
-            if push.is_tag_push() {
-                with_default(&head)?
-            } else if new_ref {
-                log::info!(
-                    "no commit before this push (a new branch, or on GitLab a scheduled, manual or first pipeline): comparing with the merge-base with the default branch"
-                );
-                with_default(&head)?
-            } else {
-                match repo.resolve(before) {
+            let head = repo.resolve(after.as_ref().map_or("HEAD", Sha::as_str))?;
+            match before {
+                _ if push.is_tag_push() => with_default(&head)?,
+                None => {
+                    log::info!(
+                        "no commit before this push (a new branch, or on GitLab a scheduled, manual or first pipeline): comparing with the merge-base with the default branch"
+                    );
+                    with_default(&head)?
+                }
+                Some(before) => match repo.resolve(before.as_str()) {
                     Ok(commit) => ("before the push".to_owned(), commit),
                     Err(error) => {
                         log::warn!(
                             "the commit before the push, {}, is neither in this clone nor at origin (a forced push may have rewritten it): comparing with the merge-base with the default branch instead ({error})",
-                            before.get(..12).unwrap_or(before)
+                            before.short()
                         );
                         with_default(&head)?
                     }
-                }
+                },
             }
         }
         (None, _) if !repo.has_commits() => {

@@ -17,6 +17,7 @@ use crate::publish::http::Forge;
 use crate::publish::local::{OutputDir, Place, WriteError};
 use crate::publish::target::Destination;
 use crate::render::escape;
+use crate::sha::Sha;
 
 /// The manifest's file name.
 pub const MANIFEST_FILE: &str = "manifest.json";
@@ -34,11 +35,11 @@ pub struct Manifest {
     /// The pull request the report is for.
     pub pull_request: Option<u64>,
     /// The commit the report is for (push events).
-    pub commit: Option<String>,
+    pub commit: Option<Sha>,
     /// The base commit.
-    pub base_sha: Option<String>,
+    pub base_sha: Option<Sha>,
     /// The head commit the report describes.
-    pub head_sha: Option<String>,
+    pub head_sha: Option<Sha>,
     /// How the report names the base.
     pub base_name: String,
     /// How the report names the head.
@@ -158,7 +159,7 @@ pub struct Claim {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Verified {
     pull_request: Option<u64>,
-    head_sha: String,
+    head_sha: Sha,
 }
 
 /// An error for a bundle that disagrees with the job: nothing is posted.
@@ -213,8 +214,8 @@ pub(crate) fn verify(
             Thread::PullRequest(number),
             Event::PullRequest {
                 number,
-                base_sha: claim.manifest.base_sha.clone().unwrap_or_default(),
-                head_sha: verified.head_sha,
+                base_sha: claim.manifest.base_sha.clone(),
+                head_sha: Some(verified.head_sha),
                 target: false,
                 from_fork: false,
                 closed: false,
@@ -276,17 +277,13 @@ fn verify_github(
     repository: &str,
 ) -> anyhow::Result<Option<Verified>> {
     let run = github.workflow_run(run_id)?;
-    if run.head_sha.is_empty() {
+    let Some(run_head) = run.head_sha.clone() else {
         return Err(refuse(format!("run {run_id} has no head commit")));
-    }
-    if manifest.head_sha.as_deref() != Some(run.head_sha.as_str()) {
+    };
+    if manifest.head_sha.as_ref() != Some(&run_head) {
         return Err(refuse(format!(
-            "it describes {}, but run {run_id} tested {}",
-            manifest
-                .head_sha
-                .as_deref()
-                .map_or_else(|| "no commit".to_owned(), escape::log_line),
-            run.head_sha
+            "it describes {}, but run {run_id} tested {run_head}",
+            manifest.head_sha.as_ref().map_or("no commit", Sha::as_str),
         )));
     }
     if flag_pr.is_none() && manifest.pull_request.is_none() {
@@ -304,25 +301,19 @@ fn verify_github(
                     .map_or_else(|| "a deleted repository".to_owned(), escape::log_line)
             )));
         }
-        if manifest
-            .commit
-            .as_deref()
-            .is_some_and(|commit| commit != run.head_sha)
-        {
+        if let Some(commit) = manifest.commit.as_ref().filter(|c| **c != run_head) {
             return Err(refuse(format!(
-                "it names the commit {}, but run {run_id} tested {}",
-                escape::log_line(manifest.commit.as_deref().unwrap_or_default()),
-                run.head_sha
+                "it names the commit {commit}, but run {run_id} tested {run_head}"
             )));
         }
         log::info!(
             "run {run_id} ({}) was not for a pull request: the report goes to its commit {}",
             escape::log_line(&run.event),
-            short(&run.head_sha)
+            run_head.short()
         );
         return Ok(Some(Verified {
             pull_request: None,
-            head_sha: run.head_sha,
+            head_sha: run_head,
         }));
     }
     let Some(number) = flag_pr.or(manifest.pull_request) else {
@@ -353,17 +344,19 @@ fn verify_github(
             escape::log_line(&run.head_branch)
         )));
     }
-    if pull.head_sha != run.head_sha {
+    if pull.head_sha.as_ref() != Some(&run_head) {
         log::warn!(
             "not publishing: pull request {number} has moved on to {} since this report of {}; the newer commit's run reports it",
-            short(&pull.head_sha),
-            short(&run.head_sha)
+            pull.head_sha
+                .as_ref()
+                .map_or("an unknown commit", |sha| sha.short()),
+            run_head.short()
         );
         return Ok(None);
     }
     Ok(Some(Verified {
         pull_request: Some(number),
-        head_sha: run.head_sha,
+        head_sha: run_head,
     }))
 }
 
@@ -384,11 +377,11 @@ fn verify_gitlab(
         return Err(refuse("it names no head commit".into()));
     };
     let now = gitlab.merge_request_head(number)?;
-    if now != head {
+    if now.as_ref() != Some(&head) {
         log::warn!(
             "not publishing: merge request {number} has moved on to {}, past {} that the bundle describes; the newer commit's pipeline reports it",
-            short(&now),
-            short(&escape::log_line(&head))
+            now.as_ref().map_or("an unknown commit", |sha| sha.short()),
+            head.short()
         );
         return Ok(None);
     }
@@ -396,9 +389,4 @@ fn verify_gitlab(
         pull_request: Some(number),
         head_sha: head,
     }))
-}
-
-/// The first 12 characters (all of a shorter or oddly encoded name: never a panic).
-fn short(sha: &str) -> &str {
-    sha.get(..12).unwrap_or(sha)
 }

@@ -22,6 +22,7 @@ use crate::render;
 use crate::render::markdown::{self, Detail, Unit};
 use crate::render::plots::{Asset, Links};
 use crate::render::report::Report;
+use crate::sha::Sha;
 use crate::verdict::FailOn;
 
 /// Where a report goes, and what goes with it.
@@ -201,7 +202,7 @@ fn post_report(report: &Report<'_>, post: &Post) -> anyhow::Result<bool> {
     outputs.push(("comment-url", posted.url().to_owned()));
     if post.check {
         let head = destination.head_sha();
-        check_run(report, &client, head.as_deref(), &render, changed)?;
+        check_run(report, &client, head, &render, changed)?;
     }
     for line in client.transcript() {
         log::debug!("{line}");
@@ -245,7 +246,7 @@ To comment, run the pipeline in the parent project, or `mlci report --collect DI
 fn check_run(
     report: &Report<'_>,
     client: &Client,
-    head: Option<&str>,
+    head: Option<&Sha>,
     render: &dyn Fn(Detail) -> String,
     changed: usize,
 ) -> anyhow::Result<()> {
@@ -324,10 +325,7 @@ pub fn comment(comment: &Comment) -> anyhow::Result<String> {
         body.push('\n');
     }
     body.push('\n');
-    body.push_str(&render::marker(
-        &comment.id,
-        destination.head_sha().as_deref(),
-    ));
+    body.push_str(&render::marker(&comment.id, destination.head_sha()));
     body.push('\n');
     let limit = destination.comment_limit();
     if body.chars().count() > limit {
@@ -366,8 +364,8 @@ fn sticky(
         login: client.login(destination.login.as_ref()),
     };
     let head = destination.head_sha();
-    let newer = |theirs: &str| {
-        head.as_deref().is_some_and(|ours| {
+    let newer = |theirs: &Sha| {
+        head.is_some_and(|ours| {
             repo.is_some_and(|repo| repo.resolve(theirs).is_ok() && repo.is_ancestor(ours, theirs))
         })
     };
@@ -375,7 +373,7 @@ fn sticky(
         client.conversation(&destination.thread).as_ref(),
         body,
         &identity,
-        head.as_deref(),
+        head,
         &newer,
     )?)
 }

@@ -159,7 +159,7 @@ pub(crate) fn log_posted(posted: &Posted) {
         } => log::warn!(
             "left {} as it is: it reports {}, a newer commit than this run's",
             comment.url,
-            short(newer_head)
+            newer_head.short()
         ),
     }
 }
@@ -169,7 +169,7 @@ pub fn default_image_ref(thread: &Thread) -> String {
     match thread {
         Thread::PullRequest(n) => format!("refs/mlci/pr-{n}"),
         Thread::Issue(n) => format!("refs/mlci/issue-{n}"),
-        Thread::Commit(sha) => format!("refs/mlci/commit-{}", short(sha)),
+        Thread::Commit(sha) => format!("refs/mlci/commit-{sha}"),
     }
 }
 
@@ -228,11 +228,6 @@ fn random_hex() -> String {
     format!("{:016x}{:016x}", word(), word())
 }
 
-/// The first 12 characters (all of a shorter or oddly encoded name: never a panic).
-fn short(sha: &str) -> &str {
-    sha.get(..12).unwrap_or(sha)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,8 +255,10 @@ mod tests {
             "refs/mlci/pr-12"
         );
         assert_eq!(
-            default_image_ref(&Thread::Commit("a".repeat(40))),
-            format!("refs/mlci/commit-{}", "a".repeat(12))
+            default_image_ref(&Thread::Commit(
+                crate::sha::Sha::parse(&"a".repeat(40)).unwrap()
+            )),
+            format!("refs/mlci/commit-{}", "a".repeat(40))
         );
         assert_eq!(
             url_from_template("https://s3/r/{path}?n={name}", "plots/roc.png"),

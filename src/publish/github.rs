@@ -23,6 +23,7 @@ use crate::publish::http::{
 };
 use crate::publish::sticky::{Comment, Conversation};
 use crate::render::plots::Asset;
+use crate::sha::Sha;
 
 /// GitHub's rate-limit headers: retry-after, requests remaining, reset time.
 const RATE_LIMIT_HEADERS: [&str; 3] = ["retry-after", "x-ratelimit-remaining", "x-ratelimit-reset"];
@@ -211,7 +212,7 @@ impl GitHub {
         let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
         let head = &reply.json["head"];
         Ok(PullRequest {
-            head_sha: text(&head["sha"]),
+            head_sha: head["sha"].as_str().and_then(Sha::parse),
             head_ref: text(&head["ref"]),
             head_repository: head["repo"]["full_name"].as_str().map(str::to_owned),
             open: reply.json["state"] == "open",
@@ -399,7 +400,7 @@ impl GitHub {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PullRequest {
     /// `head.sha`.
-    pub head_sha: String,
+    pub head_sha: Option<Sha>,
     /// `head.ref`: the branch.
     pub head_ref: String,
     /// `head.repo.full_name` (`None` when the fork is gone).

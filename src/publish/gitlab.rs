@@ -19,6 +19,7 @@ use crate::publish::http::{
 };
 use crate::publish::sticky::{Comment, Conversation};
 use crate::render::plots::Asset;
+use crate::sha::Sha;
 
 /// What a token needs to post: GitLab answers 403 without saying.
 const API_SCOPE: &str = "the `api` scope and at least the Reporter role";
@@ -215,11 +216,11 @@ impl GitLab {
             .to_owned())
     }
 
-    /// The head commit of a merge request now.
-    pub fn merge_request_head(&self, iid: u64) -> Result<String, ApiError> {
+    /// The head commit of a merge request now (none when the answer names none).
+    pub fn merge_request_head(&self, iid: u64) -> Result<Option<Sha>, ApiError> {
         let url = self.project_path(&format!("/merge_requests/{iid}"));
         let reply = self.send(Method::GET, &url, RequestBody::None, Retry::Idempotent)?;
-        Ok(reply.json["sha"].as_str().unwrap_or_default().to_owned())
+        Ok(reply.json["sha"].as_str().and_then(Sha::parse))
     }
 
     /// The notes of a merge request or issue, or the comments of a commit.

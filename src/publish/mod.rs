@@ -29,5 +29,5 @@ pub enum Thread {
     /// An issue.
     Issue(u64),
     /// A commit's comments (push pipelines).
-    Commit(String),
+    Commit(crate::sha::Sha),
 }

@@ -6,6 +6,7 @@
 //! convergence of racing runs.
 
 use crate::publish::http::ApiError;
+use crate::sha::Sha;
 
 /// A comment as mlci needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,7 +50,7 @@ pub enum Posted {
         /// The comment that stays.
         comment: Comment,
         /// The newer commit it reports.
-        newer_head: String,
+        newer_head: Sha,
     },
     /// Left alone: the forge cannot edit comments here, and ours is there already.
     Kept(Comment),
@@ -91,8 +92,8 @@ pub fn upsert(
     conversation: &dyn Conversation,
     body: &str,
     identity: &Identity,
-    head: Option<&str>,
-    is_newer: &dyn Fn(&str) -> bool,
+    head: Option<&Sha>,
+    is_newer: &dyn Fn(&Sha) -> bool,
 ) -> Result<Posted, ApiError> {
     let ours = |comments: Vec<Comment>| -> Vec<Comment> {
         let mut ours: Vec<Comment> = comments
@@ -164,11 +165,8 @@ pub fn upsert(
     match now.first() {
         Some(oldest) if oldest.id != created.id => {
             conversation.delete(created.id)?;
-            if guard(oldest, head, is_newer).is_some() {
-                return Ok(Posted::Skipped {
-                    newer_head: marker_head(&oldest.body).unwrap_or_default(),
-                    comment: oldest.clone(),
-                });
+            if let Some(skipped) = guard(oldest, head, is_newer) {
+                return Ok(skipped);
             }
             let updated = conversation.update(oldest.id, body)?;
             Ok(Posted::Updated(updated))
@@ -185,12 +183,12 @@ pub fn upsert(
 /// `Some(Skipped)` when `existing` reports a commit newer than `head`.
 fn guard(
     existing: &Comment,
-    head: Option<&str>,
-    is_newer: &dyn Fn(&str) -> bool,
+    head: Option<&Sha>,
+    is_newer: &dyn Fn(&Sha) -> bool,
 ) -> Option<Posted> {
     let theirs = marker_head(&existing.body)?;
     let ours = head?;
-    (theirs != ours && is_newer(&theirs)).then(|| Posted::Skipped {
+    (theirs != *ours && is_newer(&theirs)).then(|| Posted::Skipped {
         comment: existing.clone(),
         newer_head: theirs,
     })
@@ -229,17 +227,21 @@ pub fn marker_id(body: &str) -> Option<String> {
 }
 
 /// The head commit in a body's marker.
-pub fn marker_head(body: &str) -> Option<String> {
+pub fn marker_head(body: &str) -> Option<Sha> {
     marker_fields(body)?
         .into_iter()
         .find(|(k, _)| *k == "head")
-        .map(|(_, v)| v.to_owned())
+        .and_then(|(_, v)| Sha::parse(v))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::cell::RefCell;
+
+    fn sha(digit: char) -> Sha {
+        Sha::parse(&digit.to_string().repeat(40)).unwrap()
+    }
 
     fn comment(id: u64, login: &str, body: &str) -> Comment {
         Comment {
@@ -252,9 +254,15 @@ mod tests {
 
     #[test]
     fn markers_are_read_from_the_last_line_only() {
-        let body = "## report\n\n<!-- mlci:report id=model-a head=abc123 -->\n";
-        assert_eq!(marker_id(body).as_deref(), Some("model-a"));
-        assert_eq!(marker_head(body).as_deref(), Some("abc123"));
+        let head = "abc123".repeat(7)[..40].to_owned();
+        let body = format!("## report\n\n<!-- mlci:report id=model-a head={head} -->\n");
+        assert_eq!(marker_id(&body).as_deref(), Some("model-a"));
+        assert_eq!(marker_head(&body).as_deref(), Some(head.as_str()));
+        // A head that is not a commit name is no head.
+        assert_eq!(
+            marker_head("<!-- mlci:report id=model-a head=abc123 -->"),
+            None
+        );
         let quoted = "> ## report\n> <!-- mlci:report id=model-a head=abc123 -->\n\nnice!";
         assert_eq!(marker_id(quoted), None);
         assert_eq!(marker_id("text <!-- mlci:report id=x --> more"), None);
@@ -286,7 +294,8 @@ mod tests {
     #[test]
     fn an_unknown_login_never_edits_someone_elses_comment() {
         // Mallory's comment ends with our marker; an earlier report of ours is there too.
-        let marker = "<!-- mlci:report id=default head=a -->";
+        let marker =
+            "<!-- mlci:report id=default head=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa -->";
         let conversation = Editable {
             comments: RefCell::new(vec![
                 comment(1, "mallory", &format!("fake\n{marker}\n")),
@@ -298,8 +307,9 @@ mod tests {
             id: "default".into(),
             login: None,
         };
-        let body = "new\n<!-- mlci:report id=default head=b -->\n";
-        let posted = upsert(&conversation, body, &identity, Some("b"), &|_| false).unwrap();
+        let body =
+            "new\n<!-- mlci:report id=default head=bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb -->\n";
+        let posted = upsert(&conversation, body, &identity, Some(&sha('b')), &|_| false).unwrap();
         // Our create told us who we are: the older report of ours got the body, our new
         // comment went away, Mallory's is untouched.
         assert!(
@@ -373,7 +383,11 @@ mod tests {
     #[test]
     fn a_wrong_login_heals_itself_into_one_comment() {
         // Ours from an earlier run by `me`, while the run assumes the workflow bot.
-        let earlier = comment(1, "me", "old\n<!-- mlci:report id=default head=a -->\n");
+        let earlier = comment(
+            1,
+            "me",
+            "old\n<!-- mlci:report id=default head=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa -->\n",
+        );
         let conversation = Editable {
             comments: RefCell::new(vec![earlier]),
             real: "me",
@@ -382,8 +396,9 @@ mod tests {
             id: "default".into(),
             login: Some("github-actions[bot]".into()),
         };
-        let body = "new\n<!-- mlci:report id=default head=b -->\n";
-        let posted = upsert(&conversation, body, &identity, Some("b"), &|_| false).unwrap();
+        let body =
+            "new\n<!-- mlci:report id=default head=bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb -->\n";
+        let posted = upsert(&conversation, body, &identity, Some(&sha('b')), &|_| false).unwrap();
         assert!(
             matches!(posted, Posted::Updated(ref c) if c.id == 1),
             "{posted:?}"
@@ -400,10 +415,10 @@ mod tests {
             id: "default".into(),
             login: Some("bot".into()),
         };
-        let body = "report\n<!-- mlci:report id=default head=a -->\n";
-        let first = upsert(&conversation, body, &identity, Some("a"), &|_| false).unwrap();
+        let body = "report\n<!-- mlci:report id=default head=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa -->\n";
+        let first = upsert(&conversation, body, &identity, Some(&sha('a')), &|_| false).unwrap();
         assert!(matches!(first, Posted::Created(_)));
-        let second = upsert(&conversation, body, &identity, Some("a"), &|_| false).unwrap();
+        let second = upsert(&conversation, body, &identity, Some(&sha('a')), &|_| false).unwrap();
         assert!(matches!(second, Posted::Kept(_)));
         assert_eq!(conversation.0.borrow().len(), 1);
     }

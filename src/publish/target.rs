@@ -9,6 +9,7 @@ use crate::publish::Thread;
 use crate::publish::bundle::Claim;
 use crate::publish::http::{Forge, Network};
 use crate::publish::local::Place;
+use crate::sha::Sha;
 
 /// GitHub rejects issue and commit comment bodies longer than this many characters
 /// (`422 Body is too long (maximum is 65536 characters)`; not in the OpenAPI description,
@@ -148,15 +149,15 @@ impl Destination {
     }
 
     /// The commit, if the report goes to one.
-    pub fn commit(&self) -> Option<String> {
+    pub fn commit(&self) -> Option<&Sha> {
         match &self.thread {
-            Thread::Commit(sha) => Some(sha.clone()),
+            Thread::Commit(sha) => Some(sha),
             _ => None,
         }
     }
 
     /// The head commit the report is about (a pull request's head, not its merge commit).
-    pub fn head_sha(&self) -> Option<String> {
+    pub fn head_sha(&self) -> Option<&Sha> {
         self.event.head_sha().or_else(|| self.commit())
     }
 

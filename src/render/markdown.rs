@@ -2,6 +2,7 @@
 //! metrics file, the params table, unchanged values collapsed, and a footer with the revisions
 //! and the machine. Same inputs, same bytes: nothing here reads a clock.
 
+use crate::sha::Sha;
 use std::fmt::Write as _;
 
 use crate::ci::Machine;
@@ -142,10 +143,10 @@ pub fn report_at(comparison: &Comparison, context: &ReportContext<'_>, detail: D
         let _ = writeln!(
             out,
             "The base and the head are the same commit ({}): nothing to compare.\n",
-            commit.get(..7).unwrap_or(commit)
+            commit.short()
         );
         footer(&mut out, context, false);
-        out.push_str(&marker(context.id, context.head.commit.as_deref()));
+        out.push_str(&marker(context.id, context.head.commit.as_ref()));
         out.push('\n');
         return out;
     }
@@ -182,7 +183,7 @@ pub fn report_at(comparison: &Comparison, context: &ReportContext<'_>, detail: D
             footer(&mut out, context, false);
         }
     }
-    out.push_str(&marker(context.id, context.head.commit.as_deref()));
+    out.push_str(&marker(context.id, context.head.commit.as_ref()));
     out.push('\n');
     out
 }
@@ -190,14 +191,14 @@ pub fn report_at(comparison: &Comparison, context: &ReportContext<'_>, detail: D
 /// The commit both sides are, when they are one commit and nothing read from them differs
 /// (a working tree with new results on that commit is a comparison, and is reported), and
 /// no data checks judge the head (their results are reported whatever the base).
-fn same_commit<'a>(comparison: &Comparison, context: &ReportContext<'a>) -> Option<&'a str> {
-    let base = context.base.commit.as_deref()?;
+fn same_commit<'a>(comparison: &Comparison, context: &ReportContext<'a>) -> Option<&'a Sha> {
+    let base = context.base.commit.as_ref()?;
     // Finding nothing at all says where mlci looked instead.
     let found = !comparison.metrics.is_empty()
         || !comparison.params.is_empty()
         || !comparison.plots.is_empty();
     let identical = found
-        && context.head.commit.as_deref() == Some(base)
+        && context.head.commit.as_ref() == Some(base)
         && comparison.warnings.is_empty()
         && comparison
             .metrics
@@ -977,12 +978,12 @@ mod tests {
         (
             Revision {
                 name: "main".into(),
-                commit: Some("1111111111111111111111111111111111111111".into()),
+                commit: crate::sha::Sha::parse("1111111111111111111111111111111111111111"),
                 kind: RevisionKind::Commit,
             },
             Revision {
                 name: "working tree".into(),
-                commit: Some("2222222222222222222222222222222222222222".into()),
+                commit: crate::sha::Sha::parse("2222222222222222222222222222222222222222"),
                 kind: RevisionKind::WorkingTree,
             },
         )

@@ -27,7 +27,7 @@ pub struct Revision {
     /// What it is: `main`, `merge-base with origin/main`, `working tree`, a directory.
     pub name: String,
     /// The commit, when there is one (the working tree reports `HEAD`'s).
-    pub commit: Option<String>,
+    pub commit: Option<crate::sha::Sha>,
     /// Where its files come from.
     pub kind: RevisionKind,
 }
@@ -47,7 +47,7 @@ impl Revision {
     /// The short commit, or the name when there is no commit.
     pub fn short(&self) -> String {
         match &self.commit {
-            Some(sha) => sha[..sha.len().min(7)].to_owned(),
+            Some(sha) => sha.short().to_owned(),
             None => self.name.clone(),
         }
     }
@@ -71,7 +71,7 @@ impl Revision {
     /// `working tree, 1a2b3c4`, or just the name.
     pub fn detail(&self) -> String {
         match &self.commit {
-            Some(sha) => format!("{}, {}", self.name, &sha[..sha.len().min(7)]),
+            Some(sha) => format!("{}, {}", self.name, sha.short()),
             None => self.name.clone(),
         }
     }
@@ -90,7 +90,7 @@ impl Revision {
     /// `main (1a2b3c4)`, or just the name.
     pub fn describe(&self) -> String {
         match &self.commit {
-            Some(sha) => format!("{} ({})", self.name, &sha[..sha.len().min(7)]),
+            Some(sha) => format!("{} ({})", self.name, sha.short()),
             None => self.name.clone(),
         }
     }
@@ -98,7 +98,7 @@ impl Revision {
 
 /// The hidden marker placed last in every report: it lets the publisher find its own
 /// comment again, and records the head commit so an older run never overwrites a newer one.
-pub fn marker(id: &str, head_commit: Option<&str>) -> String {
+pub fn marker(id: &str, head_commit: Option<&crate::sha::Sha>) -> String {
     match head_commit {
         Some(sha) => format!("<!-- mlci:report id={id} head={sha} -->"),
         None => format!("<!-- mlci:report id={id} -->"),

@@ -269,7 +269,7 @@ fn a_forced_push_is_compared_with_before_or_when_it_is_gone_with_the_merge_base(
     assert!(
         run.stderr().contains(&format!(
             "warning: the commit before the push, {}, is neither in this clone nor at origin",
-            &before[..12]
+            &before[..7]
         )),
         "{}",
         run.stderr()
