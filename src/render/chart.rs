@@ -2076,13 +2076,23 @@ mod tests {
             ..options()
         };
         let mut charts = Vec::new();
+        let mut without_chart = Vec::new();
         for plot in &plots {
             for options in [options(), narrow.clone()] {
-                if let Some(chart) = chart(plot, &options) {
-                    charts.push((format!("{} at {}", plot.id, options.width), chart));
+                match chart(plot, &options) {
+                    Some(chart) => {
+                        charts.push((format!("{} at {}", plot.id, options.width), chart))
+                    }
+                    None => without_chart.push(plot.id.clone()),
                 }
             }
         }
+        // Only the three images of `fixtures/plots` have no chart, at either width.
+        assert_eq!(without_chart.len(), 6, "{without_chart:?}");
+        assert!(
+            without_chart.iter().all(|id| id.starts_with("images/")),
+            "{without_chart:?}"
+        );
         charts
     }
 
@@ -2354,8 +2364,11 @@ mod tests {
     fn every_chart_draws_both_revisions_at_its_size() {
         let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-charts");
         std::fs::create_dir_all(&out).unwrap();
+        // Images have no chart; any other plot without one would go untested here.
+        let mut without_chart = Vec::new();
         for plot in fixture_plots() {
             let Some(chart) = chart(&plot, &options()) else {
+                without_chart.push(plot.id.clone());
                 continue;
             };
             let png = draw::png(&chart).unwrap();
@@ -2374,6 +2387,15 @@ mod tests {
             assert!(base > 200, "{name}: no base colour ({base} pixels)");
             assert!(head > 200, "{name}: no head colour ({head} pixels)");
         }
+        assert_eq!(
+            without_chart.len(),
+            3,
+            "only the three images are skipped: {without_chart:?}"
+        );
+        assert!(
+            without_chart.iter().all(|id| id.starts_with("images/")),
+            "{without_chart:?}"
+        );
     }
 
     /// The same pixels, compressed harder (golden files live in the repository).
