@@ -92,6 +92,8 @@ pub struct FakeGitHub {
 pub const BOT: &str = "github-actions[bot]";
 /// The login of any other token (a personal access token).
 pub const USER: &str = "octo-user";
+/// The workflow token the jobs get (`GITHUB_TOKEN`); no output may ever show it.
+pub const TOKEN: &str = "ghs_fakeTokenThatMustNeverBePrinted0123";
 
 impl FakeGitHub {
     /// Starts a fake; `prefix` is the API's path (`""` for api.github.com, `/api/v3` for
