@@ -123,19 +123,33 @@ fn our_comment_is_found_past_the_first_page_and_quotes_of_it_are_left_alone() {
 #[test]
 fn two_runs_posting_at_once_leave_one_comment() {
     let job = Job::github().start();
+    // The fake holds the first create until the second is in flight, however long the second
+    // run takes to get there on a busy machine; no request may time out meanwhile.
     job.fake.race(2);
     let env = job.pull_request_env(false);
-    let runs: Vec<Run> = std::thread::scope(|scope| {
+    let limits = ["--network-timeout", "900", "--network-deadline", "1200"];
+    let (runs, raced): (Vec<Run>, bool) = std::thread::scope(|scope| {
         let handles: Vec<_> = ["../a", "../b"]
             .into_iter()
             .map(|out| {
                 let env = env.clone();
                 let job = &job;
-                scope.spawn(move || job.run(&["report", "--out", out], &env))
+                let mut args = vec!["report", "--out", out];
+                args.extend(limits);
+                scope.spawn(move || job.run(&args, &env))
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
+        // A run that ended has created or never will; the limit is only a safeguard.
+        let ended = || handles.iter().any(|h| h.is_finished());
+        let raced = job.fake.await_race(Duration::from_secs(600), ended);
+        let runs = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        (runs, raced)
     });
+    assert!(
+        raced,
+        "the two creates were never in flight at once: {}",
+        job.transcript()
+    );
     for run in &runs {
         assert_eq!(run.code(), 0, "{}", run.stderr());
     }
