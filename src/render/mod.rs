@@ -14,7 +14,8 @@ pub mod markdown;
 pub mod mermaid;
 pub mod openmetrics;
 pub mod plots;
-pub mod reference;
+#[cfg(test)]
+mod reference;
 pub mod report;
 pub mod text;
 

@@ -6,8 +6,8 @@
 
 use serde_json::{Value, json};
 
-use crate::github::{Job, event};
 use crate::github_fake::BOT;
+use crate::job::{GitHubJob, Job, event};
 
 /// Git's null object name: the `before` of a new ref, the `after` of a deleted one.
 const ZEROS: &str = "0000000000000000000000000000000000000000";
@@ -46,7 +46,7 @@ fn real_event(name: &str, commits: &[(&str, &str)]) -> Value {
 
 /// The job's environment for `payload`, in the repository the payload names, with
 /// `GITHUB_SHA` as the runner sets it for the event.
-fn env_for(job: &Job, event_name: &str, payload: &Value, sha: &str) -> Vec<(String, String)> {
+fn env_for(job: &GitHubJob, event_name: &str, payload: &Value, sha: &str) -> Vec<(String, String)> {
     let repository = payload["repository"]["full_name"].as_str().unwrap();
     let mut env = job.env(event_name, payload);
     set(&mut env, "GITHUB_REPOSITORY", repository);
@@ -64,7 +64,7 @@ fn short(sha: &str) -> &str {
 }
 
 /// Commits `acc` on the checked-out branch of the job's repository.
-fn commit_acc(job: &Job, acc: f64, message: &str) -> String {
+fn commit_acc(job: &GitHubJob, acc: f64, message: &str) -> String {
     job.repo.write(
         "dvclive/metrics.json",
         format!(r#"{{"acc": {acc}, "loss": 0.48}}"#),
@@ -73,7 +73,7 @@ fn commit_acc(job: &Job, acc: f64, message: &str) -> String {
 }
 
 /// The only comment on `sha`, ours.
-fn commit_comment(job: &Job, sha: &str) -> String {
+fn commit_comment(job: &GitHubJob, sha: &str) -> String {
     let comments = job.fake.commit_comments(sha);
     assert_eq!(comments.len(), 1, "{}", job.transcript());
     assert_eq!(comments[0].1, BOT);
@@ -82,7 +82,7 @@ fn commit_comment(job: &Job, sha: &str) -> String {
 
 #[test]
 fn every_pull_request_action_updates_one_comment_and_a_closed_one_posts_nothing() {
-    let job = Job::new();
+    let job = Job::github().start();
     // `actions/checkout` on a pull request: the test merge commit, one commit deep.
     job.repo.git(&["checkout", "-q", "--detach", "main"]);
     job.repo
@@ -161,7 +161,7 @@ fn every_pull_request_action_updates_one_comment_and_a_closed_one_posts_nothing(
 #[test]
 fn the_first_push_of_the_default_branch_says_base_and_head_are_one_commit() {
     // GitHub's example: `refs/heads/master` pushed for the first time, `before` all zeros.
-    let job = Job::new();
+    let job = Job::github().start();
     job.repo.git(&["checkout", "-q", "main"]);
     job.repo.git(&["branch", "-m", "main", "master"]);
     let clone = job.repo.shallow_clone("master", "checkout");
@@ -195,7 +195,7 @@ fn the_first_push_of_the_default_branch_says_base_and_head_are_one_commit() {
 
 #[test]
 fn the_first_push_of_a_branch_in_a_shallow_clone_is_compared_with_the_merge_base() {
-    let job = Job::new();
+    let job = Job::github().start();
     job.repo.git(&["checkout", "-q", "main"]);
     let payload = event("push", &[("BEFORE", ZEROS), ("AFTER", &job.head)]);
     let env = env_for(&job, "push", &payload, &job.head);
@@ -230,7 +230,7 @@ fn the_first_push_of_a_branch_in_a_shallow_clone_is_compared_with_the_merge_base
 #[test]
 fn a_forced_push_is_compared_with_before_or_when_it_is_gone_with_the_merge_base() {
     // A real forced push of `refs/heads/temp` (default branch `main`).
-    let job = Job::new();
+    let job = Job::github().start();
     job.repo.git(&["branch", "-m", "feature", "temp"]);
     let before = job.head.clone();
     job.repo
@@ -289,7 +289,7 @@ fn a_forced_push_is_compared_with_before_or_when_it_is_gone_with_the_merge_base(
 fn a_tag_push_is_compared_with_the_merge_base_of_the_default_branch() {
     // GitHub's example: `refs/tags/simple-tag` created (`before` all zeros), default branch
     // `master`; here the tag is on a release branch.
-    let job = Job::new();
+    let job = Job::github().start();
     job.repo.git(&["branch", "-m", "main", "master"]);
     job.repo.git(&["tag", "simple-tag", &job.head]);
     job.repo.git(&["checkout", "-q", "master"]);
@@ -324,7 +324,7 @@ fn a_tag_push_is_compared_with_the_merge_base_of_the_default_branch() {
 
 #[test]
 fn deleting_a_tag_or_a_branch_posts_nothing_and_says_so() {
-    let job = Job::new();
+    let job = Job::github().start();
     for (name, reference) in [
         ("push.tag_deleted", "refs/tags/simple-tag"),
         ("push.branch_deleted", "refs/heads/feature"),
@@ -354,7 +354,7 @@ fn deleting_a_tag_or_a_branch_posts_nothing_and_says_so() {
 fn a_merge_group_is_compared_with_its_base_and_reported_on_the_commit_it_tests() {
     // Two pull requests in the queue: the second group is built on the first one's commit,
     // which `main` has not reached yet.
-    let job = Job::new();
+    let job = Job::github().start();
     job.repo.git(&["checkout", "-q", "main"]);
     job.repo.git(&[
         "checkout",
@@ -420,7 +420,7 @@ fn a_merge_group_is_compared_with_its_base_and_reported_on_the_commit_it_tests()
 #[test]
 fn a_workflow_dispatch_on_the_default_branch_compares_new_results_with_its_commit() {
     // GitHub's example runs on `refs/heads/main`, the default branch.
-    let job = Job::new();
+    let job = Job::github().start();
     job.repo.git(&["checkout", "-q", "main"]);
     let clone = job.repo.shallow_clone("main", "checkout");
     let payload = real_event("workflow_dispatch", &[]);
@@ -456,7 +456,7 @@ fn a_workflow_dispatch_on_the_default_branch_compares_new_results_with_its_commi
 fn a_workflow_run_publishes_a_pull_requests_bundle_to_it_and_a_dispatchs_to_its_commit() {
     // GitHub's examples: runs of `octo-org/octo-repo` on `master`, one listing pull request
     // #2, one from a `repository_dispatch`.
-    let job = Job::new();
+    let job = Job::github().start();
     job.repo.git(&["branch", "-m", "main", "master"]);
     let repository = "octo-org/octo-repo";
     // The pull request's run collects (as a fork's would, with a read-only token)...

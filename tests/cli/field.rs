@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use mlci::inputs::value::Value;
 
+use crate::github_fake::Fault;
+use crate::job::{Job, Tree};
 use crate::support::{TestRepo, copy_dir};
 
 fn run_dir(name: &str) -> PathBuf {
@@ -506,18 +508,10 @@ fn plots_diff_takes_only_local_image_modes_and_reads_mlci_toml() {
 #[test]
 fn a_token_that_cannot_host_charts_leaves_no_broken_image_in_the_comment() {
     // The real dvclive run on a pull request; the token may comment but not write contents.
-    let repo = repo("base", "head");
-    let base = repo.git(&["rev-parse", "main"]).trim().to_owned();
-    let head = repo.commit("head run");
-    let fake = crate::github_fake::FakeGitHub::start("");
-    fake.pull(crate::github::PR, &head);
-    fake.fault("POST", "/git/blobs", crate::github_fake::Fault::Forbidden);
-    let job = crate::github::Job {
-        repo,
-        fake,
-        base,
-        head,
-    };
+    let job = Job::github()
+        .files(Tree::Copy(run_dir("base")), Tree::Copy(run_dir("head")))
+        .start();
+    job.fake.fault("POST", "/git/blobs", Fault::Forbidden);
     let run = job.report(&[]);
     assert_eq!(run.code(), 0, "{}", run.stderr());
     assert!(
@@ -527,7 +521,7 @@ fn a_token_that_cannot_host_charts_leaves_no_broken_image_in_the_comment() {
     );
     let ours = job.ours();
     assert_eq!(ours.len(), 1);
-    let body = &ours[0].2;
+    let body = &ours[0].1;
     assert!(body.contains("```mermaid"), "{body}");
     assert!(
         !body.contains("<img") && !body.contains("](plots/"),

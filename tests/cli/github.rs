@@ -2,230 +2,22 @@
 //! hyper), against the fake GitHub of `github_fake`, which checks every request against
 //! GitHub's OpenAPI description.
 
-use std::path::PathBuf;
+use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::github_fake::{BOT, FakeGitHub, Fault};
-use crate::support::{Run, TestRepo};
-
-/// The workflow token the jobs get; no output may ever show it.
-pub(crate) const TOKEN: &str = "ghs_fakeTokenThatMustNeverBePrinted0123";
-pub(crate) const PR: u64 = 7;
-
-/// A repository with a training run on `main` and a pull request that changes it, plus
-/// the fake GitHub and the files an Actions job gets.
-pub(crate) struct Job {
-    pub(crate) repo: TestRepo,
-    pub(crate) fake: FakeGitHub,
-    pub(crate) base: String,
-    pub(crate) head: String,
-}
-
-/// An event payload from `fixtures/github/events`, its `@NAME@` placeholders filled.
-pub(crate) fn event(name: &str, values: &[(&str, &str)]) -> Value {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/github/events")
-        .join(format!("{name}.json"));
-    let mut text = std::fs::read_to_string(path).unwrap();
-    for (key, value) in values {
-        text = text.replace(&format!("@{key}@"), value);
-    }
-    let parts: Vec<&str> = text.split('@').collect();
-    let left = parts
-        .iter()
-        .skip(1)
-        .take(parts.len().saturating_sub(2))
-        .find(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'));
-    assert!(left.is_none(), "@{left:?}@ left in {name}.json");
-    serde_json::from_str(&text).unwrap()
-}
-
-fn metrics(acc: f64, loss: f64) -> String {
-    format!(r#"{{"acc": {acc}, "loss": {loss}}}"#)
-}
-
-fn loss_curve(scale: f64) -> String {
-    let mut text = String::from("step\tloss\n");
-    for step in 0..20 {
-        text.push_str(&format!("{step}\t{:.4}\n", scale / f64::from(step + 1)));
-    }
-    text
-}
-
-impl Job {
-    pub(crate) fn new() -> Job {
-        Job::at("")
-    }
-
-    /// `prefix` is the API's path (`/api/v3` on GitHub Enterprise Server).
-    pub(crate) fn at(prefix: &str) -> Job {
-        let repo = TestRepo::new();
-        repo.write("dvclive/metrics.json", metrics(0.81, 0.52))
-            .write("dvclive/plots/metrics/loss.tsv", loss_curve(1.0))
-            .write("params.yaml", "lr: 0.01\n");
-        let base = repo.commit("base");
-        repo.git(&["checkout", "-q", "-b", "feature"]);
-        repo.write("dvclive/metrics.json", metrics(0.85, 0.48))
-            .write("dvclive/plots/metrics/loss.tsv", loss_curve(0.8))
-            .write("params.yaml", "lr: 0.001\n");
-        let head = repo.commit("lower the learning rate");
-        let fake = FakeGitHub::start(prefix);
-        fake.pull(PR, &head);
-        Job {
-            repo,
-            fake,
-            base,
-            head,
-        }
-    }
-
-    /// A new commit on the pull request.
-    pub(crate) fn push(&mut self, acc: f64) {
-        self.repo.write("dvclive/metrics.json", metrics(acc, 0.47));
-        self.head = self.repo.commit("train longer");
-        self.fake.pull(PR, &self.head);
-    }
-
-    pub(crate) fn summary_path(&self) -> PathBuf {
-        self.repo.temp().join("step_summary.md")
-    }
-
-    pub(crate) fn output_path(&self) -> PathBuf {
-        self.repo.temp().join("github_output")
-    }
-
-    /// The step outputs as the runner reads `$GITHUB_OUTPUT`: `name=value` lines and
-    /// `name<<DELIMITER` blocks; a later value replaces an earlier one.
-    pub(crate) fn outputs(&self) -> std::collections::BTreeMap<String, String> {
-        let text = std::fs::read_to_string(self.output_path()).unwrap_or_default();
-        let mut outputs = std::collections::BTreeMap::new();
-        let mut lines = text.lines();
-        while let Some(line) = lines.next() {
-            if let Some((name, delimiter)) = line.split_once("<<") {
-                let mut value = Vec::new();
-                for next in lines.by_ref() {
-                    if next == delimiter {
-                        break;
-                    }
-                    value.push(next);
-                }
-                outputs.insert(name.to_owned(), value.join("\n"));
-            } else if let Some((name, value)) = line.split_once('=') {
-                outputs.insert(name.to_owned(), value.to_owned());
-            }
-        }
-        outputs
-    }
-
-    /// The environment of a `pull_request` job (`fork`: the head repository differs).
-    pub(crate) fn pull_request_env(&self, fork: bool) -> Vec<(String, String)> {
-        let (author, head_repo) = if fork {
-            ("someone", "someone/repo")
-        } else {
-            ("owner", "owner/repo")
-        };
-        self.env(
-            "pull_request",
-            &event(
-                "pull_request",
-                &[
-                    ("HEAD", &self.head),
-                    ("BASE", &self.base),
-                    ("AUTHOR", author),
-                    ("HEAD_REPO", head_repo),
-                    ("FORK", if fork { "true" } else { "false" }),
-                ],
-            ),
-        )
-    }
-
-    pub(crate) fn env(&self, event_name: &str, payload: &Value) -> Vec<(String, String)> {
-        let event_path = self.repo.temp().join("event.json");
-        std::fs::write(&event_path, payload.to_string()).unwrap();
-        [
-            ("GITHUB_ACTIONS", "true".to_owned()),
-            ("CI", "true".to_owned()),
-            ("GITHUB_EVENT_NAME", event_name.to_owned()),
-            ("GITHUB_EVENT_PATH", event_path.display().to_string()),
-            ("GITHUB_REPOSITORY", "owner/repo".to_owned()),
-            ("GITHUB_API_URL", self.fake.url.clone()),
-            ("GITHUB_SERVER_URL", "https://github.com".to_owned()),
-            // For a pull request this is the test merge commit, never the head.
-            (
-                "GITHUB_SHA",
-                "0123456789abcdef0123456789abcdef01234567".to_owned(),
-            ),
-            ("GITHUB_RUN_ID", "42".to_owned()),
-            ("GITHUB_TOKEN", TOKEN.to_owned()),
-            (
-                "GITHUB_STEP_SUMMARY",
-                self.summary_path().display().to_string(),
-            ),
-            ("GITHUB_OUTPUT", self.output_path().display().to_string()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect()
-    }
-
-    /// Runs `mlci` in the job's checkout with `env`; checks that the token never shows.
-    pub(crate) fn run(&self, args: &[&str], env: &[(String, String)]) -> Run {
-        self.run_in(&self.repo.root(), args, env)
-    }
-
-    /// Runs `mlci` in another checkout (a shallow clone, as CI makes one) with `env`.
-    pub(crate) fn run_in(
-        &self,
-        dir: &std::path::Path,
-        args: &[&str],
-        env: &[(String, String)],
-    ) -> Run {
-        let run = self.repo.mlci_with(dir, args, env);
-        for text in [run.stdout(), run.stderr()] {
-            assert!(!text.contains(TOKEN), "the token was printed:\n{text}");
-        }
-        for path in [self.summary_path(), self.output_path()] {
-            let text = std::fs::read_to_string(path).unwrap_or_default();
-            assert!(!text.contains(TOKEN), "the token was written:\n{text}");
-        }
-        run
-    }
-
-    /// `mlci report` as the action runs it on a pull request.
-    pub(crate) fn report(&self, extra: &[&str]) -> Run {
-        let mut args = vec!["report", "--out", "../report"];
-        args.extend_from_slice(extra);
-        self.run(&args, &self.pull_request_env(false))
-    }
-
-    /// Our comments on the pull request.
-    pub(crate) fn ours(&self) -> Vec<(u64, String, String)> {
-        self.fake
-            .comments(PR)
-            .into_iter()
-            .filter(|(_, author, _)| author == BOT)
-            .collect()
-    }
-
-    /// The request transcript with this job's commits named.
-    pub(crate) fn transcript(&self) -> String {
-        let mut text = self.fake.transcript();
-        for (sha, name) in [(&self.head, "[HEAD]"), (&self.base, "[BASE]")] {
-            text = text.replace(sha.as_str(), name);
-        }
-        text
-    }
-}
+use crate::github_fake::{BOT, Fault, TOKEN};
+use crate::job::{Job, PR, event};
+use crate::support::Run;
 
 #[test]
 fn a_pull_request_gets_one_comment_updated_in_place_on_every_push() {
-    let mut job = Job::new();
+    let mut job = Job::github().start();
     let first = job.report(&[]);
     assert_eq!(first.code(), 0, "{}", first.stderr());
     let ours = job.ours();
     assert_eq!(ours.len(), 1, "one comment: {ours:?}");
-    let (id, _, body) = &ours[0];
+    let (id, body) = &ours[0];
     assert!(body.contains("| acc"), "the metrics table: {body}");
     assert!(
         body.trim_end().ends_with(&format!(
@@ -272,8 +64,8 @@ fn a_pull_request_gets_one_comment_updated_in_place_on_every_push() {
     let ours = job.ours();
     assert_eq!(ours.len(), 1, "still one comment: {ours:?}");
     assert_eq!(ours[0].0, *id, "updated in place");
-    assert!(ours[0].2.contains(&format!("head={}", job.head)));
-    assert!(ours[0].2.contains("0.9"), "{}", ours[0].2);
+    assert!(ours[0].1.contains(&format!("head={}", job.head)));
+    assert!(ours[0].1.contains("0.9"), "{}", ours[0].1);
     let moved = job.fake.refs()["refs/mlci/pr-7"].clone();
     assert_ne!(moved, charts);
     assert_eq!(job.fake.commit_parents(&moved), vec![charts]);
@@ -287,7 +79,7 @@ fn a_pull_request_gets_one_comment_updated_in_place_on_every_push() {
 
 #[test]
 fn every_chart_is_drawn_once_per_post() {
-    let job = Job::new();
+    let job = Job::github().start();
     // A post writes the local copy, hosts the charts, fills the job summary and fits the
     // comment: all of them from one drawing.
     let run = job.report(&["-vv"]);
@@ -311,7 +103,7 @@ fn every_chart_is_drawn_once_per_post() {
 
 #[test]
 fn our_comment_is_found_past_the_first_page_and_quotes_of_it_are_left_alone() {
-    let job = Job::new();
+    let job = Job::github().start();
     for i in 0..250 {
         job.fake.comment(PR, "reviewer", &format!("comment {i}"));
     }
@@ -354,20 +146,34 @@ fn our_comment_is_found_past_the_first_page_and_quotes_of_it_are_left_alone() {
 
 #[test]
 fn two_runs_posting_at_once_leave_one_comment() {
-    let job = Job::new();
+    let job = Job::github().start();
+    // The fake holds the first create until the second is in flight, however long the second
+    // run takes to get there on a busy machine; no request may time out meanwhile.
     job.fake.race(2);
     let env = job.pull_request_env(false);
-    let runs: Vec<Run> = std::thread::scope(|scope| {
+    let limits = ["--network-timeout", "900", "--network-deadline", "1200"];
+    let (runs, raced): (Vec<Run>, bool) = std::thread::scope(|scope| {
         let handles: Vec<_> = ["../a", "../b"]
             .into_iter()
             .map(|out| {
                 let env = env.clone();
                 let job = &job;
-                scope.spawn(move || job.run(&["report", "--out", out], &env))
+                let mut args = vec!["report", "--out", out];
+                args.extend(limits);
+                scope.spawn(move || job.run(&args, &env))
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
+        // A run that ended has created or never will; the limit is only a safeguard.
+        let ended = || handles.iter().any(|h| h.is_finished());
+        let raced = job.fake.await_race(Duration::from_secs(600), ended);
+        let runs = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        (runs, raced)
     });
+    assert!(
+        raced,
+        "the two creates were never in flight at once: {}",
+        job.transcript()
+    );
     for run in &runs {
         assert_eq!(run.code(), 0, "{}", run.stderr());
     }
@@ -379,13 +185,13 @@ fn two_runs_posting_at_once_leave_one_comment() {
     );
     let ours = job.ours();
     assert_eq!(ours.len(), 1, "converged on one: {ours:?}\n{transcript}");
-    assert!(ours[0].2.contains("| acc"));
+    assert!(ours[0].1.contains("| acc"));
     job.fake.assert_valid();
 }
 
 #[test]
 fn server_errors_and_rate_limits_are_retried_without_a_duplicate() {
-    let job = Job::new();
+    let job = Job::github().start();
     job.fake
         .fault("GET", "/issues/7/comments", Fault::Status(502));
     job.fake.fault(
@@ -419,12 +225,12 @@ fn server_errors_and_rate_limits_are_retried_without_a_duplicate() {
 
 #[test]
 fn a_create_that_times_out_is_looked_for_before_it_is_sent_again() {
-    let job = Job::new();
+    let job = Job::github().start();
     // GitHub makes the comment but answers too late.
     job.fake.fault(
         "POST",
         "/issues/7/comments",
-        Fault::SlowAnswer(std::time::Duration::from_secs(3)),
+        Fault::SlowAnswer(Duration::from_secs(3)),
     );
     let run = job.report(&["--network-timeout", "1"]);
     assert_eq!(run.code(), 0, "{}", run.stderr());
@@ -441,7 +247,7 @@ fn a_create_that_times_out_is_looked_for_before_it_is_sent_again() {
 
 #[test]
 fn a_fork_pull_request_reports_in_the_job_summary_and_sends_nothing() {
-    let job = Job::new();
+    let job = Job::github().start();
     *job.fake.read_only.lock().unwrap() = true;
     let run = job.run(
         &["report", "--out", "../report"],
@@ -464,7 +270,7 @@ fn a_fork_pull_request_reports_in_the_job_summary_and_sends_nothing() {
 
 #[test]
 fn a_token_that_cannot_write_fails_with_the_permission_to_grant() {
-    let job = Job::new();
+    let job = Job::github().start();
     *job.fake.read_only.lock().unwrap() = true;
     let run = job.report(&[]);
     assert_eq!(run.code(), 2, "{}", run.stderr());
@@ -489,7 +295,7 @@ fn a_token_that_cannot_write_fails_with_the_permission_to_grant() {
 
 #[test]
 fn a_report_over_the_comment_limit_is_fitted_under_it() {
-    let job = Job::new();
+    let job = Job::github().start();
     let many = |value: f64| {
         let fields: Vec<String> = (0..4000)
             .map(|i| {
@@ -515,22 +321,22 @@ fn a_report_over_the_comment_limit_is_fitted_under_it() {
     assert_eq!(run.code(), 0, "{}", run.stderr());
     let ours = job.ours();
     assert_eq!(ours.len(), 1);
-    let chars = ours[0].2.chars().count();
+    let chars = ours[0].1.chars().count();
     assert!(chars <= 65_536, "{chars} characters");
     assert!(chars > 10_000, "as much as fits is kept: {chars}");
     assert!(
-        ours[0].2.contains("actions/runs/42"),
+        ours[0].1.contains("actions/runs/42"),
         "points to the full report in the job summary"
     );
     assert!(run.stderr().contains("longer than a comment can be"));
     let summary = std::fs::read_to_string(job.summary_path()).unwrap();
-    assert!(summary.len() > ours[0].2.len(), "the job summary has more");
+    assert!(summary.len() > ours[0].1.len(), "the job summary has more");
     job.fake.assert_valid();
 }
 
 #[test]
 fn github_enterprise_server_is_reached_under_its_api_prefix() {
-    let job = Job::at("/api/v3");
+    let job = Job::github().prefix("/api/v3").start();
     let run = job.report(&[]);
     assert_eq!(run.code(), 0, "{}", run.stderr());
     assert_eq!(job.ours().len(), 1);
@@ -540,7 +346,7 @@ fn github_enterprise_server_is_reached_under_its_api_prefix() {
 
 #[test]
 fn a_push_comments_on_the_pushed_commit_against_the_one_before() {
-    let job = Job::new();
+    let job = Job::github().start();
     let env = job.env(
         "push",
         &event("push", &[("BEFORE", &job.base), ("AFTER", &job.head)]),
@@ -561,7 +367,7 @@ fn a_push_comments_on_the_pushed_commit_against_the_one_before() {
 
 #[test]
 fn a_check_run_carries_the_report_on_the_head_commit() {
-    let job = Job::new();
+    let job = Job::github().start();
     let run = job.report(&["--check", "--images", "mermaid"]);
     assert_eq!(run.code(), 0, "{}", run.stderr());
     let runs = job.fake.check_runs();
@@ -580,7 +386,7 @@ fn a_check_run_carries_the_report_on_the_head_commit() {
 
 #[test]
 fn a_fork_run_collects_and_a_workflow_run_job_publishes_unless_the_head_moved() {
-    let job = Job::new();
+    let job = Job::github().start();
     // The pull_request job of a fork: read-only, so it collects.
     let collect = job.run(
         &["report", "--collect", "../bundle"],
@@ -608,23 +414,23 @@ fn a_fork_run_collects_and_a_workflow_run_job_publishes_unless_the_head_moved() 
     assert_eq!(run.code(), 0, "{}", run.stderr());
     let ours = job.ours();
     assert_eq!(ours.len(), 1, "{}", job.transcript());
-    assert!(ours[0].2.contains(&format!("head={}", job.head)));
-    assert!(ours[0].2.contains("0.85"));
+    assert!(ours[0].1.contains(&format!("head={}", job.head)));
+    assert!(ours[0].1.contains("0.85"));
 
     // The pull request moved on: an older bundle is not published over a newer report.
     job.fake
         .pull_from(PR, &"f".repeat(40), Some("someone/repo"), "feature");
-    let before = ours[0].2.clone();
+    let before = ours[0].1.clone();
     let run = job.run(&["publish", &bundle_arg], &publish_env);
     assert_eq!(run.code(), 0, "{}", run.stderr());
     assert!(run.stderr().contains("has moved on"), "{}", run.stderr());
-    assert_eq!(job.ours()[0].2, before);
+    assert_eq!(job.ours()[0].1, before);
     job.fake.assert_valid();
 }
 
 #[test]
 fn mlci_comment_posts_a_markdown_file_with_its_images_as_the_sticky_report() {
-    let job = Job::new();
+    let job = Job::github().start();
     let png = std::fs::read(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("fixtures/golden/curves_loss.tsv.png"),
@@ -640,7 +446,7 @@ fn mlci_comment_posts_a_markdown_file_with_its_images_as_the_sticky_report() {
     assert_eq!(run.code(), 0, "{}", run.stderr());
     let ours = job.ours();
     assert_eq!(ours.len(), 1);
-    let body = &ours[0].2;
+    let body = &ours[0].1;
     assert!(body.starts_with("## Eval notes\n"), "{body}");
     assert!(body.contains("?raw=true)"), "the image is hosted: {body}");
     assert!(body.trim_end().ends_with("-->") && body.contains("id=notes"));
@@ -660,12 +466,12 @@ fn mlci_comment_posts_a_markdown_file_with_its_images_as_the_sticky_report() {
 
 #[test]
 fn a_run_for_an_older_commit_leaves_the_newer_report_alone() {
-    let mut job = Job::new();
+    let mut job = Job::github().start();
     let older = job.head.clone();
     job.push(0.9);
     let newer_run = job.report(&["--images", "none"]);
     assert_eq!(newer_run.code(), 0, "{}", newer_run.stderr());
-    let newer_body = job.ours()[0].2.clone();
+    let newer_body = job.ours()[0].1.clone();
     // The older commit's run finishes last (a slow runner, a re-run).
     let stale = Job { head: older, ..job };
     let run = stale.report(&["--images", "none"]);
@@ -677,7 +483,7 @@ fn a_run_for_an_older_commit_leaves_the_newer_report_alone() {
     );
     let ours = stale.ours();
     assert_eq!(ours.len(), 1);
-    assert_eq!(ours[0].2, newer_body, "the newer report stays");
+    assert_eq!(ours[0].1, newer_body, "the newer report stays");
     assert!(
         !stale.transcript().contains("PATCH"),
         "{}",
@@ -688,7 +494,7 @@ fn a_run_for_an_older_commit_leaves_the_newer_report_alone() {
 
 #[test]
 fn a_checkout_without_the_pull_requests_head_is_called_out() {
-    let job = Job::new();
+    let job = Job::github().start();
     // pull_request_target checks out the base branch unless the workflow says otherwise.
     job.repo.git(&["checkout", "-q", "main"]);
     let payload = event(
@@ -708,9 +514,9 @@ fn a_checkout_without_the_pull_requests_head_is_called_out() {
     let ours = job.ours();
     assert_eq!(ours.len(), 1, "{}", job.transcript());
     assert!(
-        ours[0].2.contains("0.85"),
+        ours[0].1.contains("0.85"),
         "the head's numbers: {}",
-        ours[0].2
+        ours[0].1
     );
     // A pull_request run whose checkout lacks the head (a stale re-run) is called out.
     let env = job.env("pull_request", &payload);
@@ -738,7 +544,7 @@ fn a_checkout_without_the_pull_requests_head_is_called_out() {
 
 #[test]
 fn the_action_runs_report_with_its_inputs() {
-    let job = Job::new();
+    let job = Job::github().start();
     let mut env: Vec<(String, String)> = job
         .pull_request_env(false)
         .into_iter()
@@ -763,8 +569,8 @@ fn the_action_runs_report_with_its_inputs() {
     assert_eq!(run.code(), 0, "{}", run.stderr());
     let ours = job.ours();
     assert_eq!(ours.len(), 1);
-    assert!(ours[0].2.contains("id=model-a"), "{}", ours[0].2);
-    assert!(ours[0].2.contains("```mermaid"), "{}", ours[0].2);
+    assert!(ours[0].1.contains("id=model-a"), "{}", ours[0].1);
+    assert!(ours[0].1.contains("```mermaid"), "{}", ours[0].1);
     assert_eq!(job.fake.check_runs().len(), 1);
     assert!(job.repo.temp().join("action-report/report.md").is_file());
     let outputs = job.outputs();
@@ -786,7 +592,7 @@ fn the_action_runs_report_with_its_inputs() {
 
 #[test]
 fn a_failed_gate_still_posts_then_fails_the_check_and_the_step() {
-    let job = Job::new();
+    let job = Job::github().start();
     let run = job.report(&["--check", "--images", "none", "--rule", "acc min=0.9"]);
     assert_eq!(run.code(), 1, "{}", run.stderr());
     let ours = job.ours();
@@ -795,7 +601,7 @@ fn a_failed_gate_still_posts_then_fails_the_check_and_the_step() {
         1,
         "the report is posted before the gate fails the step"
     );
-    assert!(ours[0].2.contains("**Gate failed**"), "{}", ours[0].2);
+    assert!(ours[0].1.contains("**Gate failed**"), "{}", ours[0].1);
     let runs = job.fake.check_runs();
     assert_eq!(runs[0]["conclusion"], json!("failure"));
     assert!(

@@ -74,6 +74,7 @@ struct State {
     violations: Vec<String>,
     /// Hold creates until this many are in flight (a race), then let them all through.
     gate: usize,
+    /// Creates held so far.
     waiting: usize,
 }
 
@@ -92,6 +93,8 @@ pub struct FakeGitHub {
 pub const BOT: &str = "github-actions[bot]";
 /// The login of any other token (a personal access token).
 pub const USER: &str = "octo-user";
+/// The workflow token the jobs get (`GITHUB_TOKEN`); no output may ever show it.
+pub const TOKEN: &str = "ghs_fakeTokenThatMustNeverBePrinted0123";
 
 impl FakeGitHub {
     /// Starts a fake; `prefix` is the API's path (`""` for api.github.com, `/api/v3` for
@@ -250,9 +253,30 @@ impl FakeGitHub {
             .push((method.to_owned(), suffix.to_owned(), fault));
     }
 
-    /// Holds comment creates until `count` are in flight at once.
+    /// Holds comment creates until `count` are in flight at once, however long that takes
+    /// (see [`FakeGitHub::await_race`]).
     pub fn race(&self, count: usize) {
         self.state().gate = count;
+    }
+
+    /// Waits until the creates [`FakeGitHub::race`] holds are all in flight, and so let
+    /// through together: true. False, with the held creates let through anyway, as soon as
+    /// `gave_up` says the race cannot happen any more (a run ended without creating), or
+    /// past `limit`, a safeguard only.
+    pub fn await_race(&self, limit: Duration, gave_up: impl Fn() -> bool) -> bool {
+        let (lock, condvar) = &*self.state;
+        let started = std::time::Instant::now();
+        let mut state = lock.lock().unwrap();
+        while state.gate > 1 {
+            if gave_up() || started.elapsed() > limit {
+                state.gate = 0;
+                condvar.notify_all();
+                return false;
+            }
+            let slice = Duration::from_millis(100);
+            state = condvar.wait_timeout(state, slice).unwrap().0;
+        }
+        true
     }
 
     /// Every request so far.
@@ -682,7 +706,8 @@ impl Server {
             }
             ("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments")
             | ("POST", "/repos/{owner}/{repo}/commits/{commit_sha}/comments") => {
-                // A race: hold this create until the others arrive.
+                // A race: hold this create until the others arrive (the last one opens the
+                // gate and wakes the held ones and `await_race`), or the test gives up.
                 {
                     let (lock, condvar) = &*self.state;
                     let mut state = lock.lock().unwrap();
@@ -692,9 +717,7 @@ impl Server {
                             state.gate = 0;
                             condvar.notify_all();
                         } else {
-                            let _ = condvar
-                                .wait_timeout_while(state, Duration::from_secs(10), |s| s.gate > 1)
-                                .unwrap();
+                            drop(condvar.wait_while(state, |s| s.gate > 1).unwrap());
                         }
                     }
                 }

@@ -3,136 +3,11 @@
 //! branch, tag or scheduled pipeline from `fixtures/gitlab/*.env`.
 
 use crate::gitlab_fake::{BOT, FakeGitLab, Fault, JOB_TOKEN, TOKEN};
-use crate::support::{Run, TestRepo};
-
-pub(crate) const MR: u64 = 12;
-pub(crate) const SERVER: &str = "https://gitlab.example.com";
-
-/// A repository with a training run on `main` and a merge request that changes it.
-pub(crate) struct Job {
-    pub(crate) repo: TestRepo,
-    pub(crate) fake: FakeGitLab,
-    pub(crate) base: String,
-    pub(crate) head: String,
-}
-
-fn metrics(acc: f64) -> String {
-    format!(r#"{{"acc": {acc}, "loss": 0.4}}"#)
-}
-
-fn loss_curve(scale: f64) -> String {
-    let mut text = String::from("step,loss\n");
-    for step in 0..20 {
-        text.push_str(&format!("{step},{:.4}\n", scale / f64::from(step + 1)));
-    }
-    text
-}
-
-impl Job {
-    pub(crate) fn new() -> Job {
-        Job::at("")
-    }
-
-    pub(crate) fn at(prefix: &str) -> Job {
-        let repo = TestRepo::new();
-        repo.write("dvclive/metrics.json", metrics(0.81))
-            .write("dvclive/plots/metrics/loss.csv", loss_curve(1.0));
-        let base = repo.commit("base");
-        repo.git(&["checkout", "-q", "-b", "feature"]);
-        repo.write("dvclive/metrics.json", metrics(0.86))
-            .write("dvclive/plots/metrics/loss.csv", loss_curve(0.7));
-        let head = repo.commit("more data");
-        let fake = FakeGitLab::start(prefix);
-        fake.merge_request(MR, &head);
-        Job {
-            repo,
-            fake,
-            base,
-            head,
-        }
-    }
-
-    /// The variables of a pipeline from `fixtures/gitlab/{kind}.env`, with `extra`.
-    pub(crate) fn env(&self, kind: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures/gitlab")
-            .join(format!("{kind}.env"));
-        let text = std::fs::read_to_string(path).unwrap();
-        let mut env: Vec<(String, String)> = text
-            .lines()
-            .filter(|l| !l.starts_with('#') && l.contains('='))
-            .map(|line| {
-                let (k, v) = line.split_once('=').unwrap();
-                let v = v
-                    .replace("@API@", &self.fake.url)
-                    .replace("@SERVER@", SERVER)
-                    .replace("@BASE@", &self.base)
-                    .replace("@HEAD@", &self.head);
-                assert!(!v.contains('@'), "a placeholder left in {kind}.env: {v}");
-                (k.to_owned(), v)
-            })
-            .collect();
-        env.extend(
-            extra
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-        );
-        env
-    }
-
-    pub(crate) fn merge_request_env(&self) -> Vec<(String, String)> {
-        self.env("merge_request", &[("GITLAB_TOKEN", TOKEN)])
-    }
-
-    pub(crate) fn run(&self, args: &[&str], env: &[(String, String)]) -> Run {
-        self.run_in(&self.repo.root(), args, env)
-    }
-
-    /// Runs `mlci` in another checkout (a shallow clone, as the runner makes one).
-    pub(crate) fn run_in(
-        &self,
-        dir: &std::path::Path,
-        args: &[&str],
-        env: &[(String, String)],
-    ) -> Run {
-        let run = self.repo.mlci_with(dir, args, env);
-        for text in [run.stdout(), run.stderr()] {
-            assert!(
-                !text.contains(TOKEN) && !text.contains(JOB_TOKEN),
-                "a token was printed:\n{text}"
-            );
-        }
-        run
-    }
-
-    pub(crate) fn report(&self, extra: &[&str]) -> Run {
-        let mut args = vec!["report", "--out", "../report"];
-        args.extend_from_slice(extra);
-        self.run(&args, &self.merge_request_env())
-    }
-
-    /// Our notes on the merge request: (id, body).
-    pub(crate) fn ours(&self) -> Vec<(u64, String)> {
-        self.fake
-            .notes(MR)
-            .into_iter()
-            .filter(|(_, author, _, _)| author == BOT)
-            .map(|(id, _, body, _)| (id, body))
-            .collect()
-    }
-
-    pub(crate) fn transcript(&self) -> String {
-        let mut text = self.fake.transcript();
-        for (sha, name) in [(&self.head, "[HEAD]"), (&self.base, "[BASE]")] {
-            text = text.replace(sha.as_str(), name);
-        }
-        text
-    }
-}
+use crate::job::{Job, MR, SERVER};
 
 #[test]
 fn a_merge_request_gets_one_note_with_uploaded_charts_updated_in_place() {
-    let job = Job::new();
+    let job = Job::gitlab().start();
     let first = job.report(&["--openmetrics", "../metrics.txt"]);
     assert_eq!(first.code(), 0, "{}", first.stderr());
     let ours = job.ours();
@@ -181,7 +56,7 @@ fn a_merge_request_gets_one_note_with_uploaded_charts_updated_in_place() {
 
 #[test]
 fn our_note_is_found_on_the_third_page_past_quotes_and_system_notes() {
-    let job = Job::new();
+    let job = Job::gitlab().start();
     for i in 0..230 {
         job.fake.note(MR, "reviewer", &format!("note {i}"), false);
         if i % 50 == 0 {
@@ -222,7 +97,7 @@ fn our_note_is_found_on_the_third_page_past_quotes_and_system_notes() {
 
 #[test]
 fn a_job_token_alone_stops_with_how_to_make_an_access_token() {
-    let job = Job::new();
+    let job = Job::gitlab().start();
     let run = job.run(
         &["report", "--out", "../report"],
         &job.env("merge_request", &[]),
@@ -244,7 +119,7 @@ fn a_job_token_alone_stops_with_how_to_make_an_access_token() {
 
 #[test]
 fn server_errors_and_rate_limits_are_retried() {
-    let job = Job::new();
+    let job = Job::gitlab().start();
     job.fake.fault("GET", "/notes", Fault::Status(502));
     job.fake
         .fault("POST", "/uploads", Fault::RateLimit { retry_after: 1 });
@@ -268,7 +143,7 @@ fn server_errors_and_rate_limits_are_retried() {
 
 #[test]
 fn a_sub_path_instance_and_a_project_named_by_its_path() {
-    let job = Job::at("/gitlab");
+    let job = Job::gitlab().prefix("/gitlab").start();
     let env = job.env(
         "merge_request",
         &[
@@ -293,7 +168,7 @@ fn a_sub_path_instance_and_a_project_named_by_its_path() {
 
 #[test]
 fn a_branch_pipeline_comments_on_the_commit_once() {
-    let job = Job::new();
+    let job = Job::gitlab().start();
     let env = job.env("branch", &[("GITLAB_TOKEN", TOKEN)]);
     let args = ["report", "--out", "../report", "--images", "none"];
     let run = job.run(&args, &env);
@@ -317,7 +192,7 @@ fn a_branch_pipeline_comments_on_the_commit_once() {
 
 #[test]
 fn mlci_comment_posts_a_file_to_the_merge_request() {
-    let job = Job::new();
+    let job = Job::gitlab().start();
     job.repo.write(
         "notes.md",
         "- [x] trained\n- [ ] evaluated on the holdout\n",
@@ -348,7 +223,7 @@ fn mlci_comment_posts_a_file_to_the_merge_request() {
 
 #[test]
 fn mlci_comment_uploads_images_typed_by_their_extension_in_any_case() {
-    let job = Job::new();
+    let job = Job::gitlab().start();
     let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"/>";
     job.repo.write("notes/ROC.SVG", svg);
     job.repo.write("notes/photo.JPeG", "not really a jpeg");
@@ -464,7 +339,7 @@ fn the_fake_refuses_what_gitlab_would_refuse() {
 
 #[test]
 fn a_collected_bundle_is_published_to_the_merge_request_unless_it_moved_on() {
-    let job = Job::new();
+    let job = Job::gitlab().start();
     // A fork's pipeline has no token: it collects.
     let collect = job.run(
         &["report", "--collect", "../bundle"],
@@ -506,7 +381,7 @@ fn a_collected_bundle_is_published_to_the_merge_request_unless_it_moved_on() {
 
 #[test]
 fn a_fork_merge_request_without_the_token_keeps_the_report_local_and_passes() {
-    let job = Job::new();
+    let job = Job::gitlab().start();
     let env = job.env(
         "merge_request",
         &[("CI_MERGE_REQUEST_SOURCE_PROJECT_ID", "77")],
@@ -520,7 +395,7 @@ fn a_fork_merge_request_without_the_token_keeps_the_report_local_and_passes() {
 
 #[test]
 fn a_failed_gate_posts_the_note_then_fails_the_job() {
-    let job = Job::new();
+    let job = Job::gitlab().start();
     let run = job.report(&["--images", "none", "--rule", "acc min=0.9"]);
     assert_eq!(run.code(), 1, "{}", run.stderr());
     let ours = job.ours();
@@ -543,7 +418,7 @@ fn a_failed_gate_posts_the_note_then_fails_the_job() {
 fn the_first_push_of_a_branch_compares_with_the_merge_base_of_ci_default_branch() {
     // The project's default branch is `trunk`; the runner's checkout holds one commit of
     // the branch it builds, and no `origin/HEAD`.
-    let job = Job::new();
+    let job = Job::gitlab().start();
     job.repo.git(&["branch", "-m", "main", "trunk"]);
     job.repo.git(&["checkout", "-q", "trunk"]);
     let clone = job.repo.shallow_clone("feature", "checkout");
@@ -579,7 +454,7 @@ fn the_first_push_of_a_branch_compares_with_the_merge_base_of_ci_default_branch(
 
 #[test]
 fn tag_and_scheduled_pipelines_with_a_zero_before_sha_compare_with_the_default_branch() {
-    let job = Job::new();
+    let job = Job::gitlab().start();
     job.repo.git(&["tag", "v1.0", &job.head]);
     job.repo.git(&["checkout", "-q", "main"]);
     let args = ["report", "--out", "../report", "--images", "none"];

@@ -14,6 +14,7 @@ mod github;
 mod github_fake;
 mod gitlab;
 mod gitlab_fake;
+mod job;
 mod plots;
 mod readers;
 mod report;

@@ -11,10 +11,9 @@ use base64::Engine as _;
 use serde_json::json;
 
 use crate::fake_http::Elsewhere;
-use crate::github::{self, PR};
 use crate::github_fake::Fault;
-use crate::gitlab;
 use crate::gitlab_fake;
+use crate::job::{self, GitHubJob, Job, MR, PR};
 use crate::support::{Run, TestRepo};
 
 /// What must never leave: it stands for a token, a key, a credential.
@@ -127,8 +126,8 @@ fn symlink(target: impl AsRef<Path>, link: &Path) {
 }
 
 /// A pull request from a fork, run with `pull_request_target` (the token writes).
-fn target_env(job: &github::Job) -> Vec<(String, String)> {
-    let payload = github::event(
+fn target_env(job: &GitHubJob) -> Vec<(String, String)> {
+    let payload = job::event(
         "pull_request",
         &[
             ("HEAD", &job.head),
@@ -156,7 +155,7 @@ fn a_symlinked_plot_image_never_hosts_git_config() {
         );
         repo.commit("a sample");
     };
-    let job = github::Job::new();
+    let job = Job::github().start();
     plant(&job.repo);
     let leaks = Leaks::new(&job.repo).in_git_config();
     let run = job.report(&[]);
@@ -171,7 +170,7 @@ fn a_symlinked_plot_image_never_hosts_git_config() {
     job.fake.assert_valid();
 
     // GitLab uploads what GitHub would commit: the same refusal.
-    let job = gitlab::Job::new();
+    let job = Job::gitlab().start();
     plant(&job.repo);
     let leaks = Leaks::new(&job.repo).in_git_config();
     let run = job.report(&[]);
@@ -182,7 +181,7 @@ fn a_symlinked_plot_image_never_hosts_git_config() {
 
 #[test]
 fn pull_request_target_never_reads_untracked_workspace_files_and_still_posts() {
-    let job = github::Job::new();
+    let job = Job::github().start();
     // The fork's own configuration names files that the workflow's runner leaves in the
     // workspace: cloud credentials and an .env.
     job.repo.write(
@@ -204,14 +203,14 @@ fn pull_request_target_never_reads_untracked_workspace_files_and_still_posts() {
     // The report is posted: pull_request_target's token can write.
     let ours = job.ours();
     assert_eq!(ours.len(), 1, "{}", job.transcript());
-    assert!(ours[0].2.contains("0.85"), "{}", ours[0].2);
+    assert!(ours[0].1.contains("0.85"), "{}", ours[0].1);
     leaks.assert_none(&run, &[job.fake.wire.text()]);
     job.fake.assert_valid();
 }
 
 #[test]
 fn a_fork_cannot_switch_off_the_gate_that_judges_it() {
-    let repo_job = github::Job::new();
+    let repo_job = Job::github().start();
     // The base branch gates accuracy at 0.9; the fork's head turns the gate off.
     repo_job.repo.git(&["checkout", "-q", "main"]);
     repo_job
@@ -225,7 +224,7 @@ fn a_fork_cannot_switch_off_the_gate_that_judges_it() {
         .write(".mlci.toml", "fail_on = \"never\"\nid = \"elsewhere\"\n");
     let head = repo_job.repo.commit("no more gate");
     repo_job.fake.pull(PR, &head);
-    let job = github::Job {
+    let job = Job {
         base,
         head,
         ..repo_job
@@ -239,9 +238,9 @@ fn a_fork_cannot_switch_off_the_gate_that_judges_it() {
     let ours = job.ours();
     assert_eq!(ours.len(), 1);
     assert!(
-        ours[0].2.contains("id=default"),
+        ours[0].1.contains("id=default"),
         "the base's report id: {}",
-        ours[0].2
+        ours[0].1
     );
     job.fake.assert_valid();
 }
@@ -249,7 +248,7 @@ fn a_fork_cannot_switch_off_the_gate_that_judges_it() {
 #[cfg(unix)]
 #[test]
 fn mlci_comment_never_uploads_a_file_through_a_symlink() {
-    let job = github::Job::new();
+    let job = Job::github().start();
     let outside = job.repo.temp().join("outside/secret.png");
     let leaks = Leaks::new(&job.repo).in_file(&outside, "\u{89}PNG ");
     let root = job.repo.root();
@@ -275,7 +274,7 @@ fn mlci_comment_never_uploads_a_file_through_a_symlink() {
 
 #[test]
 fn a_forged_bundle_never_posts_on_another_pull_request() {
-    let job = github::Job::new();
+    let job = Job::github().start();
     let leaks = Leaks::new(&job.repo).in_git_config();
     let collect = job.run(
         &["report", "--collect", "../bundle"],
@@ -389,7 +388,7 @@ fn output_folders_never_delete_or_overwrite_what_mlci_did_not_write() {
 
 #[test]
 fn image_ref_never_moves_a_branch() {
-    let job = github::Job::new();
+    let job = Job::github().start();
     let leaks = Leaks::new(&job.repo).in_git_config();
     let run = job.report(&["--image-ref", "refs/heads/main"]);
     leaks.assert_none(&run, &[job.fake.wire.text()]);
@@ -460,7 +459,7 @@ fn no_input_starts_a_workflow_command() {
 
 #[test]
 fn a_comment_ending_with_our_marker_is_never_edited_by_a_token_of_unknown_login() {
-    let job = github::Job::new();
+    let job = Job::github().start();
     let leaks = Leaks::new(&job.repo).in_git_config();
     let marker = "<!-- mlci:report id=default head=0000000 -->";
     let mallory = job
@@ -519,17 +518,17 @@ fn a_comment_ending_with_our_marker_is_never_edited_by_a_token_of_unknown_login(
     job.fake.assert_valid();
 
     // GitLab, when GET /user fails: the same.
-    let job = gitlab::Job::new();
+    let job = Job::gitlab().start();
     let mallory = job
         .fake
-        .note(gitlab::MR, "mallory", &format!("fake\n{marker}\n"), false);
+        .note(MR, "mallory", &format!("fake\n{marker}\n"), false);
     job.fake
         .fault("GET", "/user", gitlab_fake::Fault::Status(404));
     let run = job.report(&["--images", "none"]);
     assert_eq!(run.code(), 0, "{}", run.stderr());
     assert!(
         job.fake
-            .notes(gitlab::MR)
+            .notes(MR)
             .iter()
             .any(|(id, _, body, _)| *id == mallory && body.starts_with("fake")),
         "{}",
@@ -542,7 +541,7 @@ fn a_comment_ending_with_our_marker_is_never_edited_by_a_token_of_unknown_login(
 #[test]
 fn the_token_never_follows_a_redirect_to_another_host() {
     let elsewhere = Elsewhere::start();
-    let job = gitlab::Job::new();
+    let job = Job::gitlab().start();
     let leaks = Leaks::new(&job.repo).in_git_config();
     for (method, suffix) in [("GET", "/notes"), ("POST", "/notes")] {
         job.fake.fault(
@@ -558,7 +557,7 @@ fn the_token_never_follows_a_redirect_to_another_host() {
         assert!(run.stderr().contains("another host"), "{}", run.stderr());
         leaks.assert_none(&run, &[job.fake.wire.text(), elsewhere.wire.text()]);
     }
-    let github = github::Job::new();
+    let github = Job::github().start();
     github.fake.fault(
         "GET",
         "/comments",
@@ -575,7 +574,7 @@ fn the_token_never_follows_a_redirect_to_another_host() {
 #[test]
 fn a_trickling_server_is_cut_off_at_the_deadline() {
     let limits = ["--network-timeout", "3", "--network-deadline", "5"];
-    let job = github::Job::new();
+    let job = Job::github().start();
     let leaks = Leaks::new(&job.repo).in_git_config();
     for _ in 0..10 {
         job.fake
@@ -594,7 +593,7 @@ fn a_trickling_server_is_cut_off_at_the_deadline() {
     );
     leaks.assert_none(&run, &[job.fake.wire.text()]);
 
-    let job = gitlab::Job::new();
+    let job = Job::gitlab().start();
     for _ in 0..10 {
         job.fake.fault(
             "GET",
@@ -614,7 +613,7 @@ fn a_trickling_server_is_cut_off_at_the_deadline() {
 
 #[test]
 fn a_page_that_links_to_itself_is_read_once() {
-    let job = github::Job::new();
+    let job = Job::github().start();
     let leaks = Leaks::new(&job.repo).in_git_config();
     for _ in 0..2 {
         job.fake.fault("GET", "/comments", Fault::SelfLink);
@@ -640,7 +639,7 @@ fn a_page_that_links_to_itself_is_read_once() {
 
 #[test]
 fn a_list_that_is_not_json_posts_nothing() {
-    let job = github::Job::new();
+    let job = Job::github().start();
     let leaks = Leaks::new(&job.repo).in_git_config();
     job.fake.fault("GET", "/comments", Fault::NotJson);
     let run = job.report(&["--images", "none"]);
@@ -649,7 +648,7 @@ fn a_list_that_is_not_json_posts_nothing() {
     assert!(run.stderr().contains("not JSON"), "{}", run.stderr());
     assert!(job.fake.comments(PR).is_empty(), "no comment on a guess");
 
-    let job = gitlab::Job::new();
+    let job = Job::gitlab().start();
     job.fake.fault("GET", "/notes", gitlab_fake::Fault::NotJson);
     let run = job.report(&["--images", "none"]);
     assert_eq!(run.code(), 2, "{}", run.stderr());
