@@ -9,7 +9,7 @@
 
 use std::fmt::Write as _;
 
-use crate::render::chart::{Body, Chart, Mark, Revision, Series, XyChart};
+use crate::render::chart::{Body, Chart, Mark, Series, Side, XyChart};
 use crate::render::draw::{BASE_COLOR, HEAD_COLOR};
 use crate::render::{escape, format};
 
@@ -137,7 +137,7 @@ fn xy_chart(chart: &Chart, xy: &XyChart, lines: &[&Series]) -> Result<String, &'
     let xs = shared_x(lines)?;
     let every = xs.len().div_ceil(MAX_POINTS).max(1);
     let picked: Vec<usize> = (0..xs.len()).step_by(every).collect();
-    let mut out = header(chart, lines.iter().map(|s| s.revision), false);
+    let mut out = header(chart, lines.iter().map(|s| s.side), false);
     let categories: Vec<String> = picked.iter().map(|&i| number(xs[i])).collect();
     let x_title = if every > 1 {
         format!("{} (every {every}th)", text(&xy.x.label))
@@ -166,10 +166,10 @@ fn xy_chart(chart: &Chart, xy: &XyChart, lines: &[&Series]) -> Result<String, &'
 }
 
 /// The fence, the colour of each line in order (base blue, head vermillion) and the title.
-fn header(chart: &Chart, revisions: impl Iterator<Item = Revision>, horizontal: bool) -> String {
+fn header(chart: &Chart, revisions: impl Iterator<Item = Side>, horizontal: bool) -> String {
     let palette: Vec<String> = revisions
         .map(|r| {
-            let c = if r == Revision::Base {
+            let c = if r == Side::Base {
                 BASE_COLOR
             } else {
                 HEAD_COLOR
@@ -200,7 +200,7 @@ fn legend(chart: &Chart) -> String {
         .legend
         .iter()
         .map(|entry| {
-            let mark = if entry.revision == Revision::Base {
+            let mark = if entry.side == Side::Base {
                 "🟦"
             } else {
                 "🟧"

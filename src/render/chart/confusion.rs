@@ -3,7 +3,7 @@
 //! from their content (the class count, the widest number, the class labels).
 
 use super::spec::{SideSeries, source_index};
-use super::{ChartOptions, ConfusionChart, Panel, Revision, axis_title, layout, text_width};
+use super::{ChartOptions, ConfusionChart, Panel, Side, axis_title, layout, text_width};
 use crate::model::{Plot, PlotSource, Template};
 use crate::render::text;
 
@@ -11,19 +11,19 @@ use crate::render::text;
 /// labels of all of them; sized and placed afterwards by [`place_confusion`].
 pub(super) fn matrices(
     definition: &Plot,
-    sources: &[(Revision, &PlotSource)],
+    sources: &[(Side, &PlotSource)],
     names: &[String],
-    label: &dyn Fn(Revision) -> String,
+    label: &dyn Fn(Side) -> String,
     template: Template,
 ) -> ConfusionChart {
     // Each source's (actual, predicted) as indices into its own label list; tens of
     // thousands of records, but only a handful of distinct labels. A file that could not be
     // read has no panel (rather than one of zeros), unless no file could.
     let readable = sources.iter().any(|(_, s)| s.table.is_ok());
-    let coded: Vec<(Revision, usize, Coded)> = sources
+    let coded: Vec<(Side, usize, Coded)> = sources
         .iter()
         .filter(|(_, source)| source.table.is_ok() || !readable)
-        .map(|(revision, source)| (*revision, source_index(sources, source), code_pairs(source)))
+        .map(|(side, source)| (*side, source_index(sources, source), code_pairs(source)))
         .collect();
     let mut labels: Vec<String> = coded
         .iter()
@@ -36,7 +36,7 @@ pub(super) fn matrices(
     labels.dedup();
     let pairs: Vec<SideSeries<(usize, usize)>> = coded
         .into_iter()
-        .map(|(revision, dash, coded)| {
+        .map(|(side, dash, coded)| {
             let global: Vec<usize> = coded
                 .labels
                 .iter()
@@ -47,20 +47,20 @@ pub(super) fn matrices(
                 .iter()
                 .map(|(a, p)| (global[*a as usize], global[*p as usize]))
                 .collect();
-            (revision, dash, pairs)
+            (side, dash, pairs)
         })
         .collect();
-    let revisions: Vec<Revision> = {
-        let mut r: Vec<Revision> = pairs.iter().map(|(r, _, _)| *r).collect();
+    let revisions: Vec<Side> = {
+        let mut r: Vec<Side> = pairs.iter().map(|(r, _, _)| *r).collect();
         r.sort();
         r.dedup();
         r
     };
     let mut ordered = pairs;
-    ordered.sort_by_key(|(revision, dash, _)| (*dash, *revision));
+    ordered.sort_by_key(|(side, dash, _)| (*dash, *side));
     let panels = ordered
         .into_iter()
-        .map(|(revision, dash, pairs)| {
+        .map(|(side, dash, pairs)| {
             let mut counts = vec![vec![0u64; labels.len()]; labels.len()];
             for (actual, predicted) in &pairs {
                 counts[*actual][*predicted] += 1;
@@ -68,11 +68,11 @@ pub(super) fn matrices(
             let name = names.get(dash).filter(|n| !n.is_empty());
             Panel {
                 title: match name {
-                    Some(name) => format!("{} · {name}", label(revision)),
-                    None => label(revision),
+                    Some(name) => format!("{} · {name}", label(side)),
+                    None => label(side),
                 },
                 heading: String::new(),
-                revision,
+                side,
                 counts,
                 x: 0.0,
                 y: 0.0,
@@ -325,10 +325,10 @@ mod tests {
 
     /// A confusion chart of `n` classes named `class number i`, base and head.
     fn classes(n: usize, normalized: bool) -> Chart {
-        let panel = |revision, title: &str| Panel {
+        let panel = |side, title: &str| Panel {
             title: title.to_owned(),
             heading: String::new(),
-            revision,
+            side,
             counts: (0..n)
                 .map(|a| {
                     (0..n)
@@ -347,8 +347,8 @@ mod tests {
             normalized,
             columns: 2,
             panels: vec![
-                panel(Revision::Base, "base (1a2b3c4)"),
-                panel(Revision::Head, "head (working tree)"),
+                panel(Side::Base, "base (1a2b3c4)"),
+                panel(Side::Head, "head (working tree)"),
             ],
             cell: 0.0,
             number_size: None,

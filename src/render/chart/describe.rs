@@ -27,7 +27,7 @@ pub(super) fn describe(chart: &Chart) -> String {
             out,
             "legend: {} ({:?}, dash {}, {:?}) at ({}, {})",
             entry.text,
-            entry.revision,
+            entry.side,
             entry.dash,
             entry.mark,
             px(entry.x),
@@ -62,7 +62,7 @@ pub(super) fn describe(chart: &Chart) -> String {
                     out,
                     "series: {:?} {:?} dash {} {:?}: {} of {} points, {} .. {}",
                     s.label.as_deref().unwrap_or("(unlisted)"),
-                    s.revision,
+                    s.side,
                     s.dash,
                     s.mark,
                     s.points.len(),
@@ -141,7 +141,7 @@ pub(super) fn describe(chart: &Chart) -> String {
                     } else {
                         format!("{} (drawn {})", panel.title, panel.heading)
                     },
-                    panel.revision,
+                    panel.side,
                     px(panel.x),
                     px(panel.y),
                     if panel.y_ticks { " with y ticks" } else { "" },

@@ -64,14 +64,9 @@ impl Default for ChartOptions {
     }
 }
 
-/// Which revision a series belongs to (its colour).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Revision {
-    /// Drawn first, in blue.
-    Base,
-    /// Drawn on top, in vermillion.
-    Head,
-}
+/// Which side a series belongs to (its colour: the base drawn first in blue, the head on
+/// top in vermillion).
+pub use crate::diff::Side;
 
 /// An axis: its label, its range and its ticks (value, label).
 #[derive(Debug, Clone, PartialEq)]
@@ -106,7 +101,7 @@ pub struct Series {
     /// Legend text; `None` keeps it out of the legend.
     pub label: Option<String>,
     /// Colour.
-    pub revision: Revision,
+    pub side: Side,
     /// Dash pattern index (one per source file/field).
     pub dash: usize,
     /// How it is drawn.
@@ -159,7 +154,7 @@ pub struct BarChart {
     /// Width of the widest label line (CSS pixels): the space left of the bars.
     pub label_width: f64,
     /// Per revision, the value of each category.
-    pub bars: Vec<(Revision, Vec<Option<f64>>)>,
+    pub bars: Vec<(Side, Vec<Option<f64>>)>,
 }
 
 /// One confusion matrix.
@@ -170,7 +165,7 @@ pub struct Panel {
     /// The title as drawn: shortened in the middle to the panel's width.
     pub heading: String,
     /// Colour of the title.
-    pub revision: Revision,
+    pub side: Side,
     /// `counts[actual][predicted]`.
     pub counts: Vec<Vec<u64>>,
     /// Top-left corner of the grid of cells (CSS pixels).
@@ -258,7 +253,7 @@ pub struct LegendEntry {
     /// `base (1a2b3c4) · test.json`.
     pub text: String,
     /// Colour.
-    pub revision: Revision,
+    pub side: Side,
     /// Dash pattern index.
     pub dash: usize,
     /// A line sample, or a dot for points.
@@ -312,21 +307,21 @@ pub mod layout {
 /// Builds the chart of a plot at base and head, or `None` for an image or a plot with no
 /// data on either side.
 pub fn chart(plot: &PlotDiff, options: &ChartOptions) -> Option<Chart> {
-    let sides: Vec<(Revision, &Plot)> = [
-        (Revision::Base, plot.base.as_ref()),
-        (Revision::Head, plot.head.as_ref()),
+    let sides: Vec<(Side, &Plot)> = [
+        (Side::Base, plot.base.as_ref()),
+        (Side::Head, plot.head.as_ref()),
     ]
     .into_iter()
-    .filter_map(|(revision, p)| p.map(|p| (revision, p)))
+    .filter_map(|(side, p)| p.map(|p| (side, p)))
     .filter(|(_, p)| matches!(p.content, PlotContent::Data(_)))
     .collect();
     let (_, definition) = sides.last()?;
     let template = definition.template;
     let title = definition.title.clone().unwrap_or_else(|| plot.id.clone());
-    let sources: Vec<(Revision, &PlotSource)> = sides
+    let sources: Vec<(Side, &PlotSource)> = sides
         .iter()
-        .flat_map(|(revision, p)| match &p.content {
-            PlotContent::Data(sources) => sources.iter().map(|s| (*revision, s)).collect(),
+        .flat_map(|(side, p)| match &p.content {
+            PlotContent::Data(sources) => sources.iter().map(|s| (*side, s)).collect(),
             PlotContent::Image { .. } => Vec::new(),
         })
         .collect();
@@ -348,9 +343,9 @@ pub fn chart(plot: &PlotDiff, options: &ChartOptions) -> Option<Chart> {
         height: options.height,
         scale: options.scale,
     };
-    let label = |revision: Revision| match revision {
-        Revision::Base => options.base_label.clone(),
-        Revision::Head => options.head_label.clone(),
+    let label = |side: Side| match side {
+        Side::Base => options.base_label.clone(),
+        Side::Head => options.head_label.clone(),
     };
     match template {
         Template::Confusion | Template::ConfusionNormalized => {
@@ -382,10 +377,10 @@ pub fn chart(plot: &PlotDiff, options: &ChartOptions) -> Option<Chart> {
                 .height
                 .max((layout::TOP + layout::BOTTOM) as u32 + row * bars.categories.len() as u32);
             chart.body = Body::Bars(bars);
-            for (revision, _) in &sides {
+            for (side, _) in &sides {
                 chart.legend.push(LegendEntry {
-                    text: label(*revision),
-                    revision: *revision,
+                    text: label(*side),
+                    side: *side,
                     dash: 0,
                     mark: Mark::Line,
                     x: 0.0,
@@ -399,13 +394,13 @@ pub fn chart(plot: &PlotDiff, options: &ChartOptions) -> Option<Chart> {
                 let Some(name) = &series.label else { continue };
                 // Legend text: the revision, and the source when there are several.
                 let text = if name.is_empty() {
-                    label(series.revision)
+                    label(series.side)
                 } else {
-                    format!("{} · {name}", label(series.revision))
+                    format!("{} · {name}", label(series.side))
                 };
                 let entry = LegendEntry {
                     text,
-                    revision: series.revision,
+                    side: series.side,
                     dash: series.dash,
                     mark: series.mark,
                     x: 0.0,
@@ -485,7 +480,7 @@ fn place_legend(entries: &mut [LegendEntry], width: f64, first_row: f64) -> usiz
     let mut groups: Vec<std::ops::Range<usize>> = Vec::new();
     for (i, entry) in entries.iter().enumerate() {
         match groups.last_mut() {
-            Some(group) if entries[group.start].revision == entry.revision => group.end = i + 1,
+            Some(group) if entries[group.start].side == entry.side => group.end = i + 1,
             _ => groups.push(i..i + 1),
         }
     }

@@ -6,7 +6,7 @@
 use super::axes::{axis, pad};
 use super::reduce::{columns, downsample, jitter, moving_average, thin_scatter};
 use super::{
-    BarChart, ChartOptions, Mark, Revision, Series, SeriesStats, XyChart, axis_title, layout,
+    BarChart, ChartOptions, Mark, Series, SeriesStats, Side, XyChart, axis_title, layout,
     text_width,
 };
 use crate::model::{Column, Plot, PlotSource, Template};
@@ -27,7 +27,7 @@ const UNIT_FIELDS: &[&str] = &[
 /// Short names for the sources of a plot: the file (common directory stripped) and the
 /// field when one file gives several, as DVC's `filename`/`field` facets; the file alone
 /// when each file is named after its field (dvclive's `train/loss.tsv` holds `loss`).
-pub(super) fn source_names(sources: &[(Revision, &PlotSource)]) -> Vec<String> {
+pub(super) fn source_names(sources: &[(Side, &PlotSource)]) -> Vec<String> {
     let mut keys: Vec<(&str, &str)> = Vec::new();
     for (_, source) in sources {
         let key = (source.file.as_str(), source.y.as_str());
@@ -83,7 +83,7 @@ fn common_dir(files: &[&str]) -> usize {
 }
 
 /// A source's place among the plot's distinct (file, field) pairs: its dash and its name.
-pub(super) fn source_index(sources: &[(Revision, &PlotSource)], source: &PlotSource) -> usize {
+pub(super) fn source_index(sources: &[(Side, &PlotSource)], source: &PlotSource) -> usize {
     let mut keys: Vec<(&str, &str)> = Vec::new();
     for (_, s) in sources {
         let key = (s.file.as_str(), s.y.as_str());
@@ -171,7 +171,7 @@ fn shared_name(fields: &[&str]) -> String {
 /// template makes of each source at each revision, reduced to what the pixels can show.
 pub(super) fn xy(
     definition: &Plot,
-    sources: &[(Revision, &PlotSource)],
+    sources: &[(Side, &PlotSource)],
     names: &[String],
     template: Template,
     options: &ChartOptions,
@@ -203,10 +203,10 @@ pub(super) fn xy(
         .map(|(_, s)| s.table.as_ref().map_or(0, |t| t.rows))
         .sum::<usize>()
         > PARALLEL_POINTS;
-    let mut raw: Vec<SideSeries<(f64, f64)>> = par_map(large, sources, |(revision, source)| {
-        (*revision, source_index(sources, source), xy_values(source))
+    let mut raw: Vec<SideSeries<(f64, f64)>> = par_map(large, sources, |(side, source)| {
+        (*side, source_index(sources, source), xy_values(source))
     });
-    raw.sort_by_key(|(revision, dash, _)| (*revision, *dash));
+    raw.sort_by_key(|(side, dash, _)| (*side, *dash));
 
     let bounds: Vec<(f64, f64, f64, f64)> = par_map(large, &raw, |(_, _, points)| {
         points.iter().fold(
@@ -254,8 +254,8 @@ pub(super) fn xy(
             (raw, stats)
         })
         .collect();
-    let series: Vec<Series> = par_map(large, &with_bounds, |((revision, dash, points), stats)| {
-        let (revision, dash, stats) = (*revision, *dash, *stats);
+    let series: Vec<Series> = par_map(large, &with_bounds, |((side, dash, points), stats)| {
+        let (side, dash, stats) = (*side, *dash, *stats);
         let mut series = Vec::new();
         let name = names.get(dash).cloned().unwrap_or_default();
         let original_points = points.len();
@@ -270,7 +270,7 @@ pub(super) fn xy(
                 };
                 series.push(Series {
                     label: Some(name),
-                    revision,
+                    side,
                     dash,
                     mark: Mark::Points,
                     points: thin_scatter(points, &x, &y, plot_width, plot_height),
@@ -284,7 +284,7 @@ pub(super) fn xy(
                 if let Some(columns) = columns(points, &x, plot_width) {
                     series.push(Series {
                         label: None,
-                        revision,
+                        side,
                         dash,
                         mark: Mark::Band,
                         points: columns.iter().map(|c| (c.x, c.low)).collect(),
@@ -300,7 +300,7 @@ pub(super) fn xy(
                     };
                     series.push(Series {
                         label: Some(name),
-                        revision,
+                        side,
                         dash,
                         mark: Mark::Line,
                         points: line,
@@ -312,7 +312,7 @@ pub(super) fn xy(
                     let smoothed = moving_average(points);
                     series.push(Series {
                         label: None,
-                        revision,
+                        side,
                         dash,
                         mark: Mark::FaintLine,
                         points: points.clone(),
@@ -322,7 +322,7 @@ pub(super) fn xy(
                     });
                     series.push(Series {
                         label: Some(name),
-                        revision,
+                        side,
                         dash,
                         mark: Mark::Line,
                         points: smoothed,
@@ -333,7 +333,7 @@ pub(super) fn xy(
                 } else {
                     series.push(Series {
                         label: Some(name),
-                        revision,
+                        side,
                         dash,
                         mark: Mark::Line,
                         points: downsample(points, &x, plot_width),
@@ -385,20 +385,20 @@ fn par_map<T: Sync, R: Send>(parallel: bool, items: &[T], f: impl Fn(&T) -> R + 
 }
 
 /// One source at one revision: the revision, the source's index (its dash), its values.
-pub(super) type SideSeries<T> = (Revision, usize, Vec<T>);
+pub(super) type SideSeries<T> = (Side, usize, Vec<T>);
 
 /// Horizontal bars: each category's value at each revision, categories in order of first
 /// appearance (or by value, for the sorted template), labels wrapped to fit.
 pub(super) fn bars(
     definition: &Plot,
-    sources: &[(Revision, &PlotSource)],
+    sources: &[(Side, &PlotSource)],
     template: Template,
     options: &ChartOptions,
 ) -> BarChart {
     // DVC's bar templates: x is the value, y the category.
-    let per_revision: Vec<(Revision, Vec<(String, f64)>)> = sources
+    let per_revision: Vec<(Side, Vec<(String, f64)>)> = sources
         .iter()
-        .map(|(revision, source)| {
+        .map(|(side, source)| {
             let values = match &source.table {
                 Ok(table) => {
                     let categories = table
@@ -415,7 +415,7 @@ pub(super) fn bars(
                 }
                 Err(_) => Vec::new(),
             };
-            (*revision, values)
+            (*side, values)
         })
         .collect();
     let mut categories: Vec<String> = Vec::new();
@@ -426,26 +426,26 @@ pub(super) fn bars(
             }
         }
     }
-    let value_of = |revision: Revision, category: &str| {
+    let value_of = |side: Side, category: &str| {
         per_revision
             .iter()
-            .filter(|(r, _)| *r == revision)
+            .filter(|(r, _)| *r == side)
             .flat_map(|(_, v)| v.iter())
             .find(|(c, _)| c == category)
             .map(|(_, v)| *v)
     };
     if template == Template::BarHorizontalSorted {
         let key = |c: &str| {
-            value_of(Revision::Head, c)
-                .or_else(|| value_of(Revision::Base, c))
+            value_of(Side::Head, c)
+                .or_else(|| value_of(Side::Base, c))
                 .unwrap_or(f64::NEG_INFINITY)
         };
         categories.sort_by(|a, b| key(b).total_cmp(&key(a)));
     }
-    let mut revisions: Vec<Revision> = per_revision.iter().map(|(r, _)| *r).collect();
+    let mut revisions: Vec<Side> = per_revision.iter().map(|(r, _)| *r).collect();
     revisions.sort();
     revisions.dedup();
-    let bars: Vec<(Revision, Vec<Option<f64>>)> = revisions
+    let bars: Vec<(Side, Vec<Option<f64>>)> = revisions
         .iter()
         .map(|r| (*r, categories.iter().map(|c| value_of(*r, c)).collect()))
         .collect();

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use super::confusion::code_pairs;
 use super::spec::{is_unit_field, xy_values};
-use super::{BarChart, Body, Chart, Revision, SeriesStats};
+use super::{BarChart, Body, Chart, SeriesStats, Side};
 use crate::diff::{Direction, PlotDiff, direction};
 use crate::model::{PlotContent, PlotSource, Template};
 use crate::render::format;
@@ -124,19 +124,19 @@ pub fn summary(plot: &PlotDiff, chart: &Chart) -> String {
                         .iter()
                         .position(|k| *k == (&key.0, &key.1))
                         .unwrap_or(0);
-                    let stats = |revision: Revision, present: bool| -> Option<SeriesStats> {
+                    let stats = |side: Side, present: bool| -> Option<SeriesStats> {
                         let Body::Xy(xy) = &chart.body else {
                             return None;
                         };
                         present.then_some(())?;
                         xy.series
                             .iter()
-                            .find(|s| s.revision == revision && s.dash == dash)
+                            .find(|s| s.side == side && s.dash == dash)
                             .map(|s| s.stats)
                     };
                     let (b, h) = (
-                        stats(Revision::Base, b.is_some()),
-                        stats(Revision::Head, h.is_some()),
+                        stats(Side::Base, b.is_some()),
+                        stats(Side::Head, h.is_some()),
                     );
                     let last = |s: &Option<SeriesStats>| {
                         s.and_then(|s| s.last).map(|y| format::general(y, 4))
@@ -178,21 +178,21 @@ pub fn summary(plot: &PlotDiff, chart: &Chart) -> String {
 
 /// For bars: the category that moved most between base and head.
 fn bar_summary(bars: &BarChart) -> Option<String> {
-    let value = |revision: Revision, index: usize| {
+    let value = |side: Side, index: usize| {
         bars.bars
             .iter()
-            .find(|(r, _)| *r == revision)
+            .find(|(r, _)| *r == side)
             .and_then(|(_, values)| values[index])
     };
     let (index, delta) = (0..bars.categories.len())
-        .filter_map(|i| Some((i, value(Revision::Head, i)? - value(Revision::Base, i)?)))
+        .filter_map(|i| Some((i, value(Side::Head, i)? - value(Side::Base, i)?)))
         .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))?;
     Some(format!(
         "largest change: {} {} ({} → {})",
         bars.categories[index],
         format::delta(crate::model::Number::Float(delta)),
-        format::general(value(Revision::Base, index)?, 4),
-        format::general(value(Revision::Head, index)?, 4)
+        format::general(value(Side::Base, index)?, 4),
+        format::general(value(Side::Head, index)?, 4)
     ))
 }
 

@@ -215,7 +215,7 @@ fn legends_list_every_entry_and_wrap_by_revision() {
         let twin = chart
             .legend
             .iter()
-            .find(|e| e.dash == entry.dash && e.revision != entry.revision)
+            .find(|e| e.dash == entry.dash && e.side != entry.side)
             .unwrap();
         assert_eq!(twin.x, entry.x, "{} and {}", entry.text, twin.text);
     }

@@ -51,14 +51,14 @@ impl Canvas<'_, '_> {
                     false,
                 )?;
             }
-            for (group, (revision, values)) in chart.bars.iter().enumerate() {
+            for (group, (side, values)) in chart.bars.iter().enumerate() {
                 let Some(value) = values[row] else { continue };
                 let y0 = top + bar * group as f64;
                 let end = rect.x(&chart.x, value);
                 self.rect(
                     (zero.min(end), y0),
                     (zero.max(end), y0 + bar * 0.92),
-                    color(*revision).to_rgba(),
+                    color(*side).to_rgba(),
                     true,
                 )?;
                 let label = crate::render::format::general(value, 3);

@@ -24,7 +24,7 @@ impl Canvas<'_, '_> {
                 left + side / 2.0,
                 top - gap,
                 layout::LABEL,
-                color(panel.revision),
+                color(panel.side),
                 HPos::Center,
                 VPos::Bottom,
                 true,

@@ -16,7 +16,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::{RGBAColor, RGBColor};
 
-use crate::render::chart::{Axis, Body, Chart, Mark, Revision, layout};
+use crate::render::chart::{Axis, Body, Chart, Mark, Side, layout};
 use crate::render::text::{self, Align as HPos, Baseline as VPos, Label};
 
 /// A chart that could not be drawn (a backend failure; not expected with valid input).
@@ -53,10 +53,10 @@ const DASHES: [&[f64]; 8] = [
 ];
 
 /// The colour of a revision.
-pub fn color(revision: Revision) -> RGBColor {
-    match revision {
-        Revision::Base => BASE_COLOR,
-        Revision::Head => HEAD_COLOR,
+pub fn color(side: Side) -> RGBColor {
+    match side {
+        Side::Base => BASE_COLOR,
+        Side::Head => HEAD_COLOR,
     }
 }
 
@@ -265,7 +265,7 @@ impl Canvas<'_, '_> {
         let gap = self.px(layout::LEGEND_GAP);
         for entry in &chart.legend {
             let (x, y) = (self.px(entry.x), self.px(entry.y));
-            let color = color(entry.revision);
+            let color = color(entry.side);
             if entry.mark == Mark::Points {
                 let center = ((x + sample / 2.0) as i32, y as i32);
                 self.area.draw(&Circle::new(

@@ -113,7 +113,7 @@ impl Canvas<'_, '_> {
             )?;
         }
         for series in &chart.series {
-            let base = color(series.revision);
+            let base = color(series.side);
             let points: Vec<(f64, f64)> = series
                 .points
                 .iter()
