@@ -512,15 +512,7 @@ fn numbers_equal(a: Number, b: Number) -> bool {
     }
 }
 
-/// Which way is better for a metric.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Direction {
-    /// Larger values are better (accuracy, AUC, F1, ...).
-    Higher,
-    /// Smaller values are better (loss, error, latency, ...).
-    Lower,
-}
+pub use crate::model::Direction;
 
 /// The direction a metric's name implies; the rules are in [`crate::names`].
 pub use crate::names::direction;

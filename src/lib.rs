@@ -23,9 +23,6 @@ pub mod sha;
 pub mod stats;
 pub mod verdict;
 
-use std::io::Write as _;
-use std::process::ExitCode;
-
 use anyhow::Context as _;
 
 use crate::ci::CiContext;
@@ -38,35 +35,7 @@ use crate::publish::http::ApiError;
 use crate::render::dvc;
 use crate::render::report::Report;
 
-/// What a successful run leaves: data for stdout and whether a gate failed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Outcome {
-    /// Printed to stdout as is.
-    pub stdout: String,
-    /// A configured gate failed: exit code 1.
-    pub gate_failed: bool,
-}
-
-impl Outcome {
-    /// Prints the data and returns the exit code (0, or 1 for a failed gate).
-    pub fn finish(self) -> ExitCode {
-        let mut stdout = std::io::stdout().lock();
-        if let Err(error) = stdout
-            .write_all(self.stdout.as_bytes())
-            .and_then(|()| stdout.flush())
-            && error.kind() != std::io::ErrorKind::BrokenPipe
-        {
-            eprintln!("error: cannot write to stdout: {error}");
-            return ExitCode::from(2);
-        }
-        if self.gate_failed {
-            ExitCode::from(1)
-        } else {
-            ExitCode::SUCCESS
-        }
-    }
-}
-
+pub use crate::command::Outcome;
 pub use crate::error::Failure;
 pub(crate) use crate::error::fail;
 

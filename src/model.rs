@@ -337,3 +337,13 @@ impl Snapshot {
             || self.params.values().any(Result::is_err)
     }
 }
+
+/// Which way is better for a metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Larger values are better (accuracy, AUC, F1, ...).
+    Higher,
+    /// Smaller values are better (loss, error, latency, ...).
+    Lower,
+}

@@ -9,7 +9,7 @@
 //! are about the way metrics are named, so names on no list (`map75`, `rouge3`, `top3_acc`)
 //! read the same way.
 
-use crate::diff::Direction;
+use crate::model::Direction;
 
 /// How a stem may be extended to a word.
 #[derive(Clone, Copy)]

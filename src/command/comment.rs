@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
-use crate::Outcome;
 use crate::ci::{CiContext, Event};
 use crate::cli::CommentArgs;
+use crate::command::Outcome;
 use crate::config::{destination, validate_id};
 use crate::fail;
 use crate::git::{Directory, Repo};

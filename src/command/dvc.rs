@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
-use crate::Outcome;
 use crate::ci::CiContext;
 use crate::cli::{DiffArgs, LocalImagesArg, PlotsDiffArgs};
+use crate::command::Outcome;
 use crate::config::sides::{read_settings, relative_dir};
 use crate::diff::{self, Side};
 use crate::git::{self, Directory, Repo};

@@ -9,6 +9,8 @@
 //! - [`destination`]: the forge, the conversation, the token and the chart hosting.
 
 pub mod destination;
+#[cfg(test)]
+mod reference;
 pub mod rules;
 pub mod settings;
 pub mod sides;

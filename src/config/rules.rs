@@ -4,8 +4,8 @@
 
 use crate::cli::FailOnArg;
 use crate::config::settings::{ConfigError, DataSetting, MetricSetting, Settings};
-use crate::diff::Direction;
 use crate::inputs::glob::Glob;
+use crate::model::Direction;
 use crate::verdict::{DataRule, FailOn, MetricPattern, Policy, Rule, Tolerance};
 
 impl From<FailOnArg> for FailOn {

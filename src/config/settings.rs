@@ -20,10 +20,10 @@
 
 use serde::Deserialize;
 
-use crate::diff::Direction;
 use crate::inputs::ParseError;
 use crate::inputs::dvcyaml::PlotDeclaration;
 use crate::inputs::value::Value;
+use crate::model::Direction;
 use crate::verdict::FailOn;
 
 /// The contents of `.mlci.toml`.

@@ -14,8 +14,6 @@ pub mod markdown;
 pub mod mermaid;
 pub mod openmetrics;
 pub mod plots;
-#[cfg(test)]
-mod reference;
 pub mod report;
 pub mod text;
 
