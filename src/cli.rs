@@ -96,7 +96,8 @@ pub struct PostArgs {
     )]
     pub pr: Option<u64>,
 
-    /// Commit to comment on instead of a pull request [default on push: the pushed commit].
+    /// Commit to comment on instead of a pull request, by its full name [default on push:
+    /// the pushed commit].
     #[arg(long, env = "MLCI_COMMIT", value_name = "SHA")]
     pub commit: Option<crate::sha::Sha>,
 
