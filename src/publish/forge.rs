@@ -1,4 +1,4 @@
-//! The two forges behind one client: a post's requests go through [`Client`], which knows
+//! The two forges behind one client: a post's requests go through `Client`, which knows
 //! which forge it talks to; and what every post writes besides its comment (the step
 //! summary, the step outputs).
 

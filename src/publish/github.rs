@@ -117,8 +117,8 @@ impl GitHub {
             })
     }
 
-    /// One attempt: the reply, its body read up to
-    /// [`MAX_BODY`](crate::publish::http::MAX_BODY) bytes, or why there was none.
+    /// One attempt: the reply, its body read up to `http::MAX_BODY` bytes, or why there
+    /// was none.
     fn send_once(
         &self,
         method: &Method,

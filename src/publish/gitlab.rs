@@ -142,8 +142,8 @@ impl GitLab {
             })
     }
 
-    /// One attempt: the reply, its body read up to
-    /// [`MAX_BODY`](crate::publish::http::MAX_BODY) bytes, or why there was none.
+    /// One attempt: the reply, its body read up to `http::MAX_BODY` bytes, or why there
+    /// was none.
     fn send_once(
         &self,
         method: &Method,
