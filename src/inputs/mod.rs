@@ -17,6 +17,7 @@ pub mod paths;
 pub mod plots;
 pub mod protobuf;
 pub mod records;
+pub mod runs;
 pub mod sides;
 pub mod tensorboard;
 pub mod toml;

@@ -1,0 +1,241 @@
+//! Training runs of the common stacks, read with no configuration: what Hugging Face's
+//! `Trainer`, Lightning's `CSVLogger`, Keras' `CSVLogger`, MLflow, TensorBoard, W&B (offline),
+//! Ultralytics and lm-evaluation-harness leave on disk, turned into the metrics, params and
+//! curves every other input becomes.
+//!
+//! Each stack has one module with a pure reader (bytes or parsed documents in, [`RunData`]
+//! out); `discover` finds the runs of a side from its file list, and pairs a base run with a
+//! head run by where it is and what it is, never by a path that changes from run to run.
+
+pub mod keras;
+pub mod lightning;
+pub mod lmeval;
+pub mod mlflow;
+pub mod transformers;
+pub mod ultralytics;
+
+use crate::inputs::value::Value;
+use crate::model::{Column, Table};
+
+/// A training stack whose files mlci reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Stack {
+    /// Hugging Face Transformers' `Trainer`.
+    Transformers,
+    /// PyTorch Lightning's `CSVLogger`.
+    Lightning,
+    /// Keras' `CSVLogger`.
+    Keras,
+    /// MLflow's tracking store (files or SQLite).
+    Mlflow,
+    /// TensorBoard event files.
+    TensorBoard,
+    /// Weights & Biases, offline runs.
+    Wandb,
+    /// Ultralytics YOLO.
+    Ultralytics,
+    /// EleutherAI's lm-evaluation-harness.
+    LmEval,
+}
+
+impl Stack {
+    /// The stack's name as its users write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stack::Transformers => "Transformers",
+            Stack::Lightning => "Lightning",
+            Stack::Keras => "Keras",
+            Stack::Mlflow => "MLflow",
+            Stack::TensorBoard => "TensorBoard",
+            Stack::Wandb => "W&B",
+            Stack::Ultralytics => "Ultralytics",
+            Stack::LmEval => "lm-eval",
+        }
+    }
+}
+
+/// What a run's files say.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunData {
+    /// The final metrics, as a (possibly nested) map.
+    pub metrics: Value,
+    /// The run's settings, as a (possibly nested) map.
+    pub params: Value,
+    /// The curves, in the order the run logged them.
+    pub curves: Vec<Curve>,
+    /// Standard errors of metrics, by metric key (lm-eval's `*_stderr`): shown as ±.
+    pub errors: Vec<(String, f64)>,
+}
+
+impl Default for RunData {
+    fn default() -> RunData {
+        RunData {
+            metrics: Value::Map(Vec::new()),
+            params: Value::Map(Vec::new()),
+            curves: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+}
+
+/// One logged series: its name, what its x is, and its points in logging order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Curve {
+    /// The series' name as the run logged it (`eval_loss`, `train/box_loss`).
+    pub name: String,
+    /// What x counts: `step` or `epoch`.
+    pub x: &'static str,
+    /// `(x, value)`.
+    pub points: Vec<(f64, f64)>,
+}
+
+impl Curve {
+    /// An empty curve.
+    pub fn new(name: &str, x: &'static str) -> Curve {
+        Curve {
+            name: name.to_owned(),
+            x,
+            points: Vec::new(),
+        }
+    }
+}
+
+/// Adds `(x, y)` to the curve named `name`, creating it in order of first appearance.
+pub(crate) fn push_point(
+    curves: &mut Vec<Curve>,
+    name: &str,
+    x_name: &'static str,
+    x: f64,
+    y: f64,
+) {
+    match curves.iter_mut().find(|c| c.name == name) {
+        Some(curve) => curve.points.push((x, y)),
+        None => {
+            let mut curve = Curve::new(name, x_name);
+            curve.points.push((x, y));
+            curves.push(curve);
+        }
+    }
+}
+
+/// The metrics and curves of a table of logged rows (a CSV logger's file): every numeric
+/// column but `x` and `skip` is a curve against `x` (blank cells skipped: loggers write sparse
+/// rows), and its last value is the metric.
+pub(crate) fn table_run(
+    table: &Table,
+    x: &'static str,
+    skip: &[&str],
+) -> (Vec<(String, Value)>, Vec<Curve>) {
+    let xs: Vec<f64> = match table.column(x) {
+        Some(Column::Numbers(values)) => values.clone(),
+        _ => (0..table.rows).map(|i| i as f64).collect(),
+    };
+    let mut metrics = Vec::new();
+    let mut curves = Vec::new();
+    for (name, column) in &table.columns {
+        let Column::Numbers(values) = column else {
+            continue;
+        };
+        if name == x || skip.contains(&name.as_str()) {
+            continue;
+        }
+        let mut curve = Curve::new(name, x);
+        curve.points = xs
+            .iter()
+            .zip(values)
+            .filter(|(_, y)| !y.is_nan())
+            .map(|(x, y)| (*x, *y))
+            .collect();
+        if let Some((_, last)) = curve.points.last() {
+            metrics.push((name.clone(), Value::Float(*last)));
+            curves.push(curve);
+        }
+    }
+    (metrics, curves)
+}
+
+/// A number of a document, as a plot reads it.
+pub(crate) fn number(value: &Value) -> Option<f64> {
+    match value {
+        Value::Int(i) => Some(*i as f64),
+        Value::Float(f) => Some(*f),
+        Value::Bool(b) => Some(f64::from(u8::from(*b))),
+        _ => None,
+    }
+}
+
+/// The entry `key` of a map.
+pub(crate) fn get<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
+    match value {
+        Value::Map(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+        _ => None,
+    }
+}
+
+/// The entries of a map (none for anything else).
+pub(crate) fn entries(value: &Value) -> &[(String, Value)] {
+    match value {
+        Value::Map(entries) => entries,
+        _ => &[],
+    }
+}
+
+/// Whether a text is an absolute path of some machine (`/home/...`, `C:\...`): a setting
+/// that differs from machine to machine, not from run to run.
+pub(crate) fn is_machine_path(text: &str) -> bool {
+    text.starts_with('/')
+        || text.starts_with("\\\\")
+        || (text.len() > 2
+            && text.as_bytes()[1] == b':'
+            && matches!(text.as_bytes()[2], b'\\' | b'/'))
+}
+
+#[cfg(test)]
+pub(crate) mod fixtures {
+    //! The real stacks' outputs under `fixtures/stacks/`, and what each library read back.
+
+    use std::path::{Path, PathBuf};
+
+    /// `fixtures/stacks/<stack>/<side>/<rel>`.
+    pub(crate) fn path(stack: &str, side: &str, rel: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/stacks")
+            .join(stack)
+            .join(side)
+            .join(rel)
+    }
+
+    /// The bytes of a fixture file.
+    pub(crate) fn bytes(stack: &str, side: &str, rel: &str) -> Vec<u8> {
+        let path = path(stack, side, rel);
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    /// `fixtures/stacks/<stack>/expected.json`.
+    pub(crate) fn expected(stack: &str) -> serde_json::Value {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/stacks")
+            .join(stack)
+            .join("expected.json");
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    }
+
+    /// Whether two floats agree to the precision serde_json's parsing keeps.
+    pub(crate) fn close(a: f64, b: f64) -> bool {
+        a == b || (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(1.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn machine_paths() {
+        assert!(
+            is_machine_path("/work/x")
+                && is_machine_path("C:\\data")
+                && !is_machine_path("data.yaml")
+        );
+    }
+}
