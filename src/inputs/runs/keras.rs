@@ -32,7 +32,7 @@ pub fn read(bytes: &[u8]) -> Result<RunData, ParseError> {
         metrics: Value::Map(metrics),
         params: Value::Map(Vec::new()),
         curves,
-        errors: Vec::new(),
+        ..RunData::default()
     })
 }
 

@@ -23,7 +23,7 @@ pub fn read(metrics_csv: &[u8], hparams: Option<&[u8]>) -> Result<RunData, Parse
         metrics: Value::Map(metrics),
         params,
         curves,
-        errors: Vec::new(),
+        ..RunData::default()
     })
 }
 

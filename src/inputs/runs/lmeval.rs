@@ -71,8 +71,8 @@ pub fn read(document: &Value) -> RunData {
     RunData {
         metrics: Value::Map(metrics),
         params: Value::Map(params),
-        curves: Vec::new(),
         errors,
+        ..RunData::default()
     }
 }
 

@@ -7,15 +7,17 @@
 //! out); `discover` finds the runs of a side from its file list, and pairs a base run with a
 //! head run by where it is and what it is, never by a path that changes from run to run.
 
+pub mod discover;
 pub mod keras;
 pub mod lightning;
 pub mod lmeval;
 pub mod mlflow;
+pub mod read;
 pub mod transformers;
 pub mod ultralytics;
 
 use crate::inputs::value::Value;
-use crate::model::{Column, Table};
+use crate::model::{Column, Direction, Table};
 
 /// A training stack whose files mlci reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -65,6 +67,8 @@ pub struct RunData {
     pub curves: Vec<Curve>,
     /// Standard errors of metrics, by metric key (lm-eval's `*_stderr`): shown as ±.
     pub errors: Vec<(String, f64)>,
+    /// Which way is better, where the run says (lm-eval's `higher_is_better`).
+    pub directions: Vec<(String, Direction)>,
 }
 
 impl Default for RunData {
@@ -74,6 +78,7 @@ impl Default for RunData {
             params: Value::Map(Vec::new()),
             curves: Vec::new(),
             errors: Vec::new(),
+            directions: Vec::new(),
         }
     }
 }

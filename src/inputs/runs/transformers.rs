@@ -85,7 +85,7 @@ pub fn read(state: Option<&Value>, results: &[Value]) -> RunData {
         metrics: Value::Map(metrics),
         params: Value::Map(params),
         curves,
-        errors: Vec::new(),
+        ..RunData::default()
     }
 }
 

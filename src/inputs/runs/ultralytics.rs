@@ -42,7 +42,7 @@ pub fn read(results_csv: &[u8], args: Option<&[u8]>) -> Result<RunData, ParseErr
         metrics: Value::Map(metrics),
         params,
         curves,
-        errors: Vec::new(),
+        ..RunData::default()
     })
 }
 
