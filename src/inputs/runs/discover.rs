@@ -234,7 +234,9 @@ fn tensorboard(files: &[&str]) -> Vec<Found> {
             .1
             .push(file);
     }
-    let mut places: BTreeMap<String, Vec<(u64, String, Vec<&str>)>> = BTreeMap::new();
+    /// A run folder: its newest event file's time, its path, its event files.
+    type RunFolder<'a> = (u64, String, Vec<&'a str>);
+    let mut places: BTreeMap<String, Vec<RunFolder>> = BTreeMap::new();
     for (root, (place, files)) in runs {
         let newest = files.iter().map(|f| event_time(f)).max().unwrap_or(0);
         places.entry(place).or_default().push((newest, root, files));
