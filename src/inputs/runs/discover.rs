@@ -176,7 +176,8 @@ fn transformers(files: &[&str]) -> Vec<Found> {
 
 /// MLflow file stores: `mlruns/<experiment id>/<run id>/meta.yaml`, one place per
 /// experiment (its id here; its name once `meta.yaml` is read). Which run is newest needs
-/// the runs' `meta.yaml`: the reader decides, `others` lists every run folder.
+/// the runs' `meta.yaml`: the reader decides, `others` lists every run folder. SQLite
+/// stores (`mlflow.db`): one each, its experiments read from it.
 fn mlflow(files: &[&str]) -> Vec<Found> {
     let mut experiments: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for file in files {
@@ -186,6 +187,16 @@ fn mlflow(files: &[&str]) -> Vec<Found> {
             experiments.entry(parent(dir)).or_default().push(dir);
         }
     }
+    let stores = files
+        .iter()
+        .filter(|f| split(f).1 == "mlflow.db")
+        .map(|db| Found {
+            stack: Stack::Mlflow,
+            place: (*db).to_owned(),
+            name: String::new(),
+            files: vec![(*db).to_owned()],
+            others: Vec::new(),
+        });
     experiments
         .into_iter()
         .map(|(experiment, runs)| Found {
@@ -197,6 +208,7 @@ fn mlflow(files: &[&str]) -> Vec<Found> {
                 .collect(),
             others: runs.iter().map(|r| last(r).to_owned()).collect(),
         })
+        .chain(stores)
         .collect()
 }
 

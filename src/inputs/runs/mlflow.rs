@@ -3,6 +3,10 @@
 //! `metrics/<key>` (one `<timestamp ms> <value> <step>` line per logged value; keys with `/`
 //! are folders), `params/<key>` (the value as text) and `tags/`.
 //!
+//! Since 3.7 MLflow keeps runs in SQLite (`mlflow.db`) by default: the same runs, read
+//! from its `experiments`, `runs`, `metrics` and `params` tables with SQLite itself
+//! (rusqlite, bundled), from the file's bytes in memory, read-only and defensive.
+//!
 //! A metric's value is MLflow's latest: the largest step, then the latest timestamp, then
 //! the largest value; its curve is every value against `step`. Run and experiment ids are
 //! random: runs are named by experiment and run name.
@@ -118,6 +122,116 @@ pub fn read(
     Ok(run)
 }
 
+/// A run of an SQLite store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoreRun {
+    /// Its experiment's name.
+    pub experiment: String,
+    /// Its name.
+    pub name: String,
+    /// The other runs of its experiment, newest first.
+    pub others: Vec<String>,
+    /// What it logged.
+    pub data: RunData,
+}
+
+/// An SQLite store that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not an MLflow SQLite store, or a damaged one: {0}")]
+pub struct StoreError(String);
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> StoreError {
+        StoreError(error.to_string())
+    }
+}
+
+/// The newest run of every experiment of an SQLite store, from the database file's bytes.
+pub fn read_store(bytes: &[u8]) -> Result<Vec<StoreRun>, StoreError> {
+    use rusqlite::{Connection, MAIN_DB, config::DbConfig, limits::Limit};
+    if bytes.len() > i32::MAX as usize {
+        return Err(StoreError("larger than SQLite reads from memory".into()));
+    }
+    let mut db = Connection::open_in_memory()?;
+    // The file is a stranger's: no schema-defined functions or triggers run, nothing is
+    // written, and damage is reported, not followed.
+    db.set_db_config(DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
+    db.set_db_config(DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false)?;
+    db.set_limit(Limit::SQLITE_LIMIT_LENGTH, 1 << 24)?;
+    db.deserialize_read_exact(MAIN_DB, bytes, bytes.len(), true)?;
+    db.pragma_update(None, "cell_size_check", true)?;
+    let check: String = db.query_row("PRAGMA quick_check", [], |row| row.get(0))?;
+    if check != "ok" {
+        return Err(StoreError(check));
+    }
+    let experiments: Vec<(i64, String)> = db
+        .prepare("SELECT experiment_id, name FROM experiments WHERE lifecycle_stage = 'active' ORDER BY experiment_id")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::new();
+    for (id, experiment) in experiments {
+        let mut runs: Vec<(i64, String, String)> = db
+            .prepare("SELECT coalesce(start_time, 0), coalesce(name, ''), run_uuid FROM runs WHERE experiment_id = ?1 AND lifecycle_stage = 'active'")?
+            .query_map([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        runs.sort();
+        let Some((_, name, uuid)) = runs.pop() else {
+            continue;
+        };
+        let mut curves: Vec<Curve> = Vec::new();
+        let mut latest: Vec<(String, (i64, i64, f64))> = Vec::new();
+        let mut query = db.prepare(
+            "SELECT key, value, timestamp, step, is_nan FROM metrics WHERE run_uuid = ?1 ORDER BY key, timestamp, step",
+        )?;
+        let rows = query.query_map([&uuid], |row| {
+            let is_nan: bool = row.get(4)?;
+            let value: f64 = row.get(1)?;
+            Ok((
+                row.get::<_, String>(0)?,
+                if is_nan { f64::NAN } else { value },
+                row.get::<_, i64>(2)?,
+                row.get::<_, i64>(3)?,
+            ))
+        })?;
+        for row in rows {
+            let (key, value, timestamp, step) = row?;
+            super::push_point(&mut curves, &key, "step", step as f64, value);
+            match latest.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, (s, t, v))) => {
+                    if (step, timestamp) > (*s, *t) || ((step, timestamp) == (*s, *t) && value > *v)
+                    {
+                        (*s, *t, *v) = (step, timestamp, value);
+                    }
+                }
+                None => latest.push((key, (step, timestamp, value))),
+            }
+        }
+        let params: Vec<(String, Value)> = db
+            .prepare("SELECT key, value FROM params WHERE run_uuid = ?1 ORDER BY key")?
+            .query_map([&uuid], |row| {
+                Ok((row.get::<_, String>(0)?, Value::Str(row.get(1)?)))
+            })?
+            .collect::<Result<_, _>>()?;
+        out.push(StoreRun {
+            experiment,
+            name,
+            others: runs.iter().rev().map(|(_, n, _)| n.clone()).collect(),
+            data: RunData {
+                metrics: Value::Map(
+                    latest
+                        .into_iter()
+                        .map(|(k, (_, _, v))| (k, Value::Float(v)))
+                        .collect(),
+                ),
+                params: Value::Map(params),
+                curves,
+                ..RunData::default()
+            },
+        });
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +296,49 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn an_sqlite_store_reads_as_the_client_reads_it() {
+        let expected = fixtures::expected("mlflow-sqlite");
+        for side in ["base", "head"] {
+            let runs = read_store(&fixtures::bytes("mlflow-sqlite", side, "mlflow.db")).unwrap();
+            assert_eq!(runs.len(), 1, "one experiment");
+            let run = &runs[0];
+            let all = expected[side]["runs"].as_array().unwrap();
+            let theirs = all.last().unwrap();
+            assert_eq!(run.name, theirs["run_name"].as_str().unwrap());
+            assert_eq!(run.experiment, "mlci-demo");
+            assert_eq!(run.others.len(), all.len() - 1);
+            for (key, value) in theirs["metrics"].as_object().unwrap() {
+                assert_eq!(
+                    number(get(&run.data.metrics, key).unwrap()),
+                    value.as_f64(),
+                    "{side} {key}"
+                );
+                let history = theirs["metric_history"][key].as_array().unwrap();
+                let curve = run.data.curves.iter().find(|c| &c.name == key).unwrap();
+                let points: Vec<(f64, f64)> = history
+                    .iter()
+                    .map(|p| (p["step"].as_f64().unwrap(), p["value"].as_f64().unwrap()))
+                    .collect();
+                assert_eq!(curve.points, points, "{side} {key}");
+            }
+            for (key, value) in theirs["params"].as_object().unwrap() {
+                assert_eq!(
+                    get(&run.data.params, key),
+                    Some(&Value::Str(value.as_str().unwrap().into()))
+                );
+            }
+        }
+        assert!(read_store(b"not a database").is_err());
+        let mut damaged = fixtures::bytes("mlflow-sqlite", "head", "mlflow.db");
+        let middle = damaged.len() / 2;
+        damaged[middle..middle + 4096].fill(0xA5);
+        assert!(
+            read_store(&damaged).is_err() || read_store(&damaged).is_ok(),
+            "never a panic"
+        );
     }
 
     #[test]

@@ -25,10 +25,41 @@ pub struct Run {
     pub data: RunData,
 }
 
-/// Reads a found run; `Ok(None)` when its files turn out not to be one (a `training.log`
-/// of another tool, a `results_*.json` that is not lm-eval's). A file that cannot be read
-/// or parsed is the run's problem, named by path.
+/// Reads a found run (an MLflow SQLite store: one run per experiment); none when its files
+/// turn out not to be one (a `training.log` of another tool, a `results_*.json` that is not
+/// lm-eval's). A file that cannot be read or parsed is the run's problem, named by path.
 pub fn read(
+    found: Found,
+    source: &dyn FileSource,
+    limit: u64,
+) -> Result<Vec<Run>, (String, Problem)> {
+    if found.stack == Stack::Mlflow && found.files.len() == 1 && found.files[0].ends_with(".db") {
+        let path = &found.files[0];
+        let Some(bytes) = source
+            .read(path, limit)
+            .map_err(|e| (path.clone(), problem(e)))?
+        else {
+            return Ok(Vec::new());
+        };
+        let runs = mlflow::read_store(&bytes)
+            .map_err(|e| (path.clone(), Problem::Unreadable(e.to_string())))?;
+        return Ok(runs
+            .into_iter()
+            .map(|run| Run {
+                stack: Stack::Mlflow,
+                place: format!("{path}/{}", run.experiment),
+                name: run.name,
+                others: run.others,
+                files: vec![path.clone()],
+                data: run.data,
+            })
+            .collect());
+    }
+    Ok(read_one(found, source, limit)?.into_iter().collect())
+}
+
+/// Reads a found run of any stack but an SQLite store.
+fn read_one(
     found: Found,
     source: &dyn FileSource,
     limit: u64,
@@ -277,11 +308,7 @@ mod tests {
         let files = source.files_under("").unwrap();
         discover::find(&files)
             .into_iter()
-            .map(|found| {
-                read(found, &source, crate::inputs::DEFAULT_MAX_FILE_SIZE)
-                    .unwrap()
-                    .unwrap()
-            })
+            .flat_map(|found| read(found, &source, crate::inputs::DEFAULT_MAX_FILE_SIZE).unwrap())
             .collect()
     }
 
@@ -300,6 +327,7 @@ mod tests {
             "keras-history-csv",
             "mlflow-file",
             "mlflow2-file",
+            "mlflow-sqlite",
             "tensorboard-tbx",
             "tensorboard-torch",
             "tensorboard-tf",
