@@ -13,6 +13,7 @@ pub mod lightning;
 pub mod lmeval;
 pub mod mlflow;
 pub mod read;
+pub mod snapshot;
 pub mod transformers;
 pub mod ultralytics;
 
