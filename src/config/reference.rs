@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use clap::CommandFactory as _;
 
 use crate::cli::Cli;
-use crate::config::settings::{DATA_KEYS, KEYS, METRIC_KEYS, PLOT_KEYS};
+use crate::config::settings::{DATA_KEYS, KEYS, METRIC_KEYS, PLOT_KEYS, RUN_KEYS};
 
 /// Where the generated text goes in the README.
 const START: &str =
@@ -80,6 +80,7 @@ fn markdown() -> String {
         ("[[plots]]", PLOT_KEYS),
         ("[[metric]]", METRIC_KEYS),
         ("[[data]]", DATA_KEYS),
+        ("[[runs]]", RUN_KEYS),
     ] {
         let _ = writeln!(out, "\nIn each `{table}` table:\n");
         let _ = writeln!(out, "| key | type | meaning |\n|---|---|---|");

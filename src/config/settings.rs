@@ -22,6 +22,7 @@ use serde::Deserialize;
 
 use crate::inputs::ParseError;
 use crate::inputs::dvcyaml::PlotDeclaration;
+use crate::inputs::runs::Stack;
 use crate::inputs::value::Value;
 use crate::model::Direction;
 use crate::verdict::FailOn;
@@ -61,6 +62,21 @@ pub struct Settings {
     /// The largest metrics, params, plot data or image file read whole: bytes, or a size
     /// with a unit (`"64 MiB"`).
     pub max_file_size: Option<toml::Value>,
+    /// Look for training runs in the usual places when nothing is declared (default true).
+    pub discover: Option<bool>,
+    /// Training runs to read wherever they are: a folder (or file) and its stack.
+    #[serde(default)]
+    pub runs: Vec<RunSetting>,
+}
+
+/// A `[[runs]]` table: where a stack's run is, when it is not where the stack puts it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunSetting {
+    /// A folder holding the run (or, for Keras, the logger's file), from the root.
+    pub path: String,
+    /// Its stack.
+    pub format: Stack,
 }
 
 /// A `[[metric]]` rule, or a `--rule`.
@@ -324,6 +340,30 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "integer or string",
         "metrics, params, plot data and image files larger than this are skipped with a warning (a skipped head file counts as missing): bytes, or a size with a unit (`\"256 MiB\"`); default 64 MiB. Data files (`[[data]]`) are streamed and not limited",
     ),
+    (
+        "discover",
+        "boolean",
+        "look for training runs (Transformers, Lightning, Keras, MLflow, TensorBoard, W&B, Ultralytics, lm-eval) in the places they write to when `dvc.yaml`, dvclive and this file declare nothing; default `true`",
+    ),
+    (
+        "runs",
+        "array of tables",
+        "training runs to read wherever they are, `[[runs]]`: the keys below; read even when something is declared",
+    ),
+];
+
+/// Every key of a `[[runs]]` table: (key, type, meaning).
+pub const RUN_KEYS: &[(&str, &str, &str)] = &[
+    (
+        "path",
+        "string",
+        "the folder that holds the run (Keras: the `CSVLogger` file), from the repository root",
+    ),
+    (
+        "format",
+        "string",
+        "its stack: `transformers`, `lightning`, `keras`, `mlflow`, `tensorboard`, `wandb`, `ultralytics` or `lm-eval`",
+    ),
 ];
 
 /// Every key of a `[[metric]]` table (and of `--rule`): (key, type, meaning).
@@ -419,13 +459,15 @@ impl Settings {
     /// These settings, with everything that judges or bounds a run taken from `trusted`
     /// (the base's, when the head is a stranger's): the report id, the base, `fail_on`,
     /// `alpha`, the `[[metric]]` rules, `repeats`, the `[[data]]` checks and
-    /// `max_file_size`. What is read and shown (title, metrics, params, plots) stays.
+    /// `max_file_size`. What is read and shown (title, metrics, params, plots, runs) stays.
     pub fn with_policy_from(self, trusted: Settings) -> Settings {
         Settings {
             title: self.title,
             metrics: self.metrics,
             params: self.params,
             plots: self.plots,
+            discover: self.discover,
+            runs: self.runs,
             ..trusted
         }
     }
@@ -506,11 +548,14 @@ mod tests {
             panic!("not a parse error: {error}")
         };
         let message = error.to_string();
+        // `expected one of `a`, `b`, `c``, or `expected `a` or `b`` for two.
         let list = message
             .split("expected one of ")
             .nth(1)
+            .or_else(|| message.split("expected ").nth(1))
             .unwrap_or_else(|| panic!("no field list in `{message}`"));
-        list.split(',')
+        list.replace(" or ", ",")
+            .split(',')
             .map(|f| f.trim().trim_matches(|c| c == '`' || c == '.').to_owned())
             .filter(|f| !f.is_empty())
             .collect()
@@ -527,6 +572,7 @@ mod tests {
             ("[[plots]]", PLOT_KEYS),
             ("[[metric]]\nname = \"x\"", METRIC_KEYS),
             ("[[data]]\npath = \"x\"", DATA_KEYS),
+            ("[[runs]]\npath = \"x\"\nformat = \"keras\"", RUN_KEYS),
         ] {
             let mut fields = expected_fields(&format!("{table}\nunknown_key = 1\n"));
             let mut keys: Vec<String> = known.iter().map(|(k, _, _)| (*k).to_owned()).collect();

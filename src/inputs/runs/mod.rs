@@ -20,8 +20,10 @@ pub mod ultralytics;
 use crate::inputs::value::Value;
 use crate::model::{Column, Direction, Table};
 
-/// A training stack whose files mlci reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A training stack whose files mlci reads (`.mlci.toml` names it in lowercase:
+/// `transformers`, ..., `lm-eval`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Stack {
     /// Hugging Face Transformers' `Trainer`.
     Transformers,
@@ -32,12 +34,14 @@ pub enum Stack {
     /// MLflow's tracking store (files or SQLite).
     Mlflow,
     /// TensorBoard event files.
+    #[serde(rename = "tensorboard")]
     TensorBoard,
     /// Weights & Biases, offline runs.
     Wandb,
     /// Ultralytics YOLO.
     Ultralytics,
     /// EleutherAI's lm-evaluation-harness.
+    #[serde(rename = "lm-eval")]
     LmEval,
 }
 
