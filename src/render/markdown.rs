@@ -6,11 +6,12 @@ use crate::sha::Sha;
 use std::fmt::Write as _;
 
 use crate::ci::Machine;
-use crate::diff::{Comparison, FileDiff, Row, Side, Status};
+use crate::diff::{Comparison, DataDiff, FileDiff, Row, Side, Status};
 use crate::render::chart::ChartOptions;
+use crate::render::judgement::{findings, label, reasons};
 use crate::render::plots::{Figure, Links};
-use crate::render::{Revision, escape, format, marker};
-use crate::verdict::{Cell, FailOn, Judged, JudgedFile, Judgement, Verdict};
+use crate::render::{Revision, escape, format, judgement, marker};
+use crate::verdict::{Cell, DataChecks, FailOn, Judged, JudgedFile, Judgement, Verdict};
 
 /// What the report says besides the comparison itself.
 #[derive(Debug, Clone, Copy)]
@@ -159,7 +160,7 @@ pub fn report_at(comparison: &Comparison, context: &ReportContext<'_>, detail: D
         Detail::Full | Detail::Compact => {
             let full = detail == Detail::Full;
             metrics(&mut out, &context.judgement.files, full);
-            data(&mut out, &context.judgement.data);
+            data(&mut out, &comparison.data, &context.judgement.data);
             plots(
                 &mut out,
                 context.figures,
@@ -209,7 +210,7 @@ fn same_commit<'a>(comparison: &Comparison, context: &ReportContext<'a>) -> Opti
         && comparison.samples.iter().all(|s| s.base == s.head)
         && comparison.data.is_empty()
         && context.judgement.data.is_empty()
-        && context.judgement.failures.is_empty();
+        && !context.judgement.gate_failed();
     identical.then_some(base)
 }
 
@@ -347,7 +348,7 @@ fn gate(out: &mut String, judgement: &Judgement) {
                 _ => "regression",
             },
             plural(
-                judgement.failures.len(),
+                judgement.failures().count(),
                 "metric or check",
                 "metrics or checks"
             )
@@ -374,7 +375,7 @@ fn summary(comparison: &Comparison, judgement: &Judgement) -> String {
     let data_failed: usize = judgement
         .data
         .iter()
-        .map(|d| d.checks.iter().filter(|c| !c.passed).count())
+        .map(|d| d.checks.iter().filter(|c| !c.passed()).count())
         .sum();
     let data_checks: usize = judgement.data.iter().map(|d| d.checks.len()).sum();
     let params_moved = counts.params_changed + counts.params_added + counts.params_removed;
@@ -498,14 +499,14 @@ fn find_column<'a>(
 
 /// The data files: rows, columns with their type, missing values and range, base → head,
 /// and the checks.
-fn data(out: &mut String, reports: &[crate::verdict::DataReport]) {
-    if reports.is_empty() {
+fn data(out: &mut String, diffs: &[DataDiff], checks: &[DataChecks]) {
+    if diffs.is_empty() {
         return;
     }
     out.push_str("### Data\n\n");
     let both = |a: String, b: String| if a == b { a } else { format!("{a} → {b}") };
-    for report in reports {
-        let diff = &report.diff;
+    // `checks` has one entry per data file, in the same order.
+    for (diff, file) in diffs.iter().zip(checks) {
         let _ = writeln!(out, "#### {}\n", escape::inline(&diff.path));
         let rows = |p: Option<&crate::model::DataProfile>| {
             p.map_or("—".to_owned(), |p| p.rows.to_string())
@@ -589,19 +590,20 @@ fn data(out: &mut String, reports: &[crate::verdict::DataReport]) {
             }
             out.push('\n');
         }
-        for check in &report.checks {
-            if check.passed {
-                let _ = writeln!(out, "- 🟢 {}", escape::inline(&check.check));
+        for check in &file.checks {
+            let name = judgement::check(&check.check);
+            if check.passed() {
+                let _ = writeln!(out, "- 🟢 {}", escape::inline(&name));
             } else {
                 let _ = writeln!(
                     out,
                     "- 🔴 {}: {}",
-                    escape::inline(&check.check),
-                    escape::inline(&check.detail)
+                    escape::inline(&name),
+                    escape::inline(&findings(&check.findings))
                 );
             }
         }
-        if !report.checks.is_empty() {
+        if !file.checks.is_empty() {
             out.push('\n');
         }
     }
@@ -625,7 +627,7 @@ fn warnings(out: &mut String, comparison: &Comparison, context: &ReportContext<'
             out,
             "> - **{}** at {} ({}): {}",
             escape::inline(&warning.path),
-            side_name(warning.side),
+            format::side(warning.side),
             escape::inline(&revision.detail()),
             escape::inline(&warning.problem.to_string()),
         );
@@ -661,13 +663,6 @@ fn warnings(out: &mut String, comparison: &Comparison, context: &ReportContext<'
             line(out, warning);
         }
         out.push('\n');
-    }
-}
-
-fn side_name(side: Side) -> &'static str {
-    match side {
-        Side::Base => "base",
-        Side::Head => "head",
     }
 }
 
@@ -741,14 +736,11 @@ fn cell(cell: &Cell) -> String {
 }
 
 fn verdict(metric: &Judged) -> String {
-    if metric.reason.is_empty() {
-        metric.verdict.label().to_owned()
+    let reasons = reasons(&metric.reasons);
+    if reasons.is_empty() {
+        label(metric.verdict).to_owned()
     } else {
-        format!(
-            "{} ({})",
-            metric.verdict.label(),
-            escape::inline(&metric.reason)
-        )
+        format!("{} ({})", label(metric.verdict), escape::inline(&reasons))
     }
 }
 
