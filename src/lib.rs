@@ -1,9 +1,10 @@
 //! mlci: ML results in code review.
 //!
 //! The pipeline reads in one direction (see `ARCHITECTURE.md`):
-//! [`cli`]/[`config`] → [`ci`] → [`git`] → [`inputs`] → [`model`] → [`diff`] → [`render`] →
-//! [`publish`]. Only `git` and `publish` touch the disk or the network; [`run`] is the
-//! pipeline, top to bottom, and `main` maps its outcome to an exit code.
+//! [`cli`]/[`config`] → [`ci`] → [`git`] → [`inputs`] → [`model`] → [`diff`] → [`verdict`] →
+//! [`render`] → [`publish`]. Only `git` and `publish` touch the disk or the network; [`run`]
+//! dispatches a command, [`report`] is the report's pipeline, top to bottom, and `main` maps
+//! the outcome to an exit code.
 
 pub mod ci;
 pub mod cli;

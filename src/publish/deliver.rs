@@ -121,9 +121,10 @@ fn annotate(report: &Report<'_>, workflow_commands: bool) {
     if !judgement.gate_failed() {
         return;
     }
-    log::error!("gate failed: {}", judgement.failures.join("; "));
+    let failures = render::judgement::failures(judgement);
+    log::error!("gate failed: {}", failures.join("; "));
     if workflow_commands {
-        for line in crate::publish::github::annotations(judgement) {
+        for line in crate::publish::github::annotations(&failures) {
             eprintln!("{line}");
         }
     }

@@ -489,9 +489,9 @@ fn comment_of(value: &Value) -> Option<Comment> {
     })
 }
 
-/// `::error` workflow commands, one per metric that failed the gate: GitHub shows them as
-/// annotations on the run and the pull request's checks.
-pub fn annotations(judgement: &crate::verdict::Judgement) -> Vec<String> {
+/// `::error` workflow commands, one per failure of the gate (`render::judgement::failures`):
+/// GitHub shows them as annotations on the run and the pull request's checks.
+pub fn annotations(failures: &[String]) -> Vec<String> {
     // Workflow command escaping: data `%`, CR, LF; properties also `:` and `,`. The legacy
     // prefix `##[` is broken too, so that no line mlci prints carries it.
     let data = |text: &str| {
@@ -501,8 +501,7 @@ pub fn annotations(judgement: &crate::verdict::Judgement) -> Vec<String> {
             .replace("##[", "##\\[")
     };
     let property = |text: &str| data(text).replace(':', "%3A").replace(',', "%2C");
-    judgement
-        .failures
+    failures
         .iter()
         .map(|failure| format!("::error title={}::{}", property("mlci gate"), data(failure)))
         .collect()

@@ -1,6 +1,7 @@
 //! Numbers and values as the report shows them to people: short, signed where it is a
 //! change, never `10000.0`.
 
+use crate::diff::Side;
 use crate::model::{Number, Scalar};
 use crate::render::escape;
 
@@ -69,6 +70,14 @@ pub fn value(value: Option<&Scalar>) -> String {
         Some(Scalar::Int(i)) => i.to_string(),
         Some(Scalar::Float(f)) => general(*f, VALUE_DIGITS),
         Some(Scalar::Str(s)) => escape::inline(s),
+    }
+}
+
+/// A side by its word: `base` or `head`.
+pub fn side(side: Side) -> &'static str {
+    match side {
+        Side::Base => "base",
+        Side::Head => "head",
     }
 }
 

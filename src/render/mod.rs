@@ -1,6 +1,7 @@
 //! Render: the comparison as text for people. Returns values (`String`), does no I/O.
 //!
 //! - [`markdown`]: the report posted on a pull request and written by `--dry-run`;
+//! - [`judgement`]: the verdicts, their reasons, the data checks and the gate in words;
 //! - [`html`]: that markdown as a page styled like a GitHub comment (the local preview);
 //! - [`dvc`]: the byte-exact output of `dvc metrics diff` / `dvc params diff`.
 
@@ -10,6 +11,7 @@ pub mod dvc;
 pub mod escape;
 pub mod format;
 pub mod html;
+pub mod judgement;
 pub mod markdown;
 pub mod mermaid;
 pub mod openmetrics;

@@ -121,7 +121,7 @@ pub fn figures(
         };
         figures.push(Figure {
             title,
-            numbers: escape::inline(&chart::summary(plot, &chart)),
+            numbers: escape::inline(&chart::numbers(plot, &chart)),
             view: View::Chart {
                 chart: Box::new(chart),
                 png: png.map(|bytes| Asset {

@@ -185,7 +185,7 @@ fn an_invalid_mlci_toml_names_the_line_and_column() {
     let run = repo.mlci(&["report", "--dry-run"]);
     assert_eq!(run.code(), 2);
     insta::assert_snapshot!(run.stderr(), @r"
-    error: invalid configuration `.mlci.toml`: line 2, column 1: unknown field `metrix`, expected one of `title`, `id`, `base`, `metrics`, `params`, `plots`, `fail_on`, `alpha`, `metric`, `repeats`, `data`, `max_file_size`
+    error: invalid configuration `.mlci.toml`: line 2, column 1: unknown field `metrix`, expected one of `title`, `id`, `base`, `metrics`, `params`, `plots`, `fail_on`, `alpha`, `metric`, `repeats`, `data`, `max_file_size`, `discover`, `runs`
 
     hint: fix the file, or see the `.mlci.toml` section of the README
     ");

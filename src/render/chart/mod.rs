@@ -11,7 +11,7 @@
 //! - `reduce`: data reduced to what the pixels can show: min/max bands per pixel column,
 //!   downsampled lines, thinned scatter; jitter and moving averages;
 //! - `confusion`: confusion matrices: records counted per panel, cells sized to content;
-//! - `summary`: the one line of numbers each plot gets in the report ([`summary()`]): last
+//! - `numbers`: the one line of numbers each plot gets in the report ([`numbers()`]): last
 //!   and best value per series, area under ROC and precision-recall curves, accuracy of a
 //!   confusion matrix, the largest change of a bar chart.
 
@@ -19,9 +19,9 @@ mod axes;
 mod confusion;
 #[cfg(test)]
 mod describe;
+mod numbers;
 mod reduce;
 mod spec;
-mod summary;
 #[cfg(test)]
 mod tests;
 
@@ -32,10 +32,10 @@ use crate::render::text;
 use axes::empty_axis;
 pub use axes::{axis, tick_labels};
 use confusion::{matrices, place_confusion};
+pub use numbers::{average_precision, numbers, trapezoid};
 pub use reduce::downsample;
 pub use spec::xy_values;
 use spec::{bars, source_names, xy};
-pub use summary::{average_precision, summary, trapezoid};
 
 /// Size and labels shared by every chart of a report.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,7 +116,7 @@ pub struct Series {
     pub stats: SeriesStats,
 }
 
-/// Numbers about a series' data, kept for the report's summary line.
+/// Numbers about a series' data, kept for the line of numbers under the chart.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct SeriesStats {
     /// The last y, if any point.

@@ -54,7 +54,7 @@ fn chart_descriptions_for_every_template() {
         let name = plot.id.replace(['/', ' ', '(', ')'], "_");
         match chart(plot, &options()) {
             Some(chart) => {
-                let text = format!("{}summary: {}\n", describe(&chart), summary(plot, &chart));
+                let text = format!("{}summary: {}\n", describe(&chart), numbers(plot, &chart));
                 insta::assert_snapshot!(name, text, &plot.id);
             }
             None => assert!(plot.id.starts_with("images/"), "{} has no chart", plot.id),
@@ -70,7 +70,7 @@ fn chart_descriptions_for_real_outputs() {
         for plot in &plots {
             let name = format!("{project}__{}", plot.id.replace(['/', ' ', '(', ')'], "_"));
             let chart = chart(plot, &options()).unwrap();
-            let text = format!("{}summary: {}\n", describe(&chart), summary(plot, &chart));
+            let text = format!("{}summary: {}\n", describe(&chart), numbers(plot, &chart));
             insta::assert_snapshot!(name, text, &plot.id);
         }
     }

@@ -13,7 +13,7 @@ use crate::model::{PlotContent, PlotSource, Template};
 use crate::render::format;
 
 /// The numbers a report shows under a chart, for readers who cannot see images.
-pub fn summary(plot: &PlotDiff, chart: &Chart) -> String {
+pub fn numbers(plot: &PlotDiff, chart: &Chart) -> String {
     let source_of = |p: &Option<crate::model::Plot>| -> Vec<PlotSource> {
         match p.as_ref().map(|p| &p.content) {
             Some(PlotContent::Data(sources)) => sources.clone(),
@@ -22,7 +22,7 @@ pub fn summary(plot: &PlotDiff, chart: &Chart) -> String {
     };
     let (base, head) = (source_of(&plot.base), source_of(&plot.head));
     if let Body::Bars(bars) = &chart.body {
-        return bar_summary(bars).unwrap_or_default();
+        return bar_numbers(bars).unwrap_or_default();
     }
     let template = plot
         .head
@@ -177,7 +177,7 @@ pub fn summary(plot: &PlotDiff, chart: &Chart) -> String {
 }
 
 /// For bars: the category that moved most between base and head.
-fn bar_summary(bars: &BarChart) -> Option<String> {
+fn bar_numbers(bars: &BarChart) -> Option<String> {
     let value = |side: Side, index: usize| {
         bars.bars
             .iter()
