@@ -6,10 +6,11 @@
 //! of files and of flattened keys; a key changed when Python's `!=` says so (`0 == 0.0`,
 //! `True == 1`, `NaN != NaN`, null equals missing); `new - old` when both sides are numbers.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{
-    DataProfile, Document, FileContent, Note, Number, Plot, PlotContent, Problem, Scalar, Snapshot,
+    DataProfile, Document, FileContent, Note, Number, Plot, PlotContent, Problem, RunInfo, Scalar,
+    Snapshot,
 };
 
 /// Base against head, file by file.
@@ -27,6 +28,35 @@ pub struct Comparison {
     pub samples: Vec<SampleDiff>,
     /// Data files, profiled at both sides.
     pub data: Vec<DataDiff>,
+    /// Training runs found at base and at head.
+    pub runs: Runs,
+    /// Metrics with a standard error on a side, by file and key.
+    pub errors: Vec<ErrorDiff>,
+    /// Which way is better for metrics whose files say, by file and key (the head's word
+    /// over the base's).
+    pub directions: BTreeMap<(String, String), Direction>,
+}
+
+/// The training runs found at each side.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Runs {
+    /// At base.
+    pub base: Vec<RunInfo>,
+    /// At head.
+    pub head: Vec<RunInfo>,
+}
+
+/// A metric's standard error at base and head, where its run reported one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorDiff {
+    /// The metrics' document.
+    pub path: String,
+    /// The metric.
+    pub key: String,
+    /// At base.
+    pub base: Option<f64>,
+    /// At head.
+    pub head: Option<f64>,
 }
 
 /// A data file's profile at base and head (absent where it could not be read).
@@ -210,6 +240,38 @@ pub fn compare(base: Snapshot, head: Snapshot) -> Comparison {
             .map_or(usize::MAX, |p| p.position)
     });
     let samples = compare_samples(&base, &head);
+    let mut errors: BTreeMap<(String, String), ErrorDiff> = BTreeMap::new();
+    for (is_head, snapshot) in [(false, &base), (true, &head)] {
+        for (path, keys) in &snapshot.errors {
+            for (key, error) in keys {
+                let entry = errors
+                    .entry((path.clone(), key.clone()))
+                    .or_insert_with(|| ErrorDiff {
+                        path: path.clone(),
+                        key: key.clone(),
+                        base: None,
+                        head: None,
+                    });
+                if is_head {
+                    entry.head = Some(*error);
+                } else {
+                    entry.base = Some(*error);
+                }
+            }
+        }
+    }
+    let mut directions = BTreeMap::new();
+    for snapshot in [&base, &head] {
+        for (path, keys) in &snapshot.directions {
+            for (key, direction) in keys {
+                directions.insert((path.clone(), key.clone()), *direction);
+            }
+        }
+    }
+    let runs = Runs {
+        base: base.runs.clone(),
+        head: head.runs.clone(),
+    };
     let data = base
         .data
         .keys()
@@ -229,6 +291,9 @@ pub fn compare(base: Snapshot, head: Snapshot) -> Comparison {
         warnings,
         samples,
         data,
+        runs,
+        errors: errors.into_values().collect(),
+        directions,
     }
 }
 

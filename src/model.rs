@@ -259,6 +259,13 @@ pub struct Snapshot {
     pub data: BTreeMap<String, Result<DataProfile, Problem>>,
     /// What looked wrong in metrics and params files that were read all the same.
     pub notes: BTreeMap<String, Vec<Note>>,
+    /// Training runs found where their stacks write.
+    pub runs: Vec<RunInfo>,
+    /// Standard errors of metrics, by file, then key (lm-eval's `*_stderr`).
+    pub errors: BTreeMap<String, Vec<(String, f64)>>,
+    /// Which way is better for metrics whose file says (lm-eval's `higher_is_better`), by
+    /// file, then key.
+    pub directions: BTreeMap<String, Vec<(String, Direction)>>,
 }
 
 /// A data file's profile: its rows and its columns.
@@ -346,4 +353,64 @@ pub enum Direction {
     Higher,
     /// Smaller values are better (loss, error, latency, ...).
     Lower,
+}
+
+/// A training stack whose files mlci reads (`.mlci.toml` names it in lowercase:
+/// `transformers`, ..., `lm-eval`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stack {
+    /// Hugging Face Transformers' `Trainer`.
+    Transformers,
+    /// PyTorch Lightning's `CSVLogger`.
+    Lightning,
+    /// Keras' `CSVLogger`.
+    Keras,
+    /// MLflow's tracking store (files or SQLite).
+    Mlflow,
+    /// TensorBoard event files.
+    #[serde(rename = "tensorboard")]
+    TensorBoard,
+    /// Weights & Biases, offline runs.
+    Wandb,
+    /// Ultralytics YOLO.
+    Ultralytics,
+    /// EleutherAI's lm-evaluation-harness.
+    #[serde(rename = "lm-eval")]
+    LmEval,
+}
+
+impl Stack {
+    /// The stack's name as its users write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stack::Transformers => "Transformers",
+            Stack::Lightning => "Lightning",
+            Stack::Keras => "Keras",
+            Stack::Mlflow => "MLflow",
+            Stack::TensorBoard => "TensorBoard",
+            Stack::Wandb => "W&B",
+            Stack::Ultralytics => "Ultralytics",
+            Stack::LmEval => "lm-eval",
+        }
+    }
+}
+
+/// A training run found where its stack writes (`inputs::runs`), as the report tells of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunInfo {
+    /// Its stack.
+    pub stack: Stack,
+    /// Its metrics' document name: its place and stack (`out (Transformers)`).
+    pub label: String,
+    /// Which run it is in its place.
+    pub name: String,
+    /// The other runs of its place, not reported.
+    pub others: Vec<String>,
+    /// How many metrics it has.
+    pub metrics: usize,
+    /// How many curves it logged.
+    pub curves: usize,
+    /// The files it was read from.
+    pub files: Vec<String>,
 }

@@ -61,6 +61,15 @@ pub fn sample(stats: &crate::stats::Stats) -> String {
     )
 }
 
+/// A value with its standard error: `0.625 ± 0.025 (s.e.)`.
+pub fn estimate(value: &Scalar, error: f64) -> String {
+    format!(
+        "{} ± {} (s.e.)",
+        self::value(Some(value)),
+        general(error, 2)
+    )
+}
+
 /// A value cell: numbers in short form, text escaped.
 pub fn value(value: Option<&Scalar>) -> String {
     match value {

@@ -162,6 +162,7 @@ fn value(cell: &Cell) -> String {
         Cell::Missing => "missing".into(),
         Cell::Value(scalar) => format::value(Some(scalar)),
         Cell::Sample(stats) => format::sample(stats),
+        Cell::Estimate { value, error } => format::estimate(value, *error),
     }
 }
 

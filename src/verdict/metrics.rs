@@ -63,21 +63,38 @@ fn progress(files: &[&FileDiff], policy: &Policy) -> Vec<Progress> {
 
 /// The metrics of one file: its rows, and its lists as samples, sorted by key.
 fn judge_file(file: &FileDiff, comparison: &Comparison, policy: &Policy) -> JudgedFile {
-    let cell = |value: &Option<Scalar>| match value {
-        Some(scalar) => Cell::Value(scalar.clone()),
-        None => Cell::Missing,
+    let cell = |key: &str, value: &Option<Scalar>, side: Side| {
+        let error = comparison
+            .errors
+            .iter()
+            .find(|e| e.path == file.path && e.key == key)
+            .and_then(|e| match side {
+                Side::Base => e.base,
+                Side::Head => e.head,
+            });
+        match (value, error) {
+            (Some(scalar), Some(error)) if error.is_finite() && error >= 0.0 => Cell::Estimate {
+                value: scalar.clone(),
+                error,
+            },
+            (Some(scalar), _) => Cell::Value(scalar.clone()),
+            (None, _) => Cell::Missing,
+        }
     };
     let mut metrics: Vec<Judged> = file
         .rows
         .iter()
         .filter(|row| !is_progress(policy, &file.path, &row.key))
         .map(|row| {
+            let said = comparison
+                .directions
+                .get(&(file.path.clone(), row.key.clone()))
+                .copied();
             judge_one(
                 policy,
-                &file.path,
-                &row.key,
-                cell(&row.base),
-                cell(&row.head),
+                (&file.path, &row.key, said),
+                cell(&row.key, &row.base, Side::Base),
+                cell(&row.key, &row.head, Side::Head),
                 row.delta,
                 row.status,
             )
@@ -140,11 +157,11 @@ fn require(files: &mut Vec<JudgedFile>, policy: &Policy) {
     }
 }
 
-/// Judges one metric by the rule for it.
+/// Judges one metric by the rule for it; `said` is the direction its file gives it, which
+/// a rule overrides and which overrides the name's.
 pub(super) fn judge_one(
     policy: &Policy,
-    path: &str,
-    key: &str,
+    (path, key, said): (&str, &str, Option<Direction>),
     base: Cell,
     head: Cell,
     delta: Option<Number>,
@@ -169,18 +186,24 @@ pub(super) fn judge_one(
         Status::Unchanged => Verdict::Unchanged,
         Status::Added => Verdict::Added,
         Status::Removed => Verdict::Removed,
-        Status::Changed => judge_change(&mut judged, rule, policy.alpha),
+        Status::Changed => judge_change(&mut judged, rule, said, policy.alpha),
     };
     judged
 }
 
 /// The verdict on a metric whose value changed; its reasons go onto `judged`'s.
-fn judge_change(judged: &mut Judged, rule: Option<&Rule>, alpha: f64) -> Verdict {
+fn judge_change(
+    judged: &mut Judged,
+    rule: Option<&Rule>,
+    said: Option<Direction>,
+    alpha: f64,
+) -> Verdict {
     let (Some(b), Some(h)) = (judged.base.number(), judged.head.number()) else {
         return Verdict::Changed;
     };
     let direction = rule
         .and_then(|r| r.direction)
+        .or(said)
         .or_else(|| diff::direction(&judged.key));
     // A value that is not a number says nothing about noise, and a metric that stopped
     // being a number has not improved.

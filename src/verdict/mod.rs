@@ -58,6 +58,13 @@ pub enum Cell {
     Value(Scalar),
     /// Several values (seeds, repeated runs).
     Sample(Stats),
+    /// One value with the standard error its run reported (lm-eval's `*_stderr`).
+    Estimate {
+        /// The value.
+        value: Scalar,
+        /// Its standard error.
+        error: f64,
+    },
 }
 
 impl Cell {
@@ -66,6 +73,7 @@ impl Cell {
         match self {
             Cell::Value(scalar) => number(scalar),
             Cell::Sample(stats) => Some(stats.mean),
+            Cell::Estimate { value, .. } => number(value),
             Cell::Missing => None,
         }
     }

@@ -63,7 +63,14 @@ pub(super) fn judge_sample(
         (Some(b), Some(h)) => Some(Number::Float(h - b)),
         _ => None,
     };
-    let mut judged = judge_one(policy, path, key, base_cell, head_cell, delta, status);
+    let mut judged = judge_one(
+        policy,
+        (path, key, None),
+        base_cell,
+        head_cell,
+        delta,
+        status,
+    );
     if head.iter().any(|v| !v.is_finite()) && policy.rule_for(path, key).is_some_and(|r| r.finite) {
         judged.verdict = Verdict::Failed;
         judged.reasons = vec![Reason::SampleNotFinite];
@@ -91,6 +98,28 @@ fn cell(values: &[f64]) -> Cell {
 /// Welch's test of a change where at least one side is a sample (a single value is a
 /// sample of one with no spread); `None` when neither side is, or the test cannot be made.
 pub(super) fn noise_test(base: &Cell, head: &Cell) -> Option<TTest> {
+    let estimated = |cell: &Cell| match cell {
+        Cell::Estimate { value, error } => Some((value.number()?.to_f64(), *error)),
+        Cell::Value(value) => Some((value.number()?.to_f64(), 0.0)),
+        _ => None,
+    };
+    if matches!(base, Cell::Estimate { .. }) || matches!(head, Cell::Estimate { .. }) {
+        // Values with standard errors: the difference over its standard error, against
+        // the normal distribution (the errors come from many samples).
+        let ((b, eb), (h, eh)) = (estimated(base)?, estimated(head)?);
+        let error = (eb * eb + eh * eh).sqrt();
+        if error.is_nan() || error <= 0.0 || !(h - b).is_finite() {
+            return None;
+        }
+        let t = (h - b) / error;
+        // Student's t with this many degrees of freedom is the normal distribution.
+        let df = 1e9;
+        return Some(TTest {
+            t,
+            df,
+            p: stats::two_sided_p(t, df),
+        });
+    }
     if !matches!(base, Cell::Sample(_)) && !matches!(head, Cell::Sample(_)) {
         return None;
     }
@@ -101,7 +130,7 @@ pub(super) fn noise_test(base: &Cell, head: &Cell) -> Option<TTest> {
             mean: n.to_f64(),
             sd: 0.0,
         }),
-        Cell::Missing => None,
+        Cell::Missing | Cell::Estimate { .. } => None,
     };
     stats::welch(&stats(base)?, &stats(head)?)
 }

@@ -387,3 +387,46 @@ fn checks_on_finite_and_missing_values() {
         [Reason::NotFinite(NonFinite::NaN)]
     );
 }
+
+#[test]
+fn standard_errors_tell_noise_and_files_give_directions() {
+    use crate::diff::ErrorDiff;
+    let mut compared = comparison(vec![
+        row("mmlu.acc", Some(0.50), Some(0.55)),
+        row("gsm.acc", Some(0.50), Some(0.60)),
+        row("ppl.word_perplexity", Some(20.0), Some(18.0)),
+    ]);
+    let error = |key: &str, se: f64| ErrorDiff {
+        path: "m.json".into(),
+        key: key.into(),
+        base: Some(se),
+        head: Some(se),
+    };
+    // 0.05 apart with errors of 0.05 each: z ≈ 0.71, noise; 0.10 apart with 0.01: z ≈ 7.
+    compared.errors = vec![error("mmlu.acc", 0.05), error("gsm.acc", 0.01)];
+    // The file says lower is better for a name mlci would not know.
+    compared.directions.insert(
+        ("m.json".into(), "ppl.word_perplexity".into()),
+        Direction::Lower,
+    );
+    let judgement = judge(&compared, &Policy::default());
+    assert_eq!(
+        verdicts(&judgement),
+        [
+            ("gsm.acc".to_owned(), Verdict::Improved),
+            ("mmlu.acc".to_owned(), Verdict::WithinNoise),
+            ("ppl.word_perplexity".to_owned(), Verdict::Improved),
+        ]
+    );
+    let mmlu = judgement
+        .metrics()
+        .find(|(_, m)| m.key == "mmlu.acc")
+        .unwrap()
+        .1;
+    assert!(matches!(mmlu.base, Cell::Estimate { error, .. } if error == 0.05));
+    assert!(
+        matches!(mmlu.reasons[..], [Reason::PValue(p)] if (0.4..0.6).contains(&p)),
+        "{:?}",
+        mmlu.reasons
+    );
+}

@@ -20,46 +20,7 @@ pub mod ultralytics;
 use crate::inputs::value::Value;
 use crate::model::{Column, Direction, Table};
 
-/// A training stack whose files mlci reads (`.mlci.toml` names it in lowercase:
-/// `transformers`, ..., `lm-eval`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Stack {
-    /// Hugging Face Transformers' `Trainer`.
-    Transformers,
-    /// PyTorch Lightning's `CSVLogger`.
-    Lightning,
-    /// Keras' `CSVLogger`.
-    Keras,
-    /// MLflow's tracking store (files or SQLite).
-    Mlflow,
-    /// TensorBoard event files.
-    #[serde(rename = "tensorboard")]
-    TensorBoard,
-    /// Weights & Biases, offline runs.
-    Wandb,
-    /// Ultralytics YOLO.
-    Ultralytics,
-    /// EleutherAI's lm-evaluation-harness.
-    #[serde(rename = "lm-eval")]
-    LmEval,
-}
-
-impl Stack {
-    /// The stack's name as its users write it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Stack::Transformers => "Transformers",
-            Stack::Lightning => "Lightning",
-            Stack::Keras => "Keras",
-            Stack::Mlflow => "MLflow",
-            Stack::TensorBoard => "TensorBoard",
-            Stack::Wandb => "W&B",
-            Stack::Ultralytics => "Ultralytics",
-            Stack::LmEval => "lm-eval",
-        }
-    }
-}
+pub use crate::model::Stack;
 
 /// What a run's files say.
 #[derive(Debug, Clone, PartialEq)]

@@ -9,35 +9,16 @@ use super::read::Run;
 use super::{Curve, Stack};
 use crate::inputs::dvcyaml::Tracked;
 use crate::inputs::extract;
-use crate::model::{Column, Plot, PlotContent, PlotSource, Snapshot, Table, Template};
-
-/// What the report says about a run it found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunInfo {
-    /// Its stack.
-    pub stack: Stack,
-    /// Its document's name in the snapshot: its place and stack.
-    pub label: String,
-    /// Which run it is.
-    pub name: String,
-    /// The other runs of its place, not reported.
-    pub others: Vec<String>,
-    /// How many metrics it has.
-    pub metrics: usize,
-    /// How many curves it has (charts may hold several).
-    pub curves: usize,
-    /// The files it was read from.
-    pub files: Vec<String>,
-}
+use crate::model::{Column, Plot, PlotContent, PlotSource, RunInfo, Snapshot, Table, Template};
 
 /// The name a run's metrics, params and plots go by: `out (Transformers)`.
 pub fn label(stack: Stack, place: &str) -> String {
     format!("{place} ({})", stack.name())
 }
 
-/// Adds runs to a snapshot; plots are placed from `position` on. Returns what was found.
-pub fn add(snapshot: &mut Snapshot, runs: Vec<Run>, mut position: usize) -> Vec<RunInfo> {
-    let mut found = Vec::new();
+/// Adds runs to a snapshot (their metrics, params, plots, errors and directions, and what
+/// was found); plots are placed from `position` on.
+pub fn add(snapshot: &mut Snapshot, runs: Vec<Run>, mut position: usize) {
     for run in runs {
         let label = label(run.stack, &run.place);
         let metrics = extract::metrics(run.data.metrics);
@@ -46,6 +27,14 @@ pub fn add(snapshot: &mut Snapshot, runs: Vec<Run>, mut position: usize) -> Vec<
             crate::model::Document::Scalar(_) => 1,
         };
         snapshot.metrics.insert(label.clone(), Ok(metrics));
+        if !run.data.errors.is_empty() {
+            snapshot.errors.insert(label.clone(), run.data.errors);
+        }
+        if !run.data.directions.is_empty() {
+            snapshot
+                .directions
+                .insert(label.clone(), run.data.directions);
+        }
         if !super::entries(&run.data.params).is_empty() {
             snapshot.params.insert(
                 label.clone(),
@@ -83,7 +72,7 @@ pub fn add(snapshot: &mut Snapshot, runs: Vec<Run>, mut position: usize) -> Vec<
             );
             position += 1;
         }
-        found.push(RunInfo {
+        snapshot.runs.push(RunInfo {
             stack: run.stack,
             label,
             name: run.name,
@@ -93,7 +82,6 @@ pub fn add(snapshot: &mut Snapshot, runs: Vec<Run>, mut position: usize) -> Vec<
             files: run.files,
         });
     }
-    found
 }
 
 /// Curves that measure the same thing, by what they measure, in order of appearance.

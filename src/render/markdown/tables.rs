@@ -116,6 +116,7 @@ fn cell(cell: &Cell) -> String {
         Cell::Missing => "—".to_owned(),
         Cell::Value(scalar) => format::value(Some(scalar)),
         Cell::Sample(stats) => format::sample(stats),
+        Cell::Estimate { value, error } => format::estimate(value, *error),
     }
 }
 

@@ -129,6 +129,7 @@ fn report_with_changes_params_and_a_warning() {
         plots: Vec::new(),
         samples: Vec::new(),
         data: Vec::new(),
+        ..Comparison::default()
     };
     let (base, head) = revisions();
     let judgement = judged(&comparison);
@@ -153,6 +154,7 @@ fn the_same_commit_on_both_sides_says_so_unless_the_working_tree_differs() {
         plots: Vec::new(),
         samples: Vec::new(),
         data: Vec::new(),
+        ..Comparison::default()
     };
     let (mut base, mut head) = revisions();
     base.name = "merge-base with origin/main".into();
