@@ -324,11 +324,17 @@ impl Snapshot {
     /// Every file this snapshot was read from: pipelines, metrics, params, plot data, images.
     pub fn files_read(&self) -> Vec<String> {
         let mut files: Vec<String> = self.pipelines.clone();
-        files.extend(self.metrics.keys().cloned());
-        files.extend(self.params.keys().cloned());
+        // A run's documents and plots are named by its place; its files are listed.
+        let labels: Vec<&str> = self.runs.iter().map(|r| r.label.as_str()).collect();
+        let named = |name: &String| !labels.contains(&name.as_str());
+        files.extend(self.metrics.keys().filter(|k| named(k)).cloned());
+        files.extend(self.params.keys().filter(|k| named(k)).cloned());
+        files.extend(self.runs.iter().flat_map(|r| r.files.iter().cloned()));
         for plot in self.plots.values() {
             match &plot.content {
-                PlotContent::Data(sources) => files.extend(sources.iter().map(|s| s.file.clone())),
+                PlotContent::Data(sources) => {
+                    files.extend(sources.iter().map(|s| s.file.clone()).filter(|f| named(f)));
+                }
                 PlotContent::Image { file, .. } => files.push(file.clone()),
             }
         }
@@ -401,6 +407,8 @@ impl Stack {
 pub struct RunInfo {
     /// Its stack.
     pub stack: Stack,
+    /// Where it is: the same at every revision (`out`, `runs/*`, `mlruns/<experiment>`).
+    pub place: String,
     /// Its metrics' document name: its place and stack (`out (Transformers)`).
     pub label: String,
     /// Which run it is in its place.

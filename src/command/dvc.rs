@@ -95,6 +95,7 @@ pub fn diff(
         plots: PlotSelection::Nothing,
         data: Vec::new(),
         max_file_size: inputs::DEFAULT_MAX_FILE_SIZE,
+        runs: crate::inputs::RunPlan::default(),
     };
     let [base, head] = inputs::read_sides(&plan, [a.source(), b.source()])?;
     log::debug!("read both revisions in {:?}", started.elapsed());
@@ -164,6 +165,7 @@ pub fn plots_diff(args: PlotsDiffArgs, dir: &Path, ci: &CiContext) -> anyhow::Re
         },
         data: Vec::new(),
         max_file_size: inputs::DEFAULT_MAX_FILE_SIZE,
+        runs: crate::inputs::RunPlan::default(),
     };
     let started = std::time::Instant::now();
     let [base, head] = inputs::read_sides(&plan, [a.source(), b.source()])?;

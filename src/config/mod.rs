@@ -24,7 +24,7 @@ use crate::ci::{CiContext, Event, Machine, Provider};
 use crate::cli::{ImagesArg, PublishArgs, ReportArgs};
 use crate::fail;
 use crate::git::Repo;
-use crate::inputs::{Discovery, FilePlan, PlotSelection, Selection, paths};
+use crate::inputs::{Discovery, FilePlan, PlotSelection, RunPlan, Selection, paths};
 use crate::publish::bundle::{Claim, Manifest};
 use crate::publish::deliver::Delivery;
 use crate::publish::forge;
@@ -323,6 +323,14 @@ fn file_plan(settings: &Settings, targets: Vec<String>) -> anyhow::Result<FilePl
         plots: PlotSelection::Discover(settings.plot_declarations()?),
         data: settings.data.iter().map(|d| d.path.clone()).collect(),
         max_file_size: settings.max_file_size()?,
+        runs: RunPlan {
+            discover: settings.discover.unwrap_or(true),
+            declared: settings
+                .runs
+                .iter()
+                .map(|r| (r.path.clone(), r.format))
+                .collect(),
+        },
     })
 }
 

@@ -254,6 +254,17 @@ pub struct FilePlan {
     /// Files read whole (metrics, params, plot data, images) larger than this are skipped
     /// with a warning; streamed data files are not limited.
     pub max_file_size: u64,
+    /// Training runs to read.
+    pub runs: RunPlan,
+}
+
+/// Which training runs to read ([`runs`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunPlan {
+    /// Look where the stacks write, when nothing else is found.
+    pub discover: bool,
+    /// Runs `.mlci.toml` points at: a folder (Keras: a file) and its stack.
+    pub declared: Vec<(String, runs::Stack)>,
 }
 
 /// Streams a data file through the profiler; CSV unless it ends in `.tsv`.
@@ -416,6 +427,7 @@ pub fn collect(plan: &FilePlan, source: &dyn FileSource) -> Result<Snapshot, Sou
             .data
             .insert(path.clone(), profile_data(source, path));
     }
+    runs::collect(&plan.runs, source, plan.max_file_size, &mut snapshot)?;
     Ok(snapshot)
 }
 
@@ -611,6 +623,7 @@ mod tests {
             plots: PlotSelection::Discover(vec![]),
             data: Vec::new(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
+            runs: RunPlan::default(),
         }
     }
 
@@ -674,6 +687,7 @@ mod tests {
             plots: PlotSelection::Nothing,
             data: Vec::new(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
+            runs: RunPlan::default(),
         };
         let snapshot = collect(&plan, &source).unwrap();
         assert_eq!(
@@ -699,6 +713,7 @@ mod tests {
             plots: PlotSelection::Nothing,
             data: Vec::new(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
+            runs: RunPlan::default(),
         };
         let snapshot = collect(&plan, &source).unwrap();
         assert_eq!(

@@ -210,3 +210,96 @@ mod tests {
         );
     }
 }
+
+/// Plain metrics files at the root that discovery reads when nothing else is found.
+pub const ROOT_METRICS: [&str; 3] = ["metrics.json", "metrics.yaml", "results.json"];
+
+/// Reads the runs `plan` asks for into `snapshot`: those `.mlci.toml` points at, and, when
+/// discovery is on and nothing else was found (no metrics and no plots), every run where
+/// the stacks write and the plain metrics files at the root. A run that cannot be read is a
+/// problem of its file, shown like any other.
+pub fn collect(
+    plan: &crate::inputs::RunPlan,
+    source: &dyn crate::inputs::FileSource,
+    limit: u64,
+    snapshot: &mut crate::model::Snapshot,
+) -> Result<(), crate::inputs::SourceError> {
+    let auto = plan.discover && snapshot.metrics.is_empty() && snapshot.plots.is_empty();
+    if !auto && plan.declared.is_empty() {
+        return Ok(());
+    }
+    let files: Vec<String> = source
+        .files_under("")?
+        .into_iter()
+        .filter(|f| discover::in_reach(f))
+        .collect();
+    let mut found = if auto {
+        discover::find(&files)
+    } else {
+        Vec::new()
+    };
+    for (path, stack) in &plan.declared {
+        let path = path.trim_end_matches('/');
+        let prefix = format!("{path}/");
+        let under: Vec<String> = files
+            .iter()
+            .filter(|f| path.is_empty() || f.starts_with(&prefix) || *f == path)
+            .cloned()
+            .collect();
+        let mut here: Vec<discover::Found> = discover::find(&under)
+            .into_iter()
+            .filter(|f| f.stack == *stack)
+            .collect();
+        if here.is_empty() && *stack == Stack::Keras && under.iter().any(|f| f == path) {
+            // A logger's file under a name of its own.
+            here.push(discover::Found {
+                stack: Stack::Keras,
+                place: path.to_owned(),
+                name: path.rsplit('/').next().unwrap_or(path).to_owned(),
+                files: vec![path.to_owned()],
+                others: Vec::new(),
+            });
+        }
+        for run in here {
+            if !found
+                .iter()
+                .any(|f: &discover::Found| f.stack == run.stack && f.place == run.place)
+            {
+                found.push(run);
+            }
+        }
+    }
+    if auto {
+        for name in ROOT_METRICS {
+            if files.iter().any(|f| f == name) {
+                let content = match source.read(name, limit) {
+                    Ok(Some(bytes)) => {
+                        crate::inputs::parse(crate::inputs::Format::of(name), &bytes)
+                            .map(crate::inputs::extract::metrics)
+                            .map_err(crate::model::Problem::from)
+                    }
+                    Ok(None) => continue,
+                    Err(error) => Err(crate::model::Problem::Unreadable(error.to_string())),
+                };
+                snapshot.metrics.insert(name.to_owned(), content);
+            }
+        }
+    }
+    let mut runs = Vec::new();
+    for run in found {
+        match read::read(run, source, limit) {
+            Ok(read) => runs.extend(read),
+            Err((path, problem)) => {
+                snapshot.metrics.insert(path, Err(problem));
+            }
+        }
+    }
+    let position = snapshot
+        .plots
+        .values()
+        .map(|p| p.position + 1)
+        .max()
+        .unwrap_or(0);
+    snapshot::add(snapshot, runs, position);
+    Ok(())
+}

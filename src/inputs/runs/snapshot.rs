@@ -74,6 +74,7 @@ pub fn add(snapshot: &mut Snapshot, runs: Vec<Run>, mut position: usize) {
         }
         snapshot.runs.push(RunInfo {
             stack: run.stack,
+            place: run.place,
             label,
             name: run.name,
             others: run.others,

@@ -31,6 +31,7 @@ fn plots_in(folder: &str) -> Vec<PlotDiff> {
         plots: PlotSelection::Discover(Vec::new()),
         data: Vec::new(),
         max_file_size: inputs::DEFAULT_MAX_FILE_SIZE,
+        runs: crate::inputs::RunPlan::default(),
     };
     let read = |side: &str| {
         inputs::collect(&plan, &Directory::new(root.join(side), side.to_owned())).unwrap()

@@ -89,11 +89,17 @@ pub fn report_at(comparison: &Comparison, context: &ReportContext<'_>, detail: D
     out.push_str(&headline(comparison, context.judgement));
     out.push_str("\n\n");
     progress(&mut out, context.judgement);
+    runs(&mut out, comparison);
     warnings(&mut out, comparison, context);
     match detail {
         Detail::Full | Detail::Compact => {
             let full = detail == Detail::Full;
-            metrics(&mut out, &context.judgement.files, full);
+            metrics(
+                &mut out,
+                &context.judgement.files,
+                &unpaired(comparison),
+                full,
+            );
             data_section(&mut out, &comparison.data, &context.judgement.data);
             plots(
                 &mut out,
@@ -121,6 +127,80 @@ pub fn report_at(comparison: &Comparison, context: &ReportContext<'_>, detail: D
     out.push_str(&marker(context.id, context.head.commit.as_ref()));
     out.push('\n');
     out
+}
+
+/// The training runs found: what each is and holds, and what was not compared.
+fn runs(out: &mut String, comparison: &Comparison) {
+    let runs = &comparison.runs;
+    if runs.head.is_empty() && runs.base.is_empty() {
+        return;
+    }
+    for run in &runs.head {
+        let _ = write!(
+            out,
+            "- {} run in {}",
+            run.stack.name(),
+            escape::inline(&run.place)
+        );
+        if run.name != run.place.rsplit('/').next().unwrap_or(&run.place) && !run.name.is_empty() {
+            let _ = write!(out, " ({})", escape::inline(&run.name));
+        }
+        let _ = write!(
+            out,
+            ": {}, {}",
+            plural(run.metrics, "metric", "metrics"),
+            plural(run.curves, "curve", "curves")
+        );
+        if !runs.base.iter().any(|b| b.label == run.label) {
+            out.push_str(
+                "; none at the base to compare with (pass the base's run with `--base-dir`)",
+            );
+        }
+        out.push_str(".\n");
+        if !run.others.is_empty() {
+            let shown: Vec<String> = run
+                .others
+                .iter()
+                .take(5)
+                .map(|o| escape::inline(o))
+                .collect();
+            let more = run.others.len().saturating_sub(5);
+            let _ = writeln!(
+                out,
+                "  Not compared, older in the same place: {}{}.",
+                shown.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
+    for run in runs
+        .base
+        .iter()
+        .filter(|b| !runs.head.iter().any(|h| h.label == b.label))
+    {
+        let _ = writeln!(
+            out,
+            "- {} run in {} at the base only.",
+            run.stack.name(),
+            escape::inline(&run.place)
+        );
+    }
+    out.push('\n');
+}
+
+/// The runs found at the head and not at the base: their metrics have nothing to be
+/// compared with, and are shown as values.
+fn unpaired(comparison: &Comparison) -> Vec<&str> {
+    let runs = &comparison.runs;
+    runs.head
+        .iter()
+        .filter(|h| !runs.base.iter().any(|b| b.label == h.label))
+        .map(|h| h.label.as_str())
+        .collect()
 }
 
 /// The commit both sides are, when they are one commit and nothing read from them differs

@@ -50,7 +50,9 @@ pub(super) fn changed_table(out: &mut String, judgement: &Judgement, rows: usize
     out.push('\n');
 }
 
-pub(super) fn metrics(out: &mut String, files: &[JudgedFile], full: bool) {
+/// The metrics, file by file; the files of `unpaired` (a run with nothing at the base) as
+/// values alone.
+pub(super) fn metrics(out: &mut String, files: &[JudgedFile], unpaired: &[&str], full: bool) {
     if files.is_empty() {
         return;
     }
@@ -69,6 +71,18 @@ pub(super) fn metrics(out: &mut String, files: &[JudgedFile], full: bool) {
             None => {
                 let _ = writeln!(out, "#### {}\n", escape::inline(&file.title));
             }
+        }
+        if unpaired.contains(&file.title.as_str()) {
+            out.push_str("| Metric | Head |\n|:--|--:|\n");
+            let mut left_out = 0;
+            for metric in &file.metrics {
+                if room(out, &mut left_out) {
+                    let _ = writeln!(out, "| {} | {} |", key(&metric.key), cell(&metric.head));
+                }
+            }
+            out.push('\n');
+            cut_note(out, left_out, "mlci metrics diff BASE HEAD --all");
+            continue;
         }
         let changed: Vec<&Judged> = file.metrics.iter().filter(|m| shown(m)).collect();
         let unchanged: Vec<&Judged> = file.metrics.iter().filter(|m| !shown(m)).collect();
