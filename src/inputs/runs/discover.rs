@@ -47,13 +47,15 @@ pub fn in_reach(path: &str) -> bool {
     parts.len() <= MAX_DEPTH + 1 && !parts[..parts.len() - 1].iter().any(|p| SKIPPED.contains(p))
 }
 
-/// Every run in `files` (sorted, `/`-separated, repository-relative), one per place.
+/// Every run in `files` (`/`-separated, repository-relative), one per place.
 pub fn find(files: &[String]) -> Vec<Found> {
-    let files: Vec<&str> = files
+    let mut files: Vec<&str> = files
         .iter()
         .map(String::as_str)
         .filter(|f| in_reach(f))
         .collect();
+    // By bytes, for the binary searches below (a source may sort by path components).
+    files.sort_unstable();
     let mut runs = Vec::new();
     runs.extend(transformers(&files));
     runs.extend(by_folder(&files, Stack::Lightning, |dir, name| {

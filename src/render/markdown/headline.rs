@@ -107,13 +107,33 @@ pub(super) fn gate(out: &mut String, judgement: &Judgement) {
 /// What the report says when it found nothing: where mlci looked, how to point it.
 pub const NOTHING_FOUND: &str = "No metrics or params found at either revision. mlci looked for \
 the files every `dvc.yaml` declares, dvclive's `dvclive/metrics.json` and `dvclive/params.yaml`, \
-the root `params.yaml`, and the `metrics` and `params` of `.mlci.toml`. To compare other files, \
-name them: `mlci report --targets metrics.json`, or `metrics = [\"metrics.json\"]` in \
-`.mlci.toml` (`-v` lists every file read at each revision).";
+the root `params.yaml`, `metrics.json` and `results.json`, the `metrics` and `params` of \
+`.mlci.toml`, and the runs Transformers, Lightning, Keras, MLflow, TensorBoard, W&B, \
+Ultralytics and lm-eval write where they write them. To compare other files, name them: \
+`mlci report --targets metrics.json`, or `metrics = [\"metrics.json\"]` in `.mlci.toml`; \
+for a run elsewhere, `[[runs]]` (`-v` lists every file read at each revision).";
 
-/// One line: what changed, by verdict, and the data checks.
-pub(super) fn headline(comparison: &Comparison, judgement: &Judgement) -> String {
-    let counts = Counts::of(comparison, judgement);
+/// One line: what changed, by verdict, and the data checks. The metrics of `unpaired`
+/// files (runs with nothing at the base) are not "added": they have nothing to compare with.
+pub(super) fn headline(
+    comparison: &Comparison,
+    judgement: &Judgement,
+    unpaired: &[&str],
+) -> String {
+    let mut counts = Counts::of(comparison, judgement);
+    let alone: usize = judgement
+        .files
+        .iter()
+        .filter(|f| unpaired.contains(&f.title.as_str()))
+        .map(|f| f.metrics.len())
+        .sum();
+    counts.added = counts.added.saturating_sub(alone);
+    if alone > 0 && counts.changed + counts.added + counts.removed + counts.failed == 0 {
+        return format!(
+            "**Nothing at the base to compare with**: the head's {} are shown as they are.",
+            plural(alone, "metric", "metrics")
+        );
+    }
     let total_metrics = counts.changed + counts.added + counts.removed + counts.unchanged;
     let data_failed: usize = judgement
         .data

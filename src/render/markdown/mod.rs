@@ -86,7 +86,11 @@ pub fn report_at(comparison: &Comparison, context: &ReportContext<'_>, detail: D
         return out;
     }
     gate(&mut out, context.judgement);
-    out.push_str(&headline(comparison, context.judgement));
+    out.push_str(&headline(
+        comparison,
+        context.judgement,
+        &unpaired(comparison),
+    ));
     out.push_str("\n\n");
     progress(&mut out, context.judgement);
     runs(&mut out, comparison);
