@@ -168,3 +168,111 @@ fn wandb_offline_runs_are_what_wandb_reads() {
     }
     assert_eq!(runs, 3);
 }
+
+/// Every stack's fixture, with its name in the report.
+const STACKS: [(&str, &str); 16] = [
+    ("transformers", "Transformers"),
+    ("transformers-checkpoints-only", "Transformers"),
+    ("lightning", "Lightning"),
+    ("lightning-tensorboard", "TensorBoard"),
+    ("keras", "Keras"),
+    ("keras-history-csv", "Keras"),
+    ("mlflow-file", "MLflow"),
+    ("mlflow2-file", "MLflow"),
+    ("mlflow-sqlite", "MLflow"),
+    ("tensorboard-tbx", "TensorBoard"),
+    ("tensorboard-torch", "TensorBoard"),
+    ("tensorboard-tf", "TensorBoard"),
+    ("tensorboard-keras", "TensorBoard"),
+    ("wandb", "W&B"),
+    ("ultralytics", "Ultralytics"),
+    ("lm-eval", "lm-eval"),
+];
+
+/// The report up to its first section: the headline and what was found.
+fn head_of(report: &str) -> String {
+    report
+        .lines()
+        .take_while(|line| !line.starts_with("### "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn every_stack_gets_a_full_report_with_no_configuration() {
+    let repo = crate::support::TestRepo::new();
+    let mut heads = String::new();
+    for (stack, name) in STACKS {
+        let out = repo.temp().join(format!("out-{stack}"));
+        let base = stacks().join(stack).join("base");
+        let head = stacks().join(stack).join("head");
+        let run = repo.mlci(&[
+            "report",
+            "--dry-run",
+            "--base-dir",
+            base.to_str().unwrap(),
+            "--head-dir",
+            head.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(run.code(), 0, "{stack}: {}", run.stderr());
+        let report = run.stdout();
+        assert!(
+            report.contains(&format!("- {} run in ", name.replace('&', "&amp;")))
+                || report.contains(&format!("- {name} run in ")),
+            "{stack}: {report}"
+        );
+        assert!(report.contains("### Metrics"), "{stack}: {report}");
+        assert!(
+            !report.contains("added"),
+            "{stack}: base and head runs pair: {report}"
+        );
+        if stack != "lm-eval" {
+            // Curves as charts, train and eval on one where they measure the same.
+            assert!(report.contains("### Plots"), "{stack}: {report}");
+            let charts = std::fs::read_dir(out.join("plots")).unwrap().count();
+            assert!(charts > 0, "{stack}");
+        }
+        heads.push_str(&format!("=== {stack}\n{}\n", head_of(&report)));
+    }
+    insta::assert_snapshot!(heads);
+}
+
+#[test]
+fn a_transformers_repository_with_no_config_compares_its_committed_run() {
+    // The base commit has the Trainer's output committed; the pull request's working tree
+    // has the new run. No dvc.yaml, no .mlci.toml, no flags.
+    let repo = crate::support::TestRepo::new();
+    repo.write("train.py", "# Trainer(...).train(); trainer.save_state()\n");
+    crate::support::copy_dir(
+        &stacks().join("transformers/base/out"),
+        &repo.root().join("out"),
+    );
+    repo.commit("train");
+    repo.git(&["checkout", "-q", "-b", "lr-1e-2"]);
+    std::fs::remove_dir_all(repo.root().join("out")).unwrap();
+    crate::support::copy_dir(
+        &stacks().join("transformers/head/out"),
+        &repo.root().join("out"),
+    );
+    let run = repo.mlci(&["report", "--dry-run"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let report = run.stdout();
+    assert!(
+        report.contains("- Transformers run in out: 11 metrics, 6 curves."),
+        "{report}"
+    );
+    assert!(
+        report.contains("| eval\\_accuracy | 0.65625 | 0.6875 |"),
+        "{report}"
+    );
+    assert!(
+        report.contains("#### loss"),
+        "train and eval loss on one chart: {report}"
+    );
+    assert!(
+        !report.contains("eval\\_runtime | 0.0067 | 0.0246 | ▲ +0.0179 | +267.2% | 🔴"),
+        "timings carry no direction"
+    );
+}

@@ -171,7 +171,7 @@ fn runs(out: &mut String, comparison: &Comparison) {
             let more = run.others.len().saturating_sub(5);
             let _ = writeln!(
                 out,
-                "  Not compared, older in the same place: {}{}.",
+                "  Also there, not compared: {}{}.",
                 shown.join(", "),
                 if more > 0 {
                     format!(" and {more} more")
