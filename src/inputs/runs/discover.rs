@@ -275,26 +275,28 @@ fn tensorboard(files: &[&str]) -> Vec<Found> {
         .collect()
 }
 
-/// lm-eval: `results_<timestamp>.json`, one place per folder, the newest by its stamp.
+/// lm-eval: `<output_path>/<model>/results_<timestamp>.json`. The place is the output
+/// path (the model folder is named after the model's path, which a new checkpoint
+/// changes); the newest by its stamp is compared, the others listed.
 fn lm_eval(files: &[&str]) -> Vec<Found> {
-    let mut folders: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut places: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for file in files {
         let (dir, name) = split(file);
         if name.starts_with("results_") && name.ends_with(".json") {
-            folders.entry(dir).or_default().push(name);
+            places.entry(parent(dir)).or_default().push(file);
         }
     }
-    folders
+    places
         .into_iter()
-        .map(|(dir, mut names)| {
-            names.sort();
-            let newest = names.pop().unwrap_or_default();
+        .map(|(place, mut results)| {
+            results.sort_by_key(|f| split(f).1);
+            let newest = results.pop().unwrap_or_default();
             Found {
                 stack: Stack::LmEval,
-                place: dir.to_owned(),
-                name: newest.to_owned(),
-                files: vec![join(dir, newest)],
-                others: names.iter().rev().map(|n| (*n).to_owned()).collect(),
+                place: place.to_owned(),
+                name: split(newest).1.to_owned(),
+                files: vec![newest.to_owned()],
+                others: results.iter().rev().map(|f| (*f).to_owned()).collect(),
             }
         })
         .collect()
@@ -488,7 +490,10 @@ mod tests {
         );
         let lm = summary("lm-eval", "head");
         assert_eq!(lm[0].0, Stack::LmEval);
-        assert_eq!(lm[0].1, "results/__work__staging__tmp__lmeval__tiny-gpt2");
+        assert_eq!(
+            lm[0].1, "results",
+            "the output path: the model folder changes with it"
+        );
         let mlflow = find(&listed("mlflow-file", "head"));
         let experiments: Vec<(&str, usize)> = mlflow
             .iter()
