@@ -62,11 +62,6 @@ pub struct ReportContext<'a> {
     pub judgement: &'a Judgement,
 }
 
-/// Renders the whole report.
-pub fn report(comparison: &Comparison, context: &ReportContext<'_>) -> String {
-    report_at(comparison, context, Detail::Full)
-}
-
 /// Renders the report at a level of detail.
 pub fn report_at(comparison: &Comparison, context: &ReportContext<'_>, detail: Detail) -> String {
     let mut out = String::new();

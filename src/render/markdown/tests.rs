@@ -1,4 +1,4 @@
-use super::{Detail, ReportContext, Unit, changed_metrics, fit, report, report_at};
+use super::{Detail, ReportContext, Unit, changed_metrics, fit, report_at};
 use crate::diff::{Comparison, FileDiff, Row, Side, Status, Warning};
 use crate::model::{Problem, Scalar};
 use crate::render::chart::ChartOptions;
@@ -59,6 +59,12 @@ fn revisions() -> (Revision, Revision) {
             kind: RevisionKind::WorkingTree,
         },
     )
+}
+
+
+/// The whole report.
+fn report(comparison: &Comparison, context: &ReportContext<'_>) -> String {
+    report_at(comparison, context, Detail::Full)
 }
 
 #[test]
