@@ -1,7 +1,7 @@
 //! The command line as typed: clap derive, raw flags only. Every doc comment here is the
 //! `--help` text; every option of `report` can also come from an `MLCI_*` environment
 //! variable, which is how `action.yml` and the GitLab template pass their inputs.
-//! Validation and defaults live in [`crate::config`].
+//! What they decide for a run (defaults, checks, the CI event) is `config::Plan::resolve`.
 
 use std::path::PathBuf;
 

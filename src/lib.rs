@@ -1,10 +1,11 @@
 //! mlci: ML results in code review.
 //!
-//! The pipeline reads in one direction (see `ARCHITECTURE.md`):
-//! [`cli`]/[`config`] → [`ci`] → [`git`] → [`inputs`] → [`model`] → [`diff`] → [`verdict`] →
-//! [`render`] → [`publish`]. Only `git` and `publish` touch the disk or the network; [`run`]
-//! dispatches a command, [`report`] is the report's pipeline, top to bottom, and `main` maps
-//! the outcome to an exit code.
+//! [`config`] turns the flags, the environment, `.mlci.toml` and the CI event into a
+//! [`config::Plan`]; [`report`] is the report's pipeline, top to bottom: read both sides
+//! ([`inputs`], through [`git`] or directories) → compare ([`diff`]) → judge ([`verdict`]) →
+//! render once ([`render`]) → deliver ([`publish`]). [`run`] dispatches a command, and
+//! `main` maps the outcome to an exit code. Which module may use which, and who does I/O:
+//! `ARCHITECTURE.md`.
 
 pub mod ci;
 pub mod cli;
