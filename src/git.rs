@@ -1,10 +1,10 @@
 //! Git and the disk: the only module that runs `git` or reads the repository's files.
 //!
 //! It finds the repository, resolves revisions (fetching what a shallow CI clone lacks), and
-//! provides the three [`FileSource`]s that `inputs` reads through: [`GitTree`] (files of a
-//! commit, read from git objects with one `git cat-file --batch`, no checkout), and
-//! [`Directory`] for the working tree or a plain directory (`--base-dir`). Every source
-//! refuses to follow a symlink out of the repository.
+//! provides [`GitTree`], the [`FileSource`] of a commit (read from git objects, no
+//! checkout), and the listing of the working tree ([`Repo::work_tree`], a
+//! [`Directory`] that asks `git ls-files`). It refuses to follow a symlink out of the
+//! repository.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::Mutex;
 
-use crate::inputs::{FileSource, ReadError, SourceError, paths};
+use crate::inputs::{Directory, FileSource, Lister, ReadError, SourceError, paths};
 
 /// A failed git operation, with what to do about it.
 #[derive(Debug, thiserror::Error)]
@@ -461,10 +461,7 @@ impl Repo {
 
     /// The working tree, listed through git so that ignored directories are not walked.
     pub fn work_tree(&self, label: String) -> Directory {
-        Directory {
-            lister: Some(self.clone()),
-            ..Directory::new(self.root.clone(), label)
-        }
+        Directory::listed_by(self.root.clone(), label, Box::new(self.clone()))
     }
 
     /// Whether the repository has any commit yet.
@@ -789,219 +786,27 @@ impl Drop for CatFile {
     }
 }
 
-/// Files on disk under a root: the working tree, or a plain directory (`--base-dir`).
-#[derive(Debug)]
-pub struct Directory {
-    root: PathBuf,
-    /// The root's real path, found on first use.
-    real_root: std::sync::OnceLock<Result<PathBuf, String>>,
-    label: String,
-    /// When the directory is a git work tree, git lists it (respecting `.gitignore`).
-    lister: Option<Repo>,
-}
-
-impl Directory {
-    /// A plain directory, not necessarily a repository.
-    pub fn new(root: PathBuf, label: String) -> Directory {
-        Directory {
-            root,
-            real_root: std::sync::OnceLock::new(),
-            label,
-            lister: None,
-        }
-    }
-
-    fn walk(&self, dir: &str, out: &mut Vec<String>) -> std::io::Result<()> {
-        let full = if dir.is_empty() {
-            self.root.clone()
-        } else {
-            self.root.join(dir)
-        };
-        let mut entries: Vec<_> = std::fs::read_dir(&full)?.collect::<Result<_, _>>()?;
-        entries.sort_by_key(std::fs::DirEntry::file_name);
-        for entry in entries {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let path = if dir.is_empty() {
-                name.clone()
-            } else {
-                format!("{dir}/{name}")
-            };
-            // Never git's own data; `file_type` does not follow symlinks, so a symlinked
-            // directory is listed as a file and refused when read.
-            if paths::touches_git(&name) {
-                continue;
-            }
-            if entry.file_type()?.is_dir() {
-                self.walk(&path, out)?;
-            } else {
-                out.push(path);
-            }
-        }
-        Ok(())
-    }
-
-    fn source_error(&self, message: impl std::fmt::Display) -> SourceError {
-        SourceError {
-            source_name: self.describe(),
-            message: message.to_string(),
-        }
-    }
-
-    fn real_root(&self) -> Result<&Path, ReadError> {
-        self.real_root
-            .get_or_init(|| {
-                self.root
-                    .canonicalize()
-                    .map_err(|error| format!("cannot open {}: {error}", self.label))
-            })
-            .as_deref()
-            .map_err(|message| ReadError::Io(message.clone()))
-    }
-
-    /// The real path of a repository-relative file, after following symlinks; refused when
-    /// it, or where it leads, leaves the directory or names git's data; `None` when there
-    /// is no such file. Messages name the file as the repository does, never by its path on
-    /// this machine.
-    fn resolve(&self, path: &str) -> Result<Option<PathBuf>, ReadError> {
-        if !paths::is_inside(path) {
-            return Err(ReadError::LeavesRepository(path.to_owned()));
-        }
-        if paths::touches_git(path) {
-            return Err(ReadError::GitData(path.to_owned()));
-        }
-        let full = self.root.join(path);
-        let real = match full.canonicalize() {
-            Ok(real) => real,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(error) => return Err(ReadError::Io(format!("{path}: {}", io_reason(&error)))),
-        };
-        let root = self.real_root()?;
-        let Some(inside) = paths::relative_within(
-            &root.to_string_lossy(),
-            &real.to_string_lossy(),
-            paths::CASE_INSENSITIVE_FS,
-        ) else {
-            return Err(ReadError::LeavesRepository(path.to_owned()));
-        };
-        if paths::touches_git(&inside) {
-            return Err(ReadError::GitData(format!("{path} → {inside}")));
-        }
-        Ok((!real.is_dir()).then_some(real))
-    }
-}
-
-/// An I/O error's reason without the path the OS message may carry.
-fn io_reason(error: &std::io::Error) -> String {
-    match error.kind() {
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
-        std::io::ErrorKind::NotFound => "not found".to_owned(),
-        _ => error.to_string(),
-    }
-}
-
-impl FileSource for Directory {
-    fn read(&self, path: &str, limit: u64) -> Result<Option<Vec<u8>>, ReadError> {
-        let Some(real) = self.resolve(path)? else {
-            return Ok(None);
-        };
-        let io = |error: std::io::Error| ReadError::Io(format!("{path}: {}", io_reason(&error)));
-        let file = std::fs::File::open(&real).map_err(io)?;
-        let size = file.metadata().map_err(io)?.len();
-        if size > limit {
-            return Err(ReadError::TooLarge { size, limit });
-        }
-        // The file may grow while it is read: never take more than the limit.
-        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-        file.take(limit.saturating_add(1))
-            .read_to_end(&mut bytes)
-            .map_err(io)?;
-        if bytes.len() as u64 > limit {
-            return Err(ReadError::TooLarge {
-                size: bytes.len() as u64,
-                limit,
-            });
-        }
-        Ok(Some(bytes))
-    }
-
-    fn exists(&self, path: &str) -> bool {
-        matches!(self.resolve(path), Ok(Some(_)))
-    }
-
-    fn open(&self, path: &str) -> Result<Option<Box<dyn Read + Send>>, ReadError> {
-        let Some(real) = self.resolve(path)? else {
-            return Ok(None);
-        };
-        let file = std::fs::File::open(&real)
-            .map_err(|error| ReadError::Io(format!("{path}: {}", io_reason(&error))))?;
-        Ok(Some(Box::new(file)))
-    }
-
-    fn files_under(&self, dir: &str) -> Result<Vec<String>, SourceError> {
-        if !dir.is_empty() && !self.is_dir(dir) {
-            return Ok(Vec::new());
-        }
-        let mut out = Vec::new();
-        match self.walk(dir, &mut out) {
-            Ok(()) => {}
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-            Err(error) => return Err(self.source_error(format!("{dir}: {error}"))),
-        }
-        Ok(out)
-    }
-
-    fn files_named(&self, name: &str) -> Result<Vec<String>, SourceError> {
-        if let Some(repo) = &self.lister {
-            let nested = format!("*/{name}");
-            let out = repo
-                .run(&[
-                    "ls-files",
-                    "-z",
-                    "--cached",
-                    "--others",
-                    "--exclude-standard",
-                    "--",
-                    name,
-                    &nested,
-                ])
-                .map_err(|error| self.source_error(error))?;
-            let mut found: Vec<String> = out
-                .split('\0')
-                .filter(|p| !p.is_empty() && p.rsplit('/').next() == Some(name))
-                .map(str::to_owned)
-                .collect();
-            found.sort();
-            found.dedup();
-            // A tracked file deleted from the working tree is listed by git but not here.
-            found.retain(|p| self.root.join(p).is_file());
-            return Ok(found);
-        }
-        let mut all = Vec::new();
-        self.walk("", &mut all)
-            .map_err(|error| self.source_error(error))?;
-        all.retain(|p| p.rsplit('/').next() == Some(name));
-        Ok(all)
-    }
-
-    /// A directory of this source: not one a symlink leads to outside it, or into `.git`.
-    fn is_dir(&self, path: &str) -> bool {
-        if !paths::is_readable(path) {
-            return false;
-        }
-        let (Ok(real), Ok(root)) = (self.root.join(path).canonicalize(), self.real_root()) else {
-            return false;
-        };
-        real.is_dir()
-            && paths::relative_within(
-                &root.to_string_lossy(),
-                &real.to_string_lossy(),
-                paths::CASE_INSENSITIVE_FS,
-            )
-            .is_some_and(|inside| !paths::touches_git(&inside))
-    }
-
-    fn describe(&self) -> String {
-        self.label.clone()
+impl Lister for Repo {
+    /// `git ls-files` of the files named `name`, tracked or untracked and not ignored.
+    fn files_named(&self, name: &str) -> Result<Vec<String>, String> {
+        let nested = format!("*/{name}");
+        let out = self
+            .run(&[
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+                "--",
+                name,
+                &nested,
+            ])
+            .map_err(|error| error.to_string())?;
+        Ok(out
+            .split('\0')
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect())
     }
 }
 

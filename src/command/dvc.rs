@@ -8,8 +8,10 @@ use crate::ci::CiContext;
 use crate::cli::{DiffArgs, LocalImagesArg, PlotsDiffArgs};
 use crate::command::{collect_both, log_warnings, plot_declarations, read_settings, relative_dir};
 use crate::diff::{self, Side};
-use crate::git::{self, Directory, Repo};
-use crate::inputs::{self, Discovery, FileSource, Plan, PlotSelection, Selection, paths};
+use crate::git::{self, Repo};
+use crate::inputs::{
+    self, Directory, Discovery, FileSource, Plan, PlotSelection, Selection, paths,
+};
 use crate::publish;
 use crate::render::chart::ChartOptions;
 use crate::render::plots::ImageMode;

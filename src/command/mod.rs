@@ -13,8 +13,8 @@ use crate::ci::{CiContext, Event, is_zero_sha};
 use crate::config::{self, Settings};
 use crate::diff::{Comparison, Side};
 use crate::fail;
-use crate::git::{Commit, Directory, GitError, Repo};
-use crate::inputs::{self, FileSource, Plan};
+use crate::git::{Commit, GitError, Repo};
+use crate::inputs::{self, Directory, FileSource, Plan};
 use crate::model::Snapshot;
 use crate::render::{Revision, RevisionKind};
 

@@ -897,7 +897,7 @@ pub fn publish(args: PublishArgs, dir: &Path, ci: &CiContext) -> anyhow::Result<
     )?;
     // What to read comes with the bundle; what judges it comes from this checkout.
     let shown = read_settings(head.source.as_ref(), None)?;
-    let trusted_source = crate::git::Directory::new(
+    let trusted_source = crate::inputs::Directory::new(
         Repo::discover(dir, ci.trusted_workspace.clone())
             .map_or_else(|_| dir.to_path_buf(), |r| r.root().to_path_buf()),
         "this checkout".into(),
@@ -1239,7 +1239,7 @@ fn local_images(markdown: &str, root: &Path, file_dir: &Path) -> Vec<Asset> {
     links.sort();
     links.dedup();
     let source =
-        crate::git::Directory::new(root.to_path_buf(), "the markdown file's repository".into());
+        crate::inputs::Directory::new(root.to_path_buf(), "the markdown file's repository".into());
     let from_root = match (root.canonicalize(), file_dir.canonicalize()) {
         (Ok(root), Ok(dir)) => crate::inputs::paths::relative_within(
             &root.to_string_lossy(),

@@ -1994,7 +1994,7 @@ mod tests {
 
     use super::*;
     use crate::diff;
-    use crate::git::Directory;
+    use crate::inputs::Directory;
     use crate::inputs::{self, Discovery, Plan, PlotSelection, Selection};
     use crate::render::draw;
 
