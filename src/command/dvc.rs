@@ -150,8 +150,10 @@ pub fn plots_diff(args: PlotsDiffArgs, dir: &Path, ci: &CiContext) -> anyhow::Re
     let cwd = relative_dir(repo.root(), dir);
     let a_label = a_rev.unwrap_or_else(|| "HEAD".to_owned());
     let b_label = b_rev.unwrap_or_else(|| WORKSPACE.to_owned());
+    let started = std::time::Instant::now();
     let a = DvcRevision::open(&repo, &a_label)?;
     let b = DvcRevision::open(&repo, &b_label)?;
+    log::debug!("opened both revisions in {:?}", started.elapsed());
     // The newer side's `.mlci.toml` adds its `[[plots]]`, as `report` does.
     let settings = read_settings(b.source(), None)?;
     let plan = Plan {
@@ -166,7 +168,6 @@ pub fn plots_diff(args: PlotsDiffArgs, dir: &Path, ci: &CiContext) -> anyhow::Re
         data: Vec::new(),
         max_file_size: inputs::DEFAULT_MAX_FILE_SIZE,
     };
-    let started = std::time::Instant::now();
     let (base, head) = collect_both(&plan, a.source(), b.source())?;
     log::debug!("read both revisions in {:?}", started.elapsed());
     let comparison = diff::compare(base, head);

@@ -439,19 +439,24 @@ fn scan_decimal(body: &[u8], at: usize) -> (Option<f64>, usize) {
         }
         _ => false,
     };
-    let (mut mantissa, mut digits, mut decimals, mut point) = (0u64, 0usize, 0usize, false);
-    while let Some(&b) = body.get(pos) {
-        let digit = b.wrapping_sub(b'0');
-        if digit <= 9 {
+    // The integer digits, then the fraction's: two tight loops, no per-digit bookkeeping.
+    let mut mantissa = 0u64;
+    let mut digits_of = |pos: &mut usize| {
+        let start = *pos;
+        while let Some(digit) = body.get(*pos).map(|b| b.wrapping_sub(b'0'))
+            && digit <= 9
+        {
             mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(digit));
-            digits += 1;
-            decimals += usize::from(point);
-        } else if b == b'.' && !point {
-            point = true;
-        } else {
-            break;
+            *pos += 1;
         }
+        *pos - start
+    };
+    let mut digits = digits_of(&mut pos);
+    let mut decimals = 0;
+    if body.get(pos) == Some(&b'.') {
         pos += 1;
+        decimals = digits_of(&mut pos);
+        digits += decimals;
     }
     if digits == 0 || digits > 19 || mantissa >= 1 << 53 || decimals > 22 {
         return (None, pos);
