@@ -10,7 +10,9 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, Read};
+
+use flate2::{Decompress, FlushDecompress, Status};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -241,7 +243,8 @@ impl Store {
             Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(error) => return Err(error),
         };
-        let mut stream = flate2::read::ZlibDecoder::new(file);
+        let compressed = file.metadata()?.len();
+        let mut stream = Inflate::new(file, compressed);
         // `<type> <size>\0`, then the contents
         let mut header = Vec::with_capacity(32);
         let mut byte = [0u8];
@@ -270,7 +273,9 @@ impl Store {
         if size > limit {
             return Ok(Some(Found::TooLarge(size)));
         }
-        inflate_exactly(stream, size).map(|data| Some(Found::Object(kind, data)))
+        stream
+            .into_vec(Vec::new(), size)
+            .map(|data| Some(Found::Object(kind, data)))
     }
 
     /// The object at `offset` of a pack, its deltas applied.
@@ -295,14 +300,16 @@ impl Store {
         let entry = pack.entry(offset)?;
         let found = match entry.kind {
             EntryKind::Whole(_) if entry.size > limit => Found::TooLarge(entry.size),
-            EntryKind::Whole(kind) => {
-                Found::Object(kind, inflate_exactly(pack.stream(entry.data), entry.size)?)
-            }
+            EntryKind::Whole(kind) => Found::Object(
+                kind,
+                pack.stream(entry.data, entry.size)
+                    .into_vec(Vec::new(), entry.size)?,
+            ),
             EntryKind::OffsetDelta(base) | EntryKind::RefDelta(Base::Offset(base)) => {
                 self.delta(packs, number, &entry, base, limits, depth)?
             }
             EntryKind::RefDelta(Base::Elsewhere(ref id)) => {
-                let mut stream = pack.stream(entry.data);
+                let mut stream = pack.stream(entry.data, entry.size);
                 let (base_size, size, head) = delta_sizes(&mut stream, entry.size)?;
                 if size > limit {
                     return Ok(Found::TooLarge(size));
@@ -328,7 +335,7 @@ impl Store {
         limits: Limits,
         depth: u32,
     ) -> io::Result<Found> {
-        let mut stream = packs[number].stream(entry.data);
+        let mut stream = packs[number].stream(entry.data, entry.size);
         let (base_size, size, head) = delta_sizes(&mut stream, entry.size)?;
         if size > limits.limit {
             return Ok(Found::TooLarge(size));
@@ -418,15 +425,98 @@ pub(crate) fn from_hex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// Inflates a stream that must hold exactly `size` bytes.
-fn inflate_exactly(stream: impl Read, size: u64) -> io::Result<Vec<u8>> {
-    let capacity = usize::try_from(size).map_err(|_| unreadable("object too large"))?;
-    let mut data = Vec::with_capacity(capacity);
-    stream.take(size + 1).read_to_end(&mut data)?;
-    if data.len() as u64 != size {
-        return Err(unreadable("object size does not match its header"));
+/// A zlib stream being inflated, its compressed bytes read from `source` as needed. Read
+/// it a little (headers), then [`Inflate::into_vec`] the rest, straight into the vector's
+/// spare capacity: no zeroing of megabytes before they are written.
+struct Inflate<R> {
+    source: R,
+    input: Box<[u8]>,
+    start: usize,
+    end: usize,
+    state: Decompress,
+    source_ended: bool,
+}
+
+impl<R: Read> Inflate<R> {
+    /// `compressed` is about how many compressed bytes there are: reads are that size, at
+    /// most 1 MiB (few calls into zlib, which copies its 32 KiB window at each).
+    fn new(source: R, compressed: u64) -> Self {
+        let buffer = usize::try_from(compressed.clamp(64, 1 << 20)).unwrap_or(1 << 20);
+        Inflate {
+            source,
+            input: vec![0; buffer].into_boxed_slice(),
+            start: 0,
+            end: 0,
+            state: Decompress::new(true),
+            source_ended: false,
+        }
     }
-    Ok(data)
+
+    fn fill(&mut self) -> io::Result<()> {
+        if self.start == self.end && !self.source_ended {
+            self.end = self.source.read(&mut self.input)?;
+            self.start = 0;
+            self.source_ended = self.end == 0;
+        }
+        Ok(())
+    }
+
+    /// One step into the spare capacity of `out`: whether the stream ended.
+    fn step(&mut self, out: &mut Vec<u8>) -> io::Result<bool> {
+        self.fill()?;
+        let (before_in, before_out) = (self.state.total_in(), out.len());
+        let status = self
+            .state
+            .decompress_vec(
+                &self.input[self.start..self.end],
+                out,
+                FlushDecompress::None,
+            )
+            .map_err(|error| unreadable(format!("zlib: {error}")))?;
+        let consumed =
+            usize::try_from(self.state.total_in() - before_in).map_err(|_| unreadable("zlib"))?;
+        self.start += consumed;
+        if status == Status::StreamEnd {
+            return Ok(true);
+        }
+        if consumed == 0 && out.len() == before_out && out.len() < out.capacity() {
+            return Err(unreadable("the compressed data ends early"));
+        }
+        Ok(false)
+    }
+
+    /// The rest of the stream after `out`, which must make `size` bytes in all, and end there.
+    fn into_vec(mut self, mut out: Vec<u8>, size: u64) -> io::Result<Vec<u8>> {
+        let size = usize::try_from(size).map_err(|_| unreadable("object too large"))?;
+        let wrong_size = || unreadable("object size does not match its header");
+        out.reserve_exact(size.checked_sub(out.len()).ok_or_else(wrong_size)?);
+        while out.len() < size {
+            if self.step(&mut out)? {
+                break;
+            }
+        }
+        if out.len() != size {
+            return Err(wrong_size());
+        }
+        // Nothing may follow, and the checksum at the end must hold.
+        let mut probe = Vec::with_capacity(1);
+        while probe.is_empty() && !self.step(&mut probe)? {}
+        if !probe.is_empty() {
+            return Err(wrong_size());
+        }
+        Ok(out)
+    }
+}
+
+impl<R: Read> Read for Inflate<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        let mut out = Vec::with_capacity(buffer.len());
+        if !buffer.is_empty() {
+            while !self.step(&mut out)? && out.is_empty() {}
+        }
+        buffer[..out.len()].copy_from_slice(&out);
+        Ok(out.len())
+    }
 }
 
 /// What a pack entry holds.
@@ -538,13 +628,14 @@ impl Pack {
         })
     }
 
-    /// The inflating reader of a zlib stream that starts at `offset`.
-    fn stream(&self, offset: u64) -> flate2::bufread::ZlibDecoder<BufReader<At<'_>>> {
+    /// The inflating reader of a zlib stream that starts at `offset` and inflates to `size`
+    /// bytes (the compressed bytes are rarely many more).
+    fn stream(&self, offset: u64, size: u64) -> Inflate<At<'_>> {
         let at = At {
             file: &self.file,
             offset,
         };
-        flate2::bufread::ZlibDecoder::new(BufReader::with_capacity(64 << 10, at))
+        Inflate::new(at, size.saturating_add(64))
     }
 }
 
@@ -598,11 +689,8 @@ fn delta_sizes(stream: &mut impl Read, delta_size: u64) -> io::Result<(u64, u64,
 }
 
 /// The rest of a delta whose first bytes were read.
-fn rest_of(stream: impl Read, head: Vec<u8>, delta_size: u64) -> io::Result<Vec<u8>> {
-    let rest = delta_size - head.len() as u64;
-    let mut delta = head;
-    delta.extend(inflate_exactly(stream, rest)?);
-    Ok(delta)
+fn rest_of(stream: Inflate<impl Read>, head: Vec<u8>, delta_size: u64) -> io::Result<Vec<u8>> {
+    stream.into_vec(head, delta_size)
 }
 
 /// Applies a git delta (after its two sizes) to a base: copies from the base and inserts of
@@ -816,6 +904,40 @@ mod tests {
             Some(Found::TooLarge(200_011))
         );
         assert_eq!(store.read(&[0xab; 20], u64::MAX).unwrap(), None);
+    }
+
+    #[test]
+    fn a_loose_object_longer_or_shorter_than_its_header_is_refused() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let objects = dir.path();
+        let store = Store::new(objects.to_path_buf());
+        let write = |name: &str, content: &[u8]| {
+            std::fs::create_dir_all(objects.join(&name[..2])).unwrap();
+            let mut encoder =
+                flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+            encoder.write_all(content).unwrap();
+            let mut bytes = encoder.finish().unwrap();
+            if name.starts_with("cc") {
+                bytes.truncate(bytes.len() - 6); // cut inside the stream
+            }
+            std::fs::write(objects.join(&name[..2]).join(&name[2..]), bytes).unwrap();
+            from_hex(name).unwrap()
+        };
+        let good = write(&format!("aa{}", "1".repeat(38)), b"blob 5\0hello");
+        let long = write(&format!("bb{}", "1".repeat(38)), b"blob 2\0hello");
+        let short = write(&format!("ba{}", "1".repeat(38)), b"blob 9\0hello");
+        let cut = write(
+            &format!("cc{}", "1".repeat(38)),
+            &[b"blob 4000\0".as_slice(), &[7; 4000]].concat(),
+        );
+        assert_eq!(
+            store.read(&good, 100).unwrap(),
+            Some(Found::Object(Kind::Blob, b"hello".to_vec()))
+        );
+        for bad in [long, short, cut] {
+            assert!(store.read(&bad, 10_000).is_err(), "{}", hex(&bad));
+        }
     }
 
     #[test]
