@@ -407,8 +407,25 @@ fn parse_rows(body: &[u8], delimiter: u8, columns: &mut [&mut [f64]]) -> Option<
             }
             fields += 1;
             let start = pos;
-            // The common cell, a plain decimal, is converted while it is scanned.
+            // The common cell, a plain decimal, is converted while it is scanned; followed by
+            // the delimiter or the line end, it is done.
             let (value, end) = scan_decimal(body, pos);
+            if let Some(value) = value {
+                match body.get(end) {
+                    Some(&next) if next == delimiter => {
+                        *cell = value;
+                        pos = end + 1;
+                        continue;
+                    }
+                    Some(b'\n') | None => {
+                        *cell = value;
+                        pos = end;
+                        at_line_end = true;
+                        continue;
+                    }
+                    _ => {}
+                }
+            }
             let ends_cell = |at: usize| {
                 at >= len
                     || body[at] == delimiter
