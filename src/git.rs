@@ -1,4 +1,5 @@
-//! Git and the disk: the only module that runs `git` or reads the repository's files.
+//! Git: the only module that runs `git` or reads git's own data (`.git`: objects, the
+//! work tree's location). Files on disk are read by [`Directory`], in `inputs`.
 //!
 //! It finds the repository, resolves revisions (fetching what a shallow CI clone lacks), and
 //! provides [`GitTree`], the [`FileSource`] of a commit (read from git objects, no
@@ -504,7 +505,7 @@ impl Repo {
 
     /// Whether the object database has this commit (a shallow clone may not).
     pub fn has_commit(&self, sha: &str) -> bool {
-        is_full_sha(sha) && self.try_resolve(sha).is_some()
+        self.try_resolve(sha).is_some()
     }
 
     /// The files of a commit: its tree and every tree under it, level by level, each level
@@ -966,7 +967,7 @@ impl GitTree {
         {
             Some(Ok(target)) => Ok(String::from_utf8_lossy(&target).into_owned()),
             Some(Err(ReadError::TooLarge { .. })) => Err(ReadError::Io(format!(
-                "the symbolic link `{path}` is longer than any path"
+                "`{path}`: a symbolic link on the way is longer than any path"
             ))),
             Some(Err(error)) => Err(error),
             None => Err(ReadError::Io(format!("{path}: no reply from git"))),

@@ -299,3 +299,61 @@ impl FileSource for Directory {
         self.label.clone()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_directory_reads_its_own_files_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("repo");
+        std::fs::create_dir_all(root.join(".git")).unwrap();
+        std::fs::create_dir_all(root.join("eval")).unwrap();
+        std::fs::write(root.join(".git/config"), "secret").unwrap();
+        std::fs::write(root.join("eval/m.json"), "{}").unwrap();
+        std::fs::write(root.join("big.csv"), "x".repeat(100)).unwrap();
+        std::fs::write(dir.path().join("outside.txt"), "secret").unwrap();
+        let source = Directory::new(root.clone(), "working tree".into());
+
+        assert_eq!(
+            source.read("eval/m.json", 10).unwrap(),
+            Some(b"{}".to_vec())
+        );
+        assert_eq!(source.read("missing.json", 10).unwrap(), None);
+        assert_eq!(
+            source.read("big.csv", 10),
+            Err(ReadError::TooLarge {
+                size: 100,
+                limit: 10
+            })
+        );
+        assert_eq!(source.files_under("").unwrap(), ["big.csv", "eval/m.json"]);
+        for path in [".git/config", ".GIT/config", "eval/../.git/config"] {
+            assert!(
+                matches!(
+                    source.read(path, 100),
+                    Err(ReadError::GitData(_) | ReadError::LeavesRepository(_))
+                ),
+                "{path}"
+            );
+        }
+        assert_eq!(
+            source.read("../outside.txt", 100),
+            Err(ReadError::LeavesRepository("../outside.txt".into()))
+        );
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(dir.path().join("outside.txt"), root.join("out")).unwrap();
+            std::os::unix::fs::symlink(root.join(".git"), root.join("g")).unwrap();
+            let refused = source.read("out", 100).unwrap_err();
+            assert_eq!(refused, ReadError::LeavesRepository("out".into()));
+            assert!(!refused.to_string().contains(&*dir.path().to_string_lossy()));
+            assert!(matches!(
+                source.read("g/config", 100),
+                Err(ReadError::GitData(_))
+            ));
+            assert!(!source.is_dir("g"));
+        }
+    }
+}
