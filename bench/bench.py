@@ -24,11 +24,11 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
 import sys
-import re
 import tempfile
 import time
 from pathlib import Path
