@@ -74,8 +74,10 @@ pub(crate) enum Found {
 /// Pack entry types that are deltas.
 const OFS_DELTA: u8 = 6;
 const REF_DELTA: u8 = 7;
-/// Deltas followed before giving up (git writes at most 4095).
-const MAX_DELTA_DEPTH: u32 = 10_000;
+/// Deltas followed (one stack frame each) before leaving the object to git: git's default
+/// chains are 50 long, `gc --aggressive` makes 250, and `--depth` allows up to 4095, deeper
+/// than a thread's stack should go here.
+const MAX_DELTA_DEPTH: u32 = 512;
 /// Pack indexes larger than this (about a million objects) are left to git.
 const MAX_INDEX_BYTES: u64 = 64 << 20;
 /// Resolved delta bases kept for the next delta of the same chain (as git's
