@@ -5,17 +5,32 @@ Run it with `bench/run.sh`, which makes the venv (dvc from PyPI) and builds mlci
 mode. Each workload is a real git repository built in a temporary directory; each command
 runs alternately with its counterpart, at least 5 times, and the table reports the median
 wall time and the median peak RSS (from `/usr/bin/time -v`), and the ratios.
+
+Parts (`--only`): `compare` (every race, no hostile inputs), `scale` (hostile inputs only),
+`git` (what reads git objects: the metrics and params diffs, and the chart race from git).
+
+The chart race from git: a repository with a two-column TSV of 1,000,000 points committed
+twice (about 16 MB each); mlci runs `plots diff HEAD~1 HEAD --chart-size 800x500` (a whole
+process, from git objects to PNG), matplotlib is given the same arrays already saved as .npy
+and timed from `np.load` through `plot` (twice) and `savefig` (an 8x5 inch figure), without
+starting Python or importing matplotlib. Both draw 800x500 at twice the size, 1600x1000
+pixels (matplotlib at dpi 200); matplotlib at dpi 100 (800x500 pixels, a quarter of the
+pixels) is reported beside. mlci's time is broken down from its `-vv` timing lines: opening the
+revisions (git), reading the files (inflating git objects), parsing them, reducing and
+describing the chart, drawing it, encoding the PNG, and the rest (start, writing files).
 """
 
 import argparse
 import json
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -119,6 +134,114 @@ def data_workload(root, megabytes):
         '[[data]]\npath = "train.csv"\nno_missing = true\nrange = { age = [0, 120] }\ntypes_unchanged = true\n'
     )
     return (root / "base" / "train.csv").stat().st_size
+
+
+def git_line_workload(root, env, points=1_000_000):
+    """A git repository whose `curve.tsv` (step, loss; `points` rows, about 16 MB) is
+    committed twice, and the same two series as .npy files beside it (for matplotlib)."""
+    import numpy as np
+
+    repo = root / "repo"
+    repo.mkdir(parents=True)
+    sh(["git", "init", "-q", "-b", "main"], repo, env)
+    (repo / "dvc.yaml").write_text("plots:\n  - curve.tsv:\n      x: step\n      y: loss\n")
+    rng = random.Random(7)
+    arrays = []
+    for name, scale, decay in (("base", 1.0, 200_000), ("head", 0.9, 150_000)):
+        losses = [round(scale * pow(2.718281828, -i / decay) + rng.gauss(0, 0.05), 6) for i in range(points)]
+        with open(repo / "curve.tsv", "w") as out:
+            out.write("step\tloss\n")
+            out.writelines(f"{i}\t{loss:.6f}\n" for i, loss in enumerate(losses))
+        sh(["git", "add", "-A"], repo, env)
+        sh(["git", "commit", "-q", "-m", name], repo, env)
+        array = np.column_stack([np.arange(points, dtype=np.float64), np.array(losses)])
+        np.save(root / f"{name}.npy", array)
+        arrays.append(root / f"{name}.npy")
+    return repo, arrays, (repo / "curve.tsv").stat().st_size
+
+
+TIMING_LINES = {
+    "open": re.compile(r"opened both revisions in (\S+)"),
+    "read": re.compile(r"read \d+ plot files from .* in (\S+)"),
+    "parsed": re.compile(r"parsed plot files of .* in (\S+)"),
+    "compared": re.compile(r"read both revisions in (\S+)"),
+    "draw": re.compile(r"chart `.*` \(\S+\) painted in (\S+), encoded"),
+    "encode": re.compile(r"encoded the PNG .* in (\S+)$"),
+    "charts": re.compile(r"drew the charts in (\S+)"),
+}
+
+
+def seconds(duration):
+    """A Rust `Duration` as `{:?}` prints it (`1.5ms`, `812.3µs`, `1.02s`)."""
+    for unit, factor in (("ns", 1e-9), ("µs", 1e-6), ("ms", 1e-3), ("s", 1.0)):
+        if duration.endswith(unit):
+            return float(duration[: -len(unit)]) * factor
+    raise ValueError(duration)
+
+
+def breakdown(cmd, cwd, env, runs):
+    """mlci's time in phases, from its `-vv` timing lines (medians, ms). The two revisions are
+    read and parsed at once, each phase is the slower side's."""
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.run([cmd[0], "-vv", *cmd[1:]], cwd=cwd, env=env, capture_output=True, text=True, check=True)
+        wall = time.perf_counter() - start
+        found = {key: [] for key in TIMING_LINES}
+        for line in proc.stderr.splitlines():
+            for key, pattern in TIMING_LINES.items():
+                match = pattern.search(line)
+                if match:
+                    found[key].append(seconds(match.group(1)))
+        read, parsed = max(found["read"]), max(found["parsed"])
+        opened, compared, charts = found["open"][0], found["compared"][0], found["charts"][0]
+        draw, encode = sum(found["draw"]), sum(found["encode"])
+        phases = {
+            "open revisions (git)": opened,
+            "read files": read,
+            "parse": parsed - read,
+            "reduce and describe": charts - compared - draw - encode,
+            "draw": draw,
+            "encode PNG": encode,
+        }
+        phases["rest (start, compare, write)"] = wall - sum(phases.values())
+        samples.append(phases)
+    return {key: statistics.median(s[key] for s in samples) * 1000 for key in samples[0]}
+
+
+def chart_race(tmp, mlci, python, env, runs):
+    """mlci's `plots diff HEAD~1 HEAD` against matplotlib's np.load + plot + savefig."""
+    root = Path(tmp) / "git-lines"
+    repo, (base, head), size = git_line_workload(root, env)
+    mine = [mlci, "plots", "diff", "HEAD~1", "HEAD", "--chart-size", "800x500", "-o", str(root / "mlci_plots")]
+    theirs = [python, str(ROOT / "bench" / "matplotlib_npy.py"), str(base), str(head), str(root / "matplotlib.png")]
+    small = [*theirs, "100"]
+    walls, rsses, inside, theirs_walls, theirs_rsses = [], [], [], [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        _, rss = measure(mine, repo, env)
+        walls.append(time.perf_counter() - start)
+        rsses.append(rss)
+        start = time.perf_counter()
+        proc = subprocess.run(["/usr/bin/time", "-f", "%e %M", *theirs], cwd=root, env=env, capture_output=True, text=True, check=True)
+        theirs_walls.append(time.perf_counter() - start)
+        theirs_rsses.append(int(proc.stderr.strip().splitlines()[-1].split()[1]))
+        inside.append(json.loads(proc.stdout)["load_plot_save"])
+    at_100_dpi = [json.loads(subprocess.run(small, cwd=root, env=env, capture_output=True, text=True, check=True).stdout)["load_plot_save"] for _ in range(3)]
+    mlci_ms = statistics.median(walls) * 1000
+    other_ms = statistics.median(inside) * 1000
+    return {
+        "workload": f"chart from git: 1,000,000 points x 2 commits ({size / 1e6:.0f} MB TSV each), `plots diff HEAD~1 HEAD`",
+        "other": "matplotlib given the arrays as .npy (np.load, plot x2, savefig 800x500; in-process time)",
+        "mlci_ms": mlci_ms,
+        "other_ms": other_ms,
+        "speedup": other_ms / mlci_ms,
+        "mlci_rss_mib": statistics.median(rsses) / 1024,
+        "other_rss_mib": statistics.median(theirs_rsses) / 1024,
+        "other_process_ms": statistics.median(theirs_walls) * 1000,
+        "other_100_dpi_ms": statistics.median(at_100_dpi) * 1000,
+        "breakdown_ms": breakdown(mine, repo, env, runs),
+    }
 
 
 def scale_workloads(root, env):
@@ -227,7 +350,7 @@ def main():
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--json", help="also write the results here")
     parser.add_argument("--data-mb", type=int, default=1024, help="size of each data file in the data-profile workload")
-    parser.add_argument("--only", choices=["compare", "scale"], help="run one part of the benchmark")
+    parser.add_argument("--only", choices=["compare", "scale", "git"], help="run one part of the benchmark (see above)")
     args = parser.parse_args()
     runs = max(args.runs, 5)
     mlci = str(Path(args.mlci).resolve())
@@ -237,7 +360,7 @@ def main():
     scale = []
     with tempfile.TemporaryDirectory() as tmp:
         env["HOME"] = tmp
-        if args.only != "compare":
+        if args.only not in ("compare", "git"):
             for label, repo in scale_workloads(Path(tmp) / "scale", env):
                 walls, rsses = [], []
                 for _ in range(3):
@@ -256,6 +379,7 @@ def main():
             for r in scale:
                 print(f"| {r['workload']} | {r['seconds']:.2f} s | {r['rss_mib']:.0f} MiB |")
             return
+        python = str(Path(args.dvc).resolve().parent / "python")
         for name, (label, revisions) in {
             "small": small_workload(args.data if Path(args.data).is_dir() else None),
             "large": large_workload(),
@@ -274,6 +398,14 @@ def main():
                 print(f"measured {row['workload']}", file=sys.stderr)
         version_ms = precise_wall([mlci, "--version"], tmp, env, 50) * 1000
 
+        # A 1,000,000-point chart per commit, read from git objects.
+        row = chart_race(tmp, mlci, python, env, runs)
+        rows.append(row)
+        print(f"measured {row['workload']}", file=sys.stderr)
+        if args.only == "git":
+            report(rows, [], version_ms, runs, args.json)
+            return
+
         # Charts, DVC's example project: `plots diff` of the two commits of the small repo.
         small = Path(tmp) / "small"
         mine = [mlci, "plots", "diff", "HEAD~1", "HEAD", "-o", str(Path(tmp) / "mlci_plots")]
@@ -286,7 +418,6 @@ def main():
         # A 1,000,000-point line chart per revision, from TSV files to PNG.
         lines = Path(tmp) / "lines"
         line_workload(lines)
-        python = str(Path(args.dvc).resolve().parent / "python")
         script = str(ROOT / "bench" / "matplotlib_line.py")
         mine = [mlci, "report", "--dry-run", "--quiet", "--base-dir", "base", "--head-dir", "head", "--out", "out"]
         theirs = [python, script, "base/curve.tsv", "head/curve.tsv", "matplotlib.png"]
@@ -309,6 +440,11 @@ def main():
         rows.append(row)
         print(f"measured {row['workload']}", file=sys.stderr)
 
+    report(rows, scale, version_ms, runs, args.json)
+
+
+def report(rows, scale, version_ms, runs, json_path):
+    """The markdown tables, and the JSON file when asked."""
     print()
     print(f"| workload (median of {runs}, alternating) | compared with | mlci | other | speed-up | mlci peak RSS | other peak RSS |")
     print("|---|---|--:|--:|--:|--:|--:|")
@@ -318,6 +454,16 @@ def main():
             f"| {r['workload']} | {other} | {r['mlci_ms']:.1f} ms | {r['other_ms']:.0f} ms | **{r['speedup']:.0f}x** "
             f"| {r['mlci_rss_mib']:.1f} MiB | {r['other_rss_mib']:.1f} MiB |"
         )
+    for r in rows:
+        if "breakdown_ms" in r:
+            print(
+                f"\n{r['workload']}: matplotlib's whole process takes {r['other_process_ms']:.0f} ms, "
+                f"and {r['other_100_dpi_ms']:.0f} ms at dpi 100 (800x500 pixels); "
+                f"mlci's {r['mlci_ms']:.0f} ms (`-vv` timings, medians, the slower revision's):"
+            )
+            print("\n| phase | ms |\n|---|--:|")
+            for phase, ms in r["breakdown_ms"].items():
+                print(f"| {phase} | {ms:.1f} |")
     for r in rows:
         if "plot_save_only_ms" in r:
             print(
@@ -330,8 +476,8 @@ def main():
         print("|---|--:|--:|")
         for r in scale:
             print(f"| {r['workload']} | {r['seconds']:.2f} s | {r['rss_mib']:.0f} MiB |")
-    if args.json:
-        Path(args.json).write_text(json.dumps({"rows": rows, "scale": scale, "version_ms": version_ms}, indent=2) + "\n")
+    if json_path:
+        Path(json_path).write_text(json.dumps({"rows": rows, "scale": scale, "version_ms": version_ms}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -1,18 +1,29 @@
-//! Git and the disk: the only module that runs `git` or reads the repository's files.
+//! Git: the only module that runs `git` or reads git's own data (`.git`: objects, the
+//! work tree's location). Files on disk are read by [`Directory`], in `inputs`.
 //!
 //! It finds the repository, resolves revisions (fetching what a shallow CI clone lacks), and
-//! provides the three [`FileSource`]s that `inputs` reads through: [`GitTree`] (files of a
-//! commit, read from git objects with one `git cat-file --batch`, no checkout), and
-//! [`Directory`] for the working tree or a plain directory (`--base-dir`). Every source
-//! refuses to follow a symlink out of the repository.
+//! provides [`GitTree`], the [`FileSource`] of a commit (read from git objects, no
+//! checkout), and the listing of the working tree ([`Repo::work_tree`], a
+//! [`Directory`] that asks `git ls-files`). It refuses to follow a symlink out of the
+//! repository.
+//!
+//! One `git cat-file --batch` per run, shared by every revision, resolves revisions and
+//! answers for objects; trees and blobs are read in this process when they are in the
+//! repository's own loose objects or packs ([`objects`]), so that both revisions are
+//! inflated at once, and from git otherwise. Fetching (shallow clones), merge-bases and the
+//! working tree's listing run git commands of their own.
+
+mod objects;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::inputs::{FileSource, ReadError, SourceError, paths};
+use objects::{Found, Kind, Store};
+
+use crate::inputs::{Directory, FileSource, Lister, ReadError, SourceError, paths};
 use crate::sha::Sha;
 
 /// A failed git operation, with what to do about it.
@@ -91,11 +102,67 @@ impl GitError {
 pub const SHALLOW_HINT: &str = "the checkout is shallow and the base commit could not be fetched; \
 on GitHub Actions set `fetch-depth: 0` on `actions/checkout`, on GitLab set `GIT_DEPTH: 0`";
 
-/// A git work tree.
+/// A git work tree. Clones share its object reading.
 #[derive(Debug, Clone)]
 pub struct Repo {
     root: PathBuf,
     safe_directory: Option<PathBuf>,
+    objects: Arc<Objects>,
+}
+
+/// Where objects are read from: this process when it can, one `git cat-file --batch`
+/// otherwise. Both start on first use and start again after a fetch.
+#[derive(Debug)]
+struct Objects {
+    /// The repository's object directory, when known (`.git/objects`).
+    dir: Option<PathBuf>,
+    store: Mutex<Option<Arc<Store>>>,
+    cat_file: Mutex<Option<CatFile>>,
+}
+
+impl Objects {
+    fn new(dir: Option<PathBuf>) -> Objects {
+        Objects {
+            dir,
+            store: Mutex::new(None),
+            cat_file: Mutex::new(None),
+        }
+    }
+
+    /// The in-process reader, unless `GIT_OBJECT_DIRECTORY` points git elsewhere.
+    fn store(&self) -> Option<Arc<Store>> {
+        let dir = self.dir.as_ref()?;
+        if std::env::var_os("GIT_OBJECT_DIRECTORY").is_some() {
+            return None;
+        }
+        let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
+        Some(
+            store
+                .get_or_insert_with(|| Arc::new(Store::new(dir.clone())))
+                .clone(),
+        )
+    }
+
+    /// Forgets what was read of the object database, after a fetch added to it.
+    fn refresh(&self) {
+        *self.store.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        *self.cat_file.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+}
+
+/// What git has under a name.
+#[derive(Debug)]
+enum Object {
+    /// The object: its full name, type and contents.
+    Found {
+        id: String,
+        kind: Kind,
+        data: Vec<u8>,
+    },
+    /// Larger than the limit asked: its full name and size; nothing was read.
+    TooLarge { id: String, size: u64 },
+    /// No such object (or an ambiguous name).
+    Missing,
 }
 
 /// A commit, by full SHA.
@@ -112,8 +179,16 @@ impl Commit {
     }
 }
 
-/// Mode of a symbolic link in a git tree.
-const SYMLINK_MODE: &str = "120000";
+/// Modes of a symbolic link, a directory and a submodule in a git tree.
+const SYMLINK_MODE: &[u8] = b"120000";
+const TREE_MODE: &[u8] = b"40000";
+const SUBMODULE_MODE: &[u8] = b"160000";
+/// Directories nested deeper than this are not listed (git's `core.maxTreeDepth` is 2048).
+const MAX_TREE_DEPTH: usize = 4096;
+/// The longest symlink target read (Linux's `PATH_MAX` is 4096).
+const SYMLINK_TARGET_LIMIT: u64 = 64 << 10;
+/// Commits are read whole to find their tree; larger ones are refused.
+const COMMIT_LIMIT: u64 = 16 << 20;
 /// Symlink hops followed before giving up (Linux's own limit is 40).
 const MAX_SYMLINK_HOPS: usize = 40;
 /// How far to deepen a shallow clone, step by step, looking for a merge-base.
@@ -123,20 +198,37 @@ impl Repo {
     /// The repository containing `dir`. `safe_directory` is trusted for this process only
     /// (`-c safe.directory=...`), for container actions whose workspace belongs to another
     /// user; the user's git configuration is never written.
+    ///
+    /// The work tree is found as git finds it, by looking for `.git` upwards, when that is
+    /// certain: a `.git` directory, or a `.git` file naming one (linked worktrees), owned by
+    /// this user, with no setting that moves the work tree; otherwise git is asked
+    /// (`rev-parse --show-toplevel`), which also applies `safe.directory`.
     pub fn discover(dir: &Path, safe_directory: Option<PathBuf>) -> Result<Repo, GitError> {
+        if let Some(found) = find_work_tree(dir) {
+            return Ok(Repo {
+                root: found.root,
+                safe_directory,
+                objects: Arc::new(Objects::new(Some(found.common_dir.join("objects")))),
+            });
+        }
         let probe = Repo {
             root: dir.to_path_buf(),
             safe_directory,
+            objects: Arc::new(Objects::new(None)),
         };
-        let top = probe
-            .run(&["rev-parse", "--show-toplevel"])
+        let out = probe
+            .run(&["rev-parse", "--show-toplevel", "--git-common-dir"])
             .map_err(|error| match error {
                 GitError::Failed { .. } => GitError::NotARepository(dir.to_path_buf()),
                 other => other,
             })?;
+        let mut lines = out.lines();
+        let root = PathBuf::from(lines.next().unwrap_or_default());
+        let objects = lines.next().map(|common| dir.join(common).join("objects"));
         Ok(Repo {
-            root: PathBuf::from(top.trim_end_matches('\n')),
+            root,
             safe_directory: probe.safe_directory,
+            objects: Arc::new(Objects::new(objects)),
         })
     }
 
@@ -189,18 +281,25 @@ impl Repo {
         self.run(&["remote", "get-url", "origin"]).is_ok()
     }
 
+    /// The commit a revision names, asked of the shared `git cat-file --batch`
+    /// (`REV^{commit}` as `rev-parse --verify` reads it).
     fn try_resolve(&self, revision: &str) -> Option<Commit> {
-        let out = self
-            .run(&[
-                "rev-parse",
-                "--verify",
-                "--quiet",
-                &format!("{revision}^{{commit}}"),
-            ])
-            .ok()?;
-        Some(Commit {
-            sha: Sha::parse(&out)?,
-        })
+        if revision.is_empty() || revision.contains(['\n', '\r']) {
+            return None;
+        }
+        let request = format!("{revision}^{{commit}}");
+        match self.ask_git(&[request], COMMIT_LIMIT) {
+            Ok(mut replies) => match replies.pop() {
+                Some(Object::Found { id, .. } | Object::TooLarge { id, .. }) => Some(Commit {
+                    sha: Sha::parse(&id)?,
+                }),
+                _ => None,
+            },
+            Err(error) => {
+                log::debug!("{error}");
+                None
+            }
+        }
     }
 
     /// Resolves a revision to a commit. When it is missing here and `origin` exists (a
@@ -221,7 +320,9 @@ impl Repo {
                 format!("+refs/heads/{remote_name}:refs/remotes/origin/{remote_name}")
             };
             log::info!("`{revision}` is not in this clone; fetching it from origin");
-            match self.run(&["fetch", "--no-tags", "--depth=1", "origin", &refspec]) {
+            let fetched = self.run(&["fetch", "--no-tags", "--depth=1", "origin", &refspec]);
+            self.objects.refresh();
+            match fetched {
                 Ok(_) => {
                     let local = if Sha::parse(remote_name).is_some() {
                         remote_name.to_owned()
@@ -390,6 +491,7 @@ impl Repo {
             {
                 log::warn!("{error}");
             }
+            self.objects.refresh();
         }
     }
 
@@ -406,74 +508,295 @@ impl Repo {
 
     /// Whether the object database has this commit (a shallow clone may not).
     pub fn has_commit(&self, sha: &str) -> bool {
-        self.command()
-            .args(["cat-file", "-e", &format!("{sha}^{{commit}}")])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
+        self.try_resolve(sha).is_some()
     }
 
-    /// The files of a commit.
+    /// The files of a commit: its tree and every tree under it, level by level, each level
+    /// read at once.
     pub fn tree(&self, commit: &Commit, label: String) -> Result<GitTree, GitError> {
-        let listing = self
-            .command()
-            .args(["ls-tree", "-r", "-z", "-l", "--full-tree", &commit.sha])
-            .stdin(Stdio::null())
-            .output()
-            .map_err(GitError::NotInstalled)?;
-        if !listing.status.success() {
-            return Err(GitError::Failed {
-                command: format!("ls-tree -r {}", commit.sha),
-                message: String::from_utf8_lossy(&listing.stderr).trim().to_owned(),
-            });
-        }
+        let failed = |message: String| GitError::Failed {
+            command: format!("cat-file --batch ({})", commit.sha),
+            message,
+        };
+        let commit_object = self
+            .read_objects(&[commit.sha.as_str()], COMMIT_LIMIT)?
+            .pop();
+        let root = match commit_object {
+            Some(Object::Found {
+                kind: Kind::Commit,
+                data,
+                ..
+            }) => data
+                .strip_prefix(b"tree ")
+                .and_then(|rest| rest.split(|b| *b == b'\n').next())
+                .map(|id| String::from_utf8_lossy(id).into_owned())
+                .filter(|id| Sha::parse(id).is_some())
+                .ok_or_else(|| failed("the commit names no tree".into()))?,
+            _ => return Err(failed("not a commit in this repository".into())),
+        };
         let mut entries = BTreeMap::new();
-        for record in listing.stdout.split(|b| *b == 0).filter(|r| !r.is_empty()) {
-            let record = String::from_utf8_lossy(record);
-            // `<mode> SP <type> SP <object> SP+ <size> TAB <path>`
-            let Some((meta, path)) = record.split_once('\t') else {
-                continue;
-            };
-            let mut meta = meta.split(' ').filter(|field| !field.is_empty());
-            let (Some(mode), Some(kind), Some(object), Some(size)) =
-                (meta.next(), meta.next(), meta.next(), meta.next())
-            else {
-                continue;
-            };
-            if kind == "blob" {
-                entries.insert(
-                    path.to_owned(),
-                    TreeEntry {
-                        is_symlink: mode == SYMLINK_MODE,
-                        object: object.to_owned(),
-                        size: size.parse().unwrap_or(u64::MAX),
-                    },
-                );
+        let mut level = vec![(String::new(), root)];
+        for _ in 0..MAX_TREE_DEPTH {
+            if level.is_empty() {
+                break;
             }
+            let ids: Vec<&str> = level.iter().map(|(_, id)| id.as_str()).collect();
+            let trees = self.read_objects(&ids, u64::MAX)?;
+            let mut next = Vec::new();
+            for ((dir, id), tree) in level.iter().zip(trees) {
+                let Object::Found {
+                    kind: Kind::Tree,
+                    data,
+                    ..
+                } = tree
+                else {
+                    return Err(failed(format!("tree {id} is missing")));
+                };
+                for entry in TreeEntries::new(&data, commit.sha.len() / 2) {
+                    let (mode, name, object) =
+                        entry.ok_or_else(|| failed(format!("tree {id} does not parse")))?;
+                    let name = String::from_utf8_lossy(name);
+                    let path = if dir.is_empty() {
+                        name.into_owned()
+                    } else {
+                        format!("{dir}/{name}")
+                    };
+                    match mode {
+                        TREE_MODE => next.push((path, objects::hex(object))),
+                        SUBMODULE_MODE => {}
+                        _ => {
+                            entries.insert(
+                                path,
+                                TreeEntry {
+                                    is_symlink: mode == SYMLINK_MODE,
+                                    object: objects::hex(object),
+                                },
+                            );
+                        }
+                    }
+                }
+            }
+            level = next;
+        }
+        if !level.is_empty() {
+            return Err(failed(format!(
+                "directories nested deeper than {MAX_TREE_DEPTH} levels"
+            )));
         }
         Ok(GitTree {
             label,
             commit: commit.clone(),
             entries,
-            reader: Mutex::new(None),
             repo: self.clone(),
         })
     }
 
+    /// Objects by full name, each read here when it can be, the rest from git in one round
+    /// trip; one reply per name, in order. Contents over `limit` are not read.
+    fn read_objects(&self, ids: &[&str], limit: u64) -> Result<Vec<Object>, GitError> {
+        let store = self.objects.store();
+        let mut replies: Vec<Option<Object>> = ids
+            .iter()
+            .map(|id| {
+                let store = store.as_ref()?;
+                let binary = objects::from_hex(id)?;
+                match store.read(&binary, limit) {
+                    Ok(Some(Found::Object(kind, data))) => Some(Object::Found {
+                        id: (*id).to_owned(),
+                        kind,
+                        data,
+                    }),
+                    Ok(Some(Found::TooLarge(size))) => Some(Object::TooLarge {
+                        id: (*id).to_owned(),
+                        size,
+                    }),
+                    Ok(None) => None,
+                    Err(error) => {
+                        log::debug!("object {id}: {error}; asking git");
+                        None
+                    }
+                }
+            })
+            .collect();
+        let missing: Vec<String> = ids
+            .iter()
+            .zip(&replies)
+            .filter(|(_, reply)| reply.is_none())
+            .map(|(id, _)| (*id).to_owned())
+            .collect();
+        let mut from_git = self.ask_git(&missing, limit)?.into_iter();
+        Ok(replies
+            .iter_mut()
+            .map(|reply| {
+                reply
+                    .take()
+                    .or_else(|| from_git.next())
+                    .unwrap_or(Object::Missing)
+            })
+            .collect())
+    }
+
+    /// Asks the shared `git cat-file --batch` (started on first use) for objects by name
+    /// (any revision syntax). A reply over the limit ends that process unread; another
+    /// answers the rest.
+    fn ask_git(&self, requests: &[String], limit: u64) -> Result<Vec<Object>, GitError> {
+        let failed = |error: std::io::Error| GitError::Failed {
+            command: "cat-file --batch".into(),
+            message: error.to_string(),
+        };
+        let mut replies = Vec::with_capacity(requests.len());
+        let mut slot = self
+            .objects
+            .cat_file
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        while replies.len() < requests.len() {
+            let cat_file = match slot.as_mut() {
+                Some(cat_file) => cat_file,
+                None => slot.insert(CatFile::start(self).map_err(GitError::NotInstalled)?),
+            };
+            match cat_file.read_batch(&requests[replies.len()..], limit, &mut replies) {
+                Ok(true) => {}
+                Ok(false) => *slot = None,
+                Err(error) => {
+                    *slot = None;
+                    return Err(failed(error));
+                }
+            }
+        }
+        Ok(replies)
+    }
+
     /// The working tree, listed through git so that ignored directories are not walked.
     pub fn work_tree(&self, label: String) -> Directory {
-        Directory {
-            lister: Some(self.clone()),
-            ..Directory::new(self.root.clone(), label)
-        }
+        Directory::listed_by(self.root.clone(), label, Box::new(self.clone()))
     }
 
     /// Whether the repository has any commit yet.
     pub fn has_commits(&self) -> bool {
         self.try_resolve("HEAD").is_some()
     }
+}
+
+/// A work tree found without asking git, and the common directory of its git directory
+/// (where the objects are; a linked worktree shares the main one's).
+#[derive(Debug, PartialEq, Eq)]
+struct Location {
+    root: PathBuf,
+    common_dir: PathBuf,
+}
+
+/// Environment variables that change where git looks (or with what settings): when one is
+/// set, git is asked.
+const DISCOVERY_VARIABLES: [&str; 6] = [
+    "GIT_CEILING_DIRECTORIES",
+    "GIT_DISCOVERY_ACROSS_FILESYSTEM",
+    "GIT_COMMON_DIR",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_CONFIG_PARAMETERS",
+    "GIT_CONFIG_COUNT",
+];
+
+/// The work tree that contains `dir`, as git's discovery finds it, when that is certain:
+/// the nearest `.git` upwards, on the same file system, a directory or a file naming one
+/// (`gitdir: ...`), owned by this user like the work tree (else `safe.directory` decides),
+/// valid (`HEAD`, `objects`), and with nothing in its configuration that moves or removes the
+/// work tree (`core.worktree`, `core.bare`, includes). `None` means: ask git.
+#[cfg(target_os = "linux")]
+fn find_work_tree(dir: &Path) -> Option<Location> {
+    use std::os::unix::fs::MetadataExt;
+
+    if DISCOVERY_VARIABLES
+        .iter()
+        .any(|name| std::env::var_os(name).is_some())
+    {
+        return None;
+    }
+    let me = std::fs::metadata("/proc/self").ok()?.uid();
+    let start = dir.canonicalize().ok()?;
+    let device = std::fs::metadata(&start).ok()?.dev();
+    for candidate in start.ancestors() {
+        let metadata = std::fs::metadata(candidate).ok()?;
+        if metadata.dev() != device {
+            return None;
+        }
+        let dot_git = candidate.join(".git");
+        let link = match std::fs::symlink_metadata(&dot_git) {
+            Ok(link) => link,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                if candidate.join("HEAD").exists() && candidate.join("objects").is_dir() {
+                    return None; // inside a git directory itself: git says what that means
+                }
+                continue;
+            }
+            Err(_) => return None,
+        };
+        if metadata.uid() != me || link.uid() != me {
+            return None;
+        }
+        let git_dir = if link.is_dir() {
+            dot_git
+        } else if link.is_file() {
+            let text = std::fs::read_to_string(&dot_git).ok()?;
+            let target = candidate.join(text.strip_prefix("gitdir: ")?.trim_end());
+            if std::fs::metadata(&target).ok()?.uid() != me {
+                return None;
+            }
+            target
+        } else {
+            return None;
+        };
+        let head = std::fs::read_to_string(git_dir.join("HEAD")).ok()?;
+        let head = head.trim_end();
+        if !head.starts_with("ref: refs/") && Sha::parse(head).is_none() {
+            return None;
+        }
+        let common_dir = match std::fs::read_to_string(git_dir.join("commondir")) {
+            Ok(common) => git_dir.join(common.trim_end()),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => git_dir,
+            Err(_) => return None,
+        };
+        if !common_dir.join("objects").is_dir() {
+            return None;
+        }
+        match std::fs::read_to_string(common_dir.join("config")) {
+            Ok(config) if moves_work_tree(&config) => return None,
+            Ok(_) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(_) => return None,
+        }
+        return Some(Location {
+            root: candidate.to_path_buf(),
+            common_dir,
+        });
+    }
+    None
+}
+
+#[cfg(not(target_os = "linux"))]
+fn find_work_tree(_: &Path) -> Option<Location> {
+    None
+}
+
+/// Whether a repository's configuration may put the work tree elsewhere or make it bare:
+/// any `worktree` key (`core.worktree`, `extensions.worktreeConfig`), a `bare` that is not
+/// plainly false, an include. Read loosely, erring towards asking git.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn moves_work_tree(config: &str) -> bool {
+    config.lines().any(|line| {
+        let line: String = line
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        line.starts_with("worktree")
+            || line.starts_with("[include")
+            || (line.starts_with("bare")
+                && !matches!(
+                    line.as_str(),
+                    "bare=false" | "bare=no" | "bare=off" | "bare=0"
+                ))
+    })
 }
 
 /// Whether `name` is a plain branch name that can go into a refspec (`refs/heads/NAME`): no
@@ -500,7 +823,41 @@ pub fn is_branch_name(name: &str) -> bool {
 struct TreeEntry {
     is_symlink: bool,
     object: String,
-    size: u64,
+}
+
+/// The entries of a raw tree object: `<mode> <name>\0<binary object name>`, each as
+/// `(mode, name, object)`; `None` where the data does not parse.
+struct TreeEntries<'a> {
+    data: &'a [u8],
+    hash_len: usize,
+}
+
+impl<'a> TreeEntries<'a> {
+    fn new(data: &'a [u8], hash_len: usize) -> Self {
+        TreeEntries { data, hash_len }
+    }
+}
+
+impl<'a> Iterator for TreeEntries<'a> {
+    type Item = Option<(&'a [u8], &'a [u8], &'a [u8])>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.data.is_empty() {
+            return None;
+        }
+        let entry = (|| {
+            let space = self.data.iter().position(|b| *b == b' ')?;
+            let nul = space + 1 + self.data[space + 1..].iter().position(|b| *b == 0)?;
+            let object = self.data.get(nul + 1..nul + 1 + self.hash_len)?;
+            let entry = (&self.data[..space], &self.data[space + 1..nul], object);
+            self.data = &self.data[nul + 1 + self.hash_len..];
+            Some(entry)
+        })();
+        if entry.is_none() {
+            self.data = &[];
+        }
+        Some(entry)
+    }
 }
 
 /// The files of one commit, read from the object database (no checkout).
@@ -509,7 +866,6 @@ pub struct GitTree {
     label: String,
     commit: Commit,
     entries: BTreeMap<String, TreeEntry>,
-    reader: Mutex<Option<CatFile>>,
     repo: Repo,
 }
 
@@ -574,8 +930,7 @@ impl GitTree {
                 if !entry.is_symlink {
                     return Ok(Some(entry));
                 }
-                let target = self.blob(&entry.object)?;
-                let target = String::from_utf8_lossy(&target).into_owned();
+                let target = self.link_target(asked, entry)?;
                 path = paths::join(paths::parent(&path), &target);
                 continue;
             }
@@ -591,7 +946,7 @@ impl GitTree {
                 return Ok(None);
             };
             let link = &self.entries[&path[..i]];
-            let target = String::from_utf8_lossy(&self.blob(&link.object)?).into_owned();
+            let target = self.link_target(asked, link)?;
             path = paths::join(
                 &paths::join(paths::parent(&path[..i]), &target),
                 &path[i + 1..],
@@ -602,36 +957,58 @@ impl GitTree {
         )))
     }
 
-    /// Reads several objects with one round trip to `git cat-file`.
-    fn blobs(&self, objects: &[&str]) -> Result<Vec<Vec<u8>>, ReadError> {
-        let mut reader = self
-            .reader
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner());
-        if reader.is_none() {
-            *reader = Some(CatFile::start(&self.repo).map_err(|e| ReadError::Io(e.to_string()))?);
+    /// The target of a symbolic link.
+    fn link_target(&self, path: &str, link: &TreeEntry) -> Result<String, ReadError> {
+        match self
+            .blobs(&[link.object.as_str()], SYMLINK_TARGET_LIMIT)?
+            .pop()
+        {
+            Some(Ok(target)) => Ok(String::from_utf8_lossy(&target).into_owned()),
+            Some(Err(ReadError::TooLarge { .. })) => Err(ReadError::Io(format!(
+                "`{path}`: a symbolic link on the way is longer than any path"
+            ))),
+            Some(Err(error)) => Err(error),
+            None => Err(ReadError::Io(format!("{path}: no reply from git"))),
         }
-        let cat = reader.as_mut().expect("started above");
-        cat.read_batch(objects)
-            .map_err(|error| ReadError::Io(format!("git cat-file failed: {error}")))
     }
 
-    fn blob(&self, object: &str) -> Result<Vec<u8>, ReadError> {
-        let mut contents = self.blobs(&[object])?;
-        Ok(contents.pop().expect("one reply per request"))
+    /// The contents of blobs, read at once (both revisions may read at the same time).
+    fn blobs(
+        &self,
+        objects: &[&str],
+        limit: u64,
+    ) -> Result<Vec<Result<Vec<u8>, ReadError>>, ReadError> {
+        let replies = self
+            .repo
+            .read_objects(objects, limit)
+            .map_err(|error| ReadError::Io(error.to_string()))?;
+        Ok(objects
+            .iter()
+            .zip(replies)
+            .map(|(object, reply)| match reply {
+                Object::Found {
+                    kind: Kind::Blob,
+                    data,
+                    ..
+                } => Ok(data),
+                Object::TooLarge { size, .. } => Err(ReadError::TooLarge { size, limit }),
+                Object::Found { kind, .. } => Err(ReadError::Io(format!(
+                    "object {object} is a {}, not a file",
+                    kind.name()
+                ))),
+                Object::Missing => Err(ReadError::Io(format!(
+                    "object {object} is missing from this clone"
+                ))),
+            })
+            .collect())
     }
 }
 
 impl FileSource for GitTree {
     fn read(&self, path: &str, limit: u64) -> Result<Option<Vec<u8>>, ReadError> {
-        match self.resolve_path(path)? {
-            Some(entry) if entry.size > limit => Err(ReadError::TooLarge {
-                size: entry.size,
-                limit,
-            }),
-            Some(entry) => self.blob(&entry.object).map(Some),
-            None => Ok(None),
-        }
+        self.read_many(&[path.to_owned()], limit)
+            .pop()
+            .unwrap_or(Ok(None))
     }
 
     fn exists(&self, path: &str) -> bool {
@@ -659,28 +1036,20 @@ impl FileSource for GitTree {
     }
 
     fn read_many(&self, paths: &[String], limit: u64) -> Vec<Result<Option<Vec<u8>>, ReadError>> {
-        let resolved: Vec<Result<Option<&TreeEntry>, ReadError>> = paths
-            .iter()
-            .map(|path| match self.resolve_path(path) {
-                Ok(Some(entry)) if entry.size > limit => Err(ReadError::TooLarge {
-                    size: entry.size,
-                    limit,
-                }),
-                other => other,
-            })
-            .collect();
+        let resolved: Vec<Result<Option<&TreeEntry>, ReadError>> =
+            paths.iter().map(|path| self.resolve_path(path)).collect();
         let objects: Vec<&str> = resolved
             .iter()
             .filter_map(|r| r.as_ref().ok().and_then(|e| e.map(|e| e.object.as_str())))
             .collect();
-        let mut contents = match self.blobs(&objects) {
+        let mut contents = match self.blobs(&objects, limit) {
             Ok(contents) => contents.into_iter(),
             Err(error) => return paths.iter().map(|_| Err(error.clone())).collect(),
         };
         resolved
             .into_iter()
             .map(|r| match r {
-                Ok(Some(_)) => Ok(Some(contents.next().expect("one content per object"))),
+                Ok(Some(_)) => contents.next().expect("one content per object").map(Some),
                 Ok(None) => Ok(None),
                 Err(error) => Err(error),
             })
@@ -732,7 +1101,8 @@ impl CatFile {
             .stderr(Stdio::null())
             .spawn()?;
         let stdin = child.stdin.take();
-        let stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
+        let stdout =
+            BufReader::with_capacity(64 << 10, child.stdout.take().expect("stdout is piped"));
         Ok(CatFile {
             child,
             stdin,
@@ -741,42 +1111,93 @@ impl CatFile {
     }
 
     /// Sends every request at once (from a thread, so that neither pipe can fill up while
-    /// the other side waits) and reads the replies in order.
-    fn read_batch(&mut self, objects: &[&str]) -> std::io::Result<Vec<Vec<u8>>> {
-        if objects.is_empty() {
-            return Ok(Vec::new());
-        }
-        let request: String = objects.iter().map(|o| format!("{o}\n")).collect();
-        let stdin = self.stdin.as_mut().expect("open until drop");
-        let stdout = &mut self.stdout;
+    /// the other side waits) and reads the replies in order into `replies`. At a reply over
+    /// `limit` it stops, ends git and returns `false`: the contents are never read, and the
+    /// rest of the requests are for another process.
+    fn read_batch(
+        &mut self,
+        requests: &[String],
+        limit: u64,
+        replies: &mut Vec<Object>,
+    ) -> std::io::Result<bool> {
+        let CatFile {
+            child,
+            stdin,
+            stdout,
+        } = self;
+        let request: String = requests.iter().map(|r| format!("{r}\n")).collect();
+        let stdin = stdin.as_mut().expect("open until drop");
         std::thread::scope(|scope| {
             let writer = scope.spawn(move || {
                 stdin.write_all(request.as_bytes())?;
                 stdin.flush()
             });
-            let replies: std::io::Result<Vec<Vec<u8>>> =
-                objects.iter().map(|_| Self::reply(stdout)).collect();
-            writer.join().expect("the writer does not panic")?;
-            replies
+            let mut complete = true;
+            let mut result = Ok(());
+            for name in requests {
+                match Self::reply(stdout, name, limit) {
+                    Ok(reply) => {
+                        let over = matches!(reply, Object::TooLarge { .. });
+                        replies.push(reply);
+                        if over {
+                            complete = false;
+                            break;
+                        }
+                    }
+                    Err(error) => {
+                        result = Err(error);
+                        break;
+                    }
+                }
+            }
+            if !complete || result.is_err() {
+                // The writer may be blocked on a full pipe: ending git frees it.
+                let _ = child.kill();
+            }
+            let written = writer.join().expect("the writer does not panic");
+            result?;
+            if complete {
+                written?;
+            }
+            Ok(complete)
         })
     }
 
-    fn reply(stdout: &mut BufReader<ChildStdout>) -> std::io::Result<Vec<u8>> {
+    /// One reply: `<object> <type> <size>` and the contents, or `<name> missing` (also
+    /// `ambiguous`).
+    fn reply(
+        stdout: &mut BufReader<ChildStdout>,
+        name: &str,
+        limit: u64,
+    ) -> std::io::Result<Object> {
         let mut header = String::new();
         stdout.read_line(&mut header)?;
-        // `<object> <type> <size>` or `<object> missing`
-        let size: usize = header
-            .trim_end()
-            .rsplit(' ')
-            .next()
-            .and_then(|size| size.parse().ok())
-            .ok_or_else(|| {
-                std::io::Error::other(format!("unexpected reply `{}`", header.trim()))
-            })?;
-        let mut content = vec![0; size + 1]; // the content, then a newline
-        stdout.read_exact(&mut content)?;
-        content.pop();
-        Ok(content)
+        let header = header.trim_end_matches('\n');
+        if let Some(status) = header.strip_prefix(name).and_then(|s| s.strip_prefix(' '))
+            && matches!(status, "missing" | "ambiguous")
+        {
+            return Ok(Object::Missing);
+        }
+        let unexpected = || std::io::Error::other(format!("unexpected reply `{header}`"));
+        let mut fields = header.rsplitn(3, ' ');
+        let (Some(size), Some(kind), Some(id)) = (fields.next(), fields.next(), fields.next())
+        else {
+            return Err(unexpected());
+        };
+        let size: u64 = size.parse().map_err(|_| unexpected())?;
+        let kind = Kind::from_name(kind.as_bytes()).ok_or_else(unexpected)?;
+        if Sha::parse(id).is_none() {
+            return Err(unexpected());
+        }
+        let id = id.to_owned();
+        if size > limit {
+            return Ok(Object::TooLarge { id, size });
+        }
+        let length = usize::try_from(size).map_err(|_| unexpected())?;
+        let mut data = vec![0; length + 1]; // the contents, then a newline
+        stdout.read_exact(&mut data)?;
+        data.pop();
+        Ok(Object::Found { id, kind, data })
     }
 }
 
@@ -787,225 +1208,166 @@ impl Drop for CatFile {
     }
 }
 
-/// Files on disk under a root: the working tree, or a plain directory (`--base-dir`).
-#[derive(Debug)]
-pub struct Directory {
-    root: PathBuf,
-    /// The root's real path, found on first use.
-    real_root: std::sync::OnceLock<Result<PathBuf, String>>,
-    label: String,
-    /// When the directory is a git work tree, git lists it (respecting `.gitignore`).
-    lister: Option<Repo>,
-}
-
-impl Directory {
-    /// A plain directory, not necessarily a repository.
-    pub fn new(root: PathBuf, label: String) -> Directory {
-        Directory {
-            root,
-            real_root: std::sync::OnceLock::new(),
-            label,
-            lister: None,
-        }
-    }
-
-    fn walk(&self, dir: &str, out: &mut Vec<String>) -> std::io::Result<()> {
-        let full = if dir.is_empty() {
-            self.root.clone()
-        } else {
-            self.root.join(dir)
-        };
-        let mut entries: Vec<_> = std::fs::read_dir(&full)?.collect::<Result<_, _>>()?;
-        entries.sort_by_key(std::fs::DirEntry::file_name);
-        for entry in entries {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let path = if dir.is_empty() {
-                name.clone()
-            } else {
-                format!("{dir}/{name}")
-            };
-            // Never git's own data; `file_type` does not follow symlinks, so a symlinked
-            // directory is listed as a file and refused when read.
-            if paths::touches_git(&name) {
-                continue;
-            }
-            if entry.file_type()?.is_dir() {
-                self.walk(&path, out)?;
-            } else {
-                out.push(path);
-            }
-        }
-        Ok(())
-    }
-
-    fn source_error(&self, message: impl std::fmt::Display) -> SourceError {
-        SourceError {
-            source_name: self.describe(),
-            message: message.to_string(),
-        }
-    }
-
-    fn real_root(&self) -> Result<&Path, ReadError> {
-        self.real_root
-            .get_or_init(|| {
-                self.root
-                    .canonicalize()
-                    .map_err(|error| format!("cannot open {}: {error}", self.label))
-            })
-            .as_deref()
-            .map_err(|message| ReadError::Io(message.clone()))
-    }
-
-    /// The real path of a repository-relative file, after following symlinks; refused when
-    /// it, or where it leads, leaves the directory or names git's data; `None` when there
-    /// is no such file. Messages name the file as the repository does, never by its path on
-    /// this machine.
-    fn resolve(&self, path: &str) -> Result<Option<PathBuf>, ReadError> {
-        if !paths::is_inside(path) {
-            return Err(ReadError::LeavesRepository(path.to_owned()));
-        }
-        if paths::touches_git(path) {
-            return Err(ReadError::GitData(path.to_owned()));
-        }
-        let full = self.root.join(path);
-        let real = match full.canonicalize() {
-            Ok(real) => real,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(error) => return Err(ReadError::Io(format!("{path}: {}", io_reason(&error)))),
-        };
-        let root = self.real_root()?;
-        let Some(inside) = paths::relative_within(
-            &root.to_string_lossy(),
-            &real.to_string_lossy(),
-            paths::CASE_INSENSITIVE_FS,
-        ) else {
-            return Err(ReadError::LeavesRepository(path.to_owned()));
-        };
-        if paths::touches_git(&inside) {
-            return Err(ReadError::GitData(format!("{path} → {inside}")));
-        }
-        Ok((!real.is_dir()).then_some(real))
-    }
-}
-
-/// An I/O error's reason without the path the OS message may carry.
-fn io_reason(error: &std::io::Error) -> String {
-    match error.kind() {
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
-        std::io::ErrorKind::NotFound => "not found".to_owned(),
-        _ => error.to_string(),
-    }
-}
-
-impl FileSource for Directory {
-    fn read(&self, path: &str, limit: u64) -> Result<Option<Vec<u8>>, ReadError> {
-        let Some(real) = self.resolve(path)? else {
-            return Ok(None);
-        };
-        let io = |error: std::io::Error| ReadError::Io(format!("{path}: {}", io_reason(&error)));
-        let file = std::fs::File::open(&real).map_err(io)?;
-        let size = file.metadata().map_err(io)?.len();
-        if size > limit {
-            return Err(ReadError::TooLarge { size, limit });
-        }
-        // The file may grow while it is read: never take more than the limit.
-        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-        file.take(limit.saturating_add(1))
-            .read_to_end(&mut bytes)
-            .map_err(io)?;
-        if bytes.len() as u64 > limit {
-            return Err(ReadError::TooLarge {
-                size: bytes.len() as u64,
-                limit,
-            });
-        }
-        Ok(Some(bytes))
-    }
-
-    fn exists(&self, path: &str) -> bool {
-        matches!(self.resolve(path), Ok(Some(_)))
-    }
-
-    fn open(&self, path: &str) -> Result<Option<Box<dyn Read + Send>>, ReadError> {
-        let Some(real) = self.resolve(path)? else {
-            return Ok(None);
-        };
-        let file = std::fs::File::open(&real)
-            .map_err(|error| ReadError::Io(format!("{path}: {}", io_reason(&error))))?;
-        Ok(Some(Box::new(file)))
-    }
-
-    fn files_under(&self, dir: &str) -> Result<Vec<String>, SourceError> {
-        if !dir.is_empty() && !self.is_dir(dir) {
-            return Ok(Vec::new());
-        }
-        let mut out = Vec::new();
-        match self.walk(dir, &mut out) {
-            Ok(()) => {}
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-            Err(error) => return Err(self.source_error(format!("{dir}: {error}"))),
-        }
-        Ok(out)
-    }
-
-    fn files_named(&self, name: &str) -> Result<Vec<String>, SourceError> {
-        if let Some(repo) = &self.lister {
-            let nested = format!("*/{name}");
-            let out = repo
-                .run(&[
-                    "ls-files",
-                    "-z",
-                    "--cached",
-                    "--others",
-                    "--exclude-standard",
-                    "--",
-                    name,
-                    &nested,
-                ])
-                .map_err(|error| self.source_error(error))?;
-            let mut found: Vec<String> = out
-                .split('\0')
-                .filter(|p| !p.is_empty() && p.rsplit('/').next() == Some(name))
-                .map(str::to_owned)
-                .collect();
-            found.sort();
-            found.dedup();
-            // A tracked file deleted from the working tree is listed by git but not here.
-            found.retain(|p| self.root.join(p).is_file());
-            return Ok(found);
-        }
-        let mut all = Vec::new();
-        self.walk("", &mut all)
-            .map_err(|error| self.source_error(error))?;
-        all.retain(|p| p.rsplit('/').next() == Some(name));
-        Ok(all)
-    }
-
-    /// A directory of this source: not one a symlink leads to outside it, or into `.git`.
-    fn is_dir(&self, path: &str) -> bool {
-        if !paths::is_readable(path) {
-            return false;
-        }
-        let (Ok(real), Ok(root)) = (self.root.join(path).canonicalize(), self.real_root()) else {
-            return false;
-        };
-        real.is_dir()
-            && paths::relative_within(
-                &root.to_string_lossy(),
-                &real.to_string_lossy(),
-                paths::CASE_INSENSITIVE_FS,
-            )
-            .is_some_and(|inside| !paths::touches_git(&inside))
-    }
-
-    fn describe(&self) -> String {
-        self.label.clone()
+impl Lister for Repo {
+    /// `git ls-files` of the files named `name`, tracked or untracked and not ignored.
+    fn files_named(&self, name: &str) -> Result<Vec<String>, String> {
+        let nested = format!("*/{name}");
+        let out = self
+            .run(&[
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+                "--",
+                name,
+                &nested,
+            ])
+            .map_err(|error| error.to_string())?;
+        Ok(out
+            .split('\0')
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn git(dir: &Path, args: &[&str]) -> String {
+        let output = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "git {args:?}: {output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    fn real(path: &Path) -> PathBuf {
+        path.canonicalize().unwrap()
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn the_work_tree_is_found_where_git_finds_it_or_git_is_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = dir.path().join("main");
+        std::fs::create_dir_all(main.join("a/b")).unwrap();
+        git(&main, &["init", "-q", "-b", "main"]);
+        std::fs::write(main.join("a/b/m.json"), "{}").unwrap();
+        git(&main, &["add", "-A"]);
+        git(&main, &["commit", "-q", "-m", "one"]);
+        git(&main, &["worktree", "add", "-q", "../linked"]);
+        let linked = dir.path().join("linked");
+
+        for (start, root) in [(main.join("a/b"), &main), (linked.join("a"), &linked)] {
+            let found = find_work_tree(&start).expect("found without git");
+            assert_eq!(found.root, real(root));
+            assert_eq!(real(&found.common_dir), real(&main.join(".git")));
+            let top = git(&start, &["rev-parse", "--show-toplevel"]);
+            assert_eq!(found.root, PathBuf::from(top.trim_end()));
+            let repo = Repo::discover(&start, None).unwrap();
+            assert_eq!(repo.root(), real(root));
+            assert_eq!(
+                repo.resolve("HEAD").unwrap().sha.as_str(),
+                git(&main, &["rev-parse", "HEAD"]).trim()
+            );
+        }
+
+        // Inside git's own directory, or with the work tree moved: git decides.
+        assert_eq!(find_work_tree(&main.join(".git/refs")), None);
+        git(&main, &["config", "core.worktree", "../elsewhere"]);
+        assert_eq!(find_work_tree(&main.join("a")), None);
+    }
+
+    #[test]
+    fn settings_that_move_the_work_tree_send_discovery_to_git() {
+        let plain = "[core]\n\trepositoryformatversion = 0\n\tbare = false\n[remote \"origin\"]\n\turl = x\n";
+        assert!(!moves_work_tree(plain));
+        for moved in [
+            "[core]\n\tworktree = /elsewhere\n",
+            "[core]\n\tbare = true\n",
+            "[core]\n\tBare\n",
+            "[extensions]\n\tworktreeConfig = true\n",
+            "[include]\n\tpath = other\n",
+            "[includeIf \"gitdir:/x\"]\n\tpath = other\n",
+        ] {
+            assert!(moves_work_tree(moved), "{moved}");
+        }
+    }
+
+    #[test]
+    fn trees_and_files_read_the_same_loose_or_packed_and_a_file_over_the_limit_is_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        git(root, &["init", "-q", "-b", "main"]);
+        std::fs::create_dir_all(root.join("eval/deep/er")).unwrap();
+        std::fs::write(root.join("eval/deep/er/m.json"), "{\"acc\": 1}").unwrap();
+        std::fs::write(root.join("big.csv"), "x".repeat(5000)).unwrap();
+        std::fs::write(root.join("small.txt"), "hi").unwrap();
+        git(root, &["add", "-A"]);
+        git(root, &["commit", "-q", "-m", "one"]);
+        for packed in [false, true] {
+            if packed {
+                git(root, &["gc", "-q"]);
+            }
+            let repo = Repo::discover(root, None).unwrap();
+            let commit = repo.resolve("HEAD").unwrap();
+            let tree = repo.tree(&commit, "HEAD".into()).unwrap();
+            assert_eq!(
+                tree.files_under("").unwrap(),
+                ["big.csv", "eval/deep/er/m.json", "small.txt"]
+            );
+            let read = tree.read_many(
+                &[
+                    "big.csv".into(),
+                    "small.txt".into(),
+                    "eval/deep/er/m.json".into(),
+                ],
+                1000,
+            );
+            assert_eq!(
+                read,
+                [
+                    Err(ReadError::TooLarge {
+                        size: 5000,
+                        limit: 1000
+                    }),
+                    Ok(Some(b"hi".to_vec())),
+                    Ok(Some(b"{\"acc\": 1}".to_vec())),
+                ]
+            );
+            // The same through git alone: the process over the limit is ended, another
+            // answers the rest.
+            let replies = repo
+                .ask_git(
+                    &[
+                        "HEAD:big.csv".into(),
+                        "HEAD:small.txt".into(),
+                        "HEAD~5".into(),
+                    ],
+                    1000,
+                )
+                .unwrap();
+            assert!(matches!(replies[0], Object::TooLarge { size: 5000, .. }));
+            assert!(
+                matches!(&replies[1], Object::Found { kind: Kind::Blob, data, .. } if data == b"hi")
+            );
+            assert!(matches!(replies[2], Object::Missing));
+            assert!(repo.try_resolve("HEAD~1").is_none());
+            assert!(repo.try_resolve("HEAD\nHEAD").is_none());
+        }
+    }
 
     #[test]
     fn only_plain_branch_names_go_into_a_refspec() {

@@ -8,8 +8,10 @@ use crate::cli::{DiffArgs, LocalImagesArg, PlotsDiffArgs};
 use crate::command::Outcome;
 use crate::config::sides::{read_settings, relative_dir};
 use crate::diff::{self, Side};
-use crate::git::{self, Directory, Repo};
-use crate::inputs::{self, Discovery, FilePlan, FileSource, PlotSelection, Selection, paths};
+use crate::git::{self, Repo};
+use crate::inputs::{
+    self, Directory, Discovery, FilePlan, FileSource, PlotSelection, Selection, paths,
+};
 use crate::publish;
 use crate::render::chart::ChartOptions;
 use crate::render::plots::Links;
@@ -150,8 +152,10 @@ pub fn plots_diff(args: PlotsDiffArgs, dir: &Path, ci: &CiContext) -> anyhow::Re
     let cwd = relative_dir(repo.root(), dir);
     let a_label = a_rev.unwrap_or_else(|| "HEAD".to_owned());
     let b_label = b_rev.unwrap_or_else(|| WORKSPACE.to_owned());
+    let started = std::time::Instant::now();
     let a = DvcRevision::open(&repo, &a_label)?;
     let b = DvcRevision::open(&repo, &b_label)?;
+    log::debug!("opened both revisions in {:?}", started.elapsed());
     // The newer side's `.mlci.toml` adds its `[[plots]]`, as `report` does.
     let settings = read_settings(b.source(), None)?;
     let plan = FilePlan {

@@ -251,7 +251,7 @@ impl Plan {
         let checkout = Repo::discover(dir, ci.trusted_workspace.clone())
             .map_or_else(|_| dir.to_path_buf(), |r| r.root().to_path_buf());
         let trusted = sides::read_settings(
-            &crate::git::Directory::new(checkout, "this checkout".into()),
+            &crate::inputs::Directory::new(checkout, "this checkout".into()),
             None,
         )?;
         let settings = shown.with_policy_from(trusted);

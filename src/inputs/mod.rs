@@ -3,9 +3,10 @@
 //! Entry point: [`collect`], which finds the metrics and params files of a revision (from
 //! `--targets`, every `dvc.yaml`, dvclive's defaults and `.mlci.toml`), reads them through a
 //! [`FileSource`] and reduces each to the [`Document`](crate::model::Document) DVC would compare. Parsers take bytes
-//! ([`parse`]); this module does no I/O of its own: every read goes through the source, so
-//! base and head are read the same way whether they come from git objects, the working tree or
-//! a plain directory.
+//! ([`parse`]); every read goes through the source, so base and head are read the same way
+//! whether they come from git objects, the working tree or a plain directory. The sources
+//! are in [`source`] (the trait, and [`Directory`] for files on disk) and
+//! [`crate::git::GitTree`] (a commit); nothing else here touches the disk.
 
 pub mod data;
 pub mod dvcyaml;
@@ -19,6 +20,7 @@ pub mod protobuf;
 pub mod records;
 pub mod runs;
 pub mod sides;
+pub mod source;
 pub mod tensorboard;
 pub mod toml;
 pub mod value;
@@ -31,6 +33,7 @@ use std::fmt;
 
 use crate::model::{Problem, Snapshot};
 use dvcyaml::{ParamsDeclaration, PlotDeclaration, Tracked};
+pub use source::{Directory, FileSource, Lister, ReadError, SourceError};
 use value::Value;
 
 /// A syntax error, with a 1-based position (0 when the parser could not tell).
@@ -120,62 +123,8 @@ pub fn parse(format: Format, bytes: &[u8]) -> Result<Value, ParseError> {
     }
 }
 
-/// Where the files of one revision are read from: a git revision, the working tree, or a
-/// plain directory. Implemented in [`crate::git`], the only module that touches the disk.
-///
-/// Every source refuses what is not the revision's own files: a path or symlink that leaves
-/// the repository, and git's data (`.git/`), however it is reached.
-pub trait FileSource: Sync {
-    /// The bytes of a repository-relative file of at most `limit` bytes; `Ok(None)` when it
-    /// does not exist here, [`ReadError::TooLarge`] (nothing read) when it is larger.
-    fn read(&self, path: &str, limit: u64) -> Result<Option<Vec<u8>>, ReadError>;
-    /// Several files at once (a git source reads them in one round trip).
-    fn read_many(&self, paths: &[String], limit: u64) -> Vec<Result<Option<Vec<u8>>, ReadError>> {
-        paths.iter().map(|path| self.read(path, limit)).collect()
-    }
-    /// A file as a stream, for files too large to hold (data files of gigabytes); `Ok(None)`
-    /// when it does not exist here. The default reads the whole file.
-    fn open(&self, path: &str) -> Result<Option<Box<dyn std::io::Read + Send>>, ReadError> {
-        Ok(self
-            .read(path, u64::MAX)?
-            .map(|bytes| Box::new(std::io::Cursor::new(bytes)) as Box<dyn std::io::Read + Send>))
-    }
-    /// Whether a readable file exists at this path (nothing is read).
-    fn exists(&self, path: &str) -> bool;
-    /// Every file at or under a repository-relative directory (`""` for all), sorted.
-    fn files_under(&self, dir: &str) -> Result<Vec<String>, SourceError>;
-    /// Every file with this exact name anywhere in the source, sorted.
-    fn files_named(&self, name: &str) -> Result<Vec<String>, SourceError>;
-    /// Whether a repository-relative path is a directory here.
-    fn is_dir(&self, path: &str) -> bool;
-    /// How messages name this source, e.g. "`main` (3f2a9c1)".
-    fn describe(&self) -> String;
-}
-
 /// The largest file read whole unless `.mlci.toml` says otherwise (`max_file_size`).
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 << 20;
-
-/// Why one file could not be read (it becomes a warning, not a failure).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ReadError {
-    /// The path, or a symlink on the way, points outside the repository.
-    #[error("refused to read `{0}`: it leads out of the repository")]
-    LeavesRepository(String),
-    /// The path, or a symlink on the way, names git's own data (`.git/`).
-    #[error("refused to read `{0}`: git's own data (.git) is never an input")]
-    GitData(String),
-    /// Larger than the limit for files read whole.
-    #[error("skipped: {} is over max_file_size ({})", bytes(*.size), bytes(*.limit))]
-    TooLarge {
-        /// The file's size in bytes.
-        size: u64,
-        /// The limit.
-        limit: u64,
-    },
-    /// The operating system or git refused.
-    #[error("{0}")]
-    Io(String),
-}
 
 /// A byte count for people: `512 B`, `64 MiB`, `2.0 GiB`.
 pub fn bytes(n: u64) -> String {
@@ -194,16 +143,6 @@ pub fn bytes(n: u64) -> String {
     } else {
         format!("{value:.1} {}", UNITS[unit])
     }
-}
-
-/// A source that cannot be read at all (a broken git repository, an unreadable directory).
-#[derive(Debug, thiserror::Error)]
-#[error("cannot list the files of {source_name}: {message}")]
-pub struct SourceError {
-    /// The source, as [`FileSource::describe`] names it.
-    pub source_name: String,
-    /// What failed.
-    pub message: String,
 }
 
 /// How files are found when no `--targets` are given.

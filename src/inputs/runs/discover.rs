@@ -43,8 +43,7 @@ pub const MAX_DEPTH: usize = 8;
 
 /// Whether a path is in reach of discovery: not under a skipped folder, not too deep.
 pub fn in_reach(path: &str) -> bool {
-    let parts: Vec<&str> = path.split('/').collect();
-    parts.len() <= MAX_DEPTH + 1 && !parts[..parts.len() - 1].iter().any(|p| SKIPPED.contains(p))
+    crate::inputs::source::near(path, MAX_DEPTH, &SKIPPED)
 }
 
 /// Every run in `files` (`/`-separated, repository-relative), one per place.

@@ -228,11 +228,7 @@ pub fn collect(
     if !auto && plan.declared.is_empty() {
         return Ok(());
     }
-    let files: Vec<String> = source
-        .files_under("")?
-        .into_iter()
-        .filter(|f| discover::in_reach(f))
-        .collect();
+    let files = source.files_near(discover::MAX_DEPTH, &discover::SKIPPED)?;
     let mut found = if auto {
         discover::find(&files)
     } else {

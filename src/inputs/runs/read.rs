@@ -304,7 +304,7 @@ mod tests {
 
     fn runs(stack: &str, side: &str) -> Vec<Run> {
         let root = fixtures::path(stack, side, "");
-        let source = crate::git::Directory::new(root, format!("{stack} {side}"));
+        let source = crate::inputs::Directory::new(root, format!("{stack} {side}"));
         let files = source.files_under("").unwrap();
         discover::find(&files)
             .into_iter()

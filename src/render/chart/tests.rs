@@ -6,7 +6,7 @@ use std::path::Path;
 use super::describe::describe;
 use super::*;
 use crate::diff;
-use crate::git::Directory;
+use crate::inputs::Directory;
 use crate::inputs::{self, Discovery, FilePlan, PlotSelection, Selection};
 use crate::render::draw;
 

@@ -69,6 +69,7 @@ pub fn png(chart: &Chart) -> Result<Vec<u8>, DrawError> {
         chart.width * chart.scale.max(1),
         chart.height * chart.scale.max(1),
     );
+    let started = std::time::Instant::now();
     let mut pixels = vec![255u8; width as usize * height as usize * 3];
     let error = |message: String| DrawError {
         title: chart.title.clone(),
@@ -88,7 +89,15 @@ pub fn png(chart: &Chart) -> Result<Vec<u8>, DrawError> {
         canvas.labels.into_inner()
     };
     text::draw(&mut pixels, width, height, &labels);
-    encode(&pixels, width, height).map_err(|e| error(e.to_string()))
+    let drawn = started.elapsed();
+    let png = encode(&pixels, width, height).map_err(|e| error(e.to_string()))?;
+    log::debug!(
+        "chart `{}` ({width}x{height}) painted in {drawn:?}, encoded the PNG ({} KiB) in {:?}",
+        chart.title,
+        png.len() / 1024,
+        started.elapsed() - drawn
+    );
+    Ok(png)
 }
 
 fn encode(pixels: &[u8], width: u32, height: u32) -> Result<Vec<u8>, png::EncodingError> {

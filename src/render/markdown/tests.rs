@@ -61,7 +61,6 @@ fn revisions() -> (Revision, Revision) {
     )
 }
 
-
 /// The whole report.
 fn report(comparison: &Comparison, context: &ReportContext<'_>) -> String {
     report_at(comparison, context, Detail::Full)
