@@ -321,6 +321,7 @@ impl Store {
                     return Err(unreadable("the delta's base is not here, or too large"));
                 };
                 check_base(&base, base_size)?;
+                check_delta(entry.size, size)?;
                 let delta = rest_of(stream, head, entry.size)?;
                 Found::Object(kind, apply_delta(&base, &delta, size)?)
             }
@@ -348,6 +349,7 @@ impl Store {
             return Err(unreadable("the delta's base is much larger than the limit"));
         };
         check_base(&base, base_size)?;
+        check_delta(entry.size, size)?;
         let delta = rest_of(stream, head, entry.size)?;
         let data = apply_delta(&base, &delta, size)?;
         self.keep_base(number, base_offset, kind, base);
@@ -688,6 +690,16 @@ fn delta_sizes(stream: &mut impl Read, delta_size: u64) -> io::Result<(u64, u64,
         }
     }
     Ok((sizes[0], sizes[1], head))
+}
+
+/// A delta's own size is bounded by what it makes: every copy takes at most 8 bytes and
+/// makes at least one, every insert one byte more than it makes. A larger one is damaged,
+/// and is not inflated (its size would be allocated).
+fn check_delta(delta_size: u64, size: u64) -> io::Result<()> {
+    if delta_size > size.saturating_mul(8).saturating_add(1024) {
+        return Err(unreadable("the delta is larger than what it makes"));
+    }
+    Ok(())
 }
 
 /// The rest of a delta whose first bytes were read.
