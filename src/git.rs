@@ -9,7 +9,7 @@
 //!
 //! One `git cat-file --batch` per run, shared by every revision, resolves revisions and
 //! answers for objects; trees and blobs are read in this process when they are in the
-//! repository's own loose objects or packs ([`objects`]), so that both revisions are
+//! repository's own loose objects or packs (`objects`), so that both revisions are
 //! inflated at once, and from git otherwise. Fetching (shallow clones), merge-bases and the
 //! working tree's listing run git commands of their own.
 
