@@ -7,7 +7,11 @@ runs alternately with its counterpart, at least 5 times, and the table reports t
 wall time and the median peak RSS (from `/usr/bin/time -v`), and the ratios.
 
 Parts (`--only`): `compare` (every race, no hostile inputs), `scale` (hostile inputs only),
-`git` (what reads git objects: the metrics and params diffs, and the chart race from git).
+`git` (what reads git objects: the metrics and params diffs, and the chart race from git),
+`post` (what drawing every chart once saves a post: the report of DVC's example project
+with its charts drawn, against the same report with none, the drawing a post used to do
+twice), `discovery` (the zero-configuration walk for training runs on a repository of
+100,000 files: the report with discovery on, against `discover = false`).
 
 The chart race from git: a repository with a two-column TSV of 1,000,000 points committed
 twice (about 16 MB each); mlci runs `plots diff HEAD~1 HEAD --chart-size 800x500` (a whole
@@ -342,6 +346,55 @@ def compare(label, ours, theirs, cwd, env, runs):
     }
 
 
+def post_saving(tmp, mlci, env, args, runs):
+    """A post draws its charts once: the time that saves, per post, is one drawing of them."""
+    repo = tmp / "small"
+    label, revisions = small_workload(args.data if Path(args.data).is_dir() else None)
+    make_repo(repo, revisions, env, args.dvc)
+    drawn = [mlci, "report", "--dry-run", "--quiet", "--base", "HEAD~1", "--out", str(tmp / "drawn")]
+    none = [*drawn[:-1], str(tmp / "none"), "--images", "none"]
+    with_charts = precise_wall(drawn, repo, env, runs)
+    without = precise_wall(none, repo, env, runs)
+    print(f"\n| `mlci report --dry-run`, {label} (median of {runs}) | time |")
+    print("|---|--:|")
+    print(f"| charts drawn (PNG), as a post draws them: once | {with_charts * 1000:.1f} ms |")
+    print(f"| no charts (`--images none`) | {without * 1000:.1f} ms |")
+    print(f"| **saved per post** (one drawing; a post drew them twice before) | **{(with_charts - without) * 1000:.1f} ms** |")
+
+
+def discovery_walk(tmp, mlci, env, runs):
+    """100,000 files (a checkout with a virtual environment and data), a Trainer's run in
+    `out/`: the report with discovery on against the same with `discover = false` and the
+    run named in `[[runs]]` (only `out/` is listed: what reading it cost before discovery)."""
+    repo = tmp / "walk"
+    repo.mkdir()
+    count = 0
+    for top, folders, files in (("src", 50, 200), ("data", 100, 600), (".venv/lib/site", 100, 300)):
+        for i in range(folders):
+            folder = repo / top / f"d{i:03}"
+            folder.mkdir(parents=True)
+            for j in range(files):
+                (folder / f"f{j:03}.txt").write_text("x")
+                count += 1
+    stacks = ROOT / "fixtures" / "stacks" / "transformers"
+    shutil.copytree(stacks / "head" / "out", repo / "out")
+    base = tmp / "base"
+    shutil.copytree(stacks / "base", base)
+    walked = [mlci, "report", "--dry-run", "--quiet", "--base-dir", str(base), "--out", str(tmp / "o1")]
+    named = [*walked[:-1], str(tmp / "o2"), "--config", ".mlci-named.toml"]
+    (repo / ".mlci-named.toml").write_text('discover = false\n[[runs]]\npath = "out"\nformat = "transformers"\n')
+    # `--config` is read at the head: a plain directory head needs `--head-dir`.
+    walked += ["--head-dir", str(repo)]
+    named += ["--head-dir", str(repo)]
+    on = precise_wall(walked, tmp, env, runs)
+    off = precise_wall(named, tmp, env, runs)
+    print(f"\n| a head of {count:,} files and a Transformers run (median of {runs}) | time |")
+    print("|---|--:|")
+    print(f"| discovery walks the tree (skipping `.venv`) | {on * 1000:.1f} ms |")
+    print(f"| the run named in `[[runs]]`, `discover = false` | {off * 1000:.1f} ms |")
+    print(f"| **the walk costs** | **{(on - off) * 1000:.1f} ms** |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mlci", default=str(ROOT / "target" / "release" / "mlci"))
@@ -350,7 +403,7 @@ def main():
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--json", help="also write the results here")
     parser.add_argument("--data-mb", type=int, default=1024, help="size of each data file in the data-profile workload")
-    parser.add_argument("--only", choices=["compare", "scale", "git"], help="run one part of the benchmark (see above)")
+    parser.add_argument("--only", choices=["compare", "scale", "git", "post", "discovery"], help="run one part of the benchmark (see above)")
     args = parser.parse_args()
     runs = max(args.runs, 5)
     mlci = str(Path(args.mlci).resolve())
@@ -360,6 +413,12 @@ def main():
     scale = []
     with tempfile.TemporaryDirectory() as tmp:
         env["HOME"] = tmp
+        if args.only == "post":
+            post_saving(Path(tmp), mlci, env, args, runs)
+            return
+        if args.only == "discovery":
+            discovery_walk(Path(tmp), mlci, env, runs)
+            return
         if args.only not in ("compare", "git"):
             for label, repo in scale_workloads(Path(tmp) / "scale", env):
                 walls, rsses = [], []

@@ -4,7 +4,7 @@
 # Makes a venv with the competitors from PyPI (kept in target/bench-venv between runs),
 # builds mlci in release mode, then runs bench/bench.py. Prints a markdown table.
 #
-#   bench/run.sh [--runs N] [--json results.json] [--only compare|scale|git]
+#   bench/run.sh [--runs N] [--json results.json] [--only compare|scale|git|post|discovery]
 #
 # `--only git` runs the rows that read git objects (the metrics and params diffs, and the
 # chart race from git, with mlci's time broken down by phase); see bench/bench.py.

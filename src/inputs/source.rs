@@ -37,8 +37,8 @@ pub trait FileSource: Sync {
     /// Every file at or under a repository-relative directory (`""` for all), sorted.
     fn files_under(&self, dir: &str) -> Result<Vec<String>, SourceError>;
     /// Every file at most `depth` folders below the root and under no folder named in
-    /// `skip` (for discovery: bounded work on any tree). The default lists everything and
-    /// keeps those; a source that walks the disk prunes as it goes.
+    /// `skip`, in no particular order (for discovery: bounded work on any tree). The default
+    /// lists everything and keeps those; a source that walks the disk prunes as it goes.
     fn files_near(&self, depth: usize, skip: &[&str]) -> Result<Vec<String>, SourceError> {
         Ok(self
             .files_under("")?
@@ -178,20 +178,21 @@ impl Directory {
         } else {
             self.root.join(dir)
         };
-        let mut entries: Vec<_> = std::fs::read_dir(&full)?.collect::<Result<_, _>>()?;
-        entries.sort_by_key(std::fs::DirEntry::file_name);
-        for entry in entries {
-            let name = entry.file_name().to_string_lossy().into_owned();
+        // In the order the directory gives (discovery sorts what it keeps).
+        for entry in std::fs::read_dir(&full)? {
+            let entry = entry?;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
             if paths::touches_git(&name) {
                 continue;
             }
             let path = if dir.is_empty() {
-                name.clone()
+                name.into_owned()
             } else {
                 format!("{dir}/{name}")
             };
             if entry.file_type()?.is_dir() {
-                if depth > 0 && !skip.contains(&name.as_str()) {
+                if depth > 0 && !skip.iter().any(|s| path.rsplit('/').next() == Some(*s)) {
                     self.walk_pruned(&path, depth - 1, skip, out)?;
                 }
             } else {

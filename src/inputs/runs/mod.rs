@@ -228,20 +228,23 @@ pub fn collect(
     if !auto && plan.declared.is_empty() {
         return Ok(());
     }
-    let files = source.files_near(discover::MAX_DEPTH, &discover::SKIPPED)?;
+    let files = if auto {
+        source.files_near(discover::MAX_DEPTH, &discover::SKIPPED)?
+    } else {
+        Vec::new()
+    };
     let mut found = if auto {
         discover::find(&files)
     } else {
         Vec::new()
     };
     for (path, stack) in &plan.declared {
+        // Only the folder named is listed (or the file, for a Keras logger's).
         let path = path.trim_end_matches('/');
-        let prefix = format!("{path}/");
-        let under: Vec<String> = files
-            .iter()
-            .filter(|f| path.is_empty() || f.starts_with(&prefix) || *f == path)
-            .cloned()
-            .collect();
+        let mut under = source.files_under(path)?;
+        if !path.is_empty() && source.exists(path) {
+            under.push(path.to_owned());
+        }
         let mut here: Vec<discover::Found> = discover::find(&under)
             .into_iter()
             .filter(|f| f.stack == *stack)
