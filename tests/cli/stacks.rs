@@ -276,3 +276,52 @@ fn a_transformers_repository_with_no_config_compares_its_committed_run() {
         "timings carry no direction"
     );
 }
+
+#[test]
+fn mlci_toml_points_a_reader_at_a_run_and_turns_discovery_off() {
+    let repo = crate::support::TestRepo::new();
+    let log =
+        |side: &str| std::fs::read(stacks().join("keras").join(side).join("training.log")).unwrap();
+    // A Keras log under a name of its own is found only when named.
+    repo.write("logs/fit-history.txt", log("base"));
+    repo.write("metrics.json", r#"{"note": 1}"#);
+    repo.write(
+        ".mlci.toml",
+        "[[runs]]\npath = \"logs/fit-history.txt\"\nformat = \"keras\"\n",
+    );
+    repo.commit("base");
+    repo.write("logs/fit-history.txt", log("head"));
+    let run = repo.mlci(&["report", "--dry-run"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    let report = run.stdout();
+    assert!(
+        report.contains("- Keras run in logs/fit-history.txt: 4 metrics, 4 curves."),
+        "{report}"
+    );
+    assert!(report.contains("| val\\_accuracy |"), "{report}");
+    // A run named is a declaration: nothing else is looked for (the root's metrics.json).
+    assert!(!report.contains("#### metrics.json"), "{report}");
+
+    // `discover = false`: a Lightning run where Lightning writes it is not looked for.
+    let plain = crate::support::TestRepo::new();
+    crate::support::copy_dir(&stacks().join("lightning/head"), &plain.root());
+    plain.write(".mlci.toml", "discover = false\n");
+    plain.commit("run");
+    let run = plain.mlci(&["report", "--dry-run", "--base", "HEAD"]);
+    assert_eq!(run.code(), 0, "{}", run.stderr());
+    assert!(
+        run.stdout().contains("No metrics or params found"),
+        "{}",
+        run.stdout()
+    );
+    // Discovery back on (the head's settings say what is read at both sides).
+    plain.git(&["rm", "-q", ".mlci.toml"]);
+    plain.commit("look for runs");
+    let run = plain.mlci(&["report", "--dry-run", "--base", "HEAD~1"]);
+    assert!(
+        run.stdout()
+            .contains("- Lightning run in lightning\\_logs (version\\_1)"),
+        "{}",
+        run.stdout()
+    );
+}

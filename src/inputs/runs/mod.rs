@@ -215,8 +215,8 @@ mod tests {
 pub const ROOT_METRICS: [&str; 3] = ["metrics.json", "metrics.yaml", "results.json"];
 
 /// Reads the runs `plan` asks for into `snapshot`: those `.mlci.toml` points at, and, when
-/// discovery is on and nothing else was found (no metrics and no plots), every run where
-/// the stacks write and the plain metrics files at the root. A run that cannot be read is a
+/// discovery is on and nothing is declared or found (no `[[runs]]`, no metrics, no plots),
+/// every run where the stacks write and the plain metrics files at the root. A run that cannot be read is a
 /// problem of its file, shown like any other.
 pub fn collect(
     plan: &crate::inputs::RunPlan,
@@ -224,7 +224,11 @@ pub fn collect(
     limit: u64,
     snapshot: &mut crate::model::Snapshot,
 ) -> Result<(), crate::inputs::SourceError> {
-    let auto = plan.discover && snapshot.metrics.is_empty() && snapshot.plots.is_empty();
+    // `[[runs]]` declare what to read, as `metrics = [...]` does: no looking elsewhere.
+    let auto = plan.discover
+        && plan.declared.is_empty()
+        && snapshot.metrics.is_empty()
+        && snapshot.plots.is_empty();
     if !auto && plan.declared.is_empty() {
         return Ok(());
     }
