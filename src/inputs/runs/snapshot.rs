@@ -45,7 +45,8 @@ pub fn add(snapshot: &mut Snapshot, runs: Vec<Run>, mut position: usize) {
             .data
             .curves
             .iter()
-            .filter(|c| c.points.len() > 1)
+            // A line needs two points; a progress counter (`epoch`) is the x, not a curve.
+            .filter(|c| c.points.len() > 1 && !crate::names::is_progress(&c.name))
             .collect();
         for (group, curves) in groups(&drawn) {
             let id = format!("{label}: {group}");
